@@ -1,0 +1,150 @@
+"""The per-step measures, declared as data: name, meaning, and a function of the model.
+
+The model's DataCollector is built from this table, so adding a measure is adding a row.
+Per-district trust columns (`trust_<district>`) are added for the scenario's districts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..scenario.schema import ACTIVITIES
+from . import mechanisms as mech
+from .agents import CMOUnit, NGO, ReformState, SecurityForceUnit
+from .population import CivilianState, DDRStage
+
+if TYPE_CHECKING:
+    from .model import SSRModel
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One recorded quantity."""
+
+    name: str
+    description: str
+    compute: Callable[[SSRModel], float]
+
+
+def _units(model: SSRModel) -> list[SecurityForceUnit]:
+    return list(model.agents_by_type.get(SecurityForceUnit, []))
+
+
+def _reform_share(model: SSRModel, state: ReformState) -> float:
+    units = _units(model)
+    return sum(u.reform == state for u in units) / len(units) if units else 0.0
+
+
+def _mean_capacity(model: SSRModel) -> float:
+    units = _units(model)
+    return float(np.mean([u.capacity for u in units])) if units else 0.0
+
+
+def _count(model: SSRModel, cls: type) -> int:
+    return len(model.agents_by_type.get(cls, []))
+
+
+def _stability(model: SSRModel) -> float:
+    pop = model.population
+    violent = model.tally["incidents"] + model.tally["abuses"]
+    return mech.stability(pop.count(CivilianState.ACTIVE) / pop.size,
+                          violent * 1000.0 / pop.size, model.params.measures.violence_scale)
+
+
+def _service_coverage(model: SSRModel) -> float:
+    d = model.districts
+    return float(np.average(d.service_level, weights=np.maximum(d.civilians, 1e-12)))
+
+
+def _ddr(stage: DDRStage) -> Measure:
+    return Measure(f"ddr_{stage.name.lower()}", f"Ex-combatants {stage.name.lower()}.",
+                   lambda m: m.population.count_ddr(stage))
+
+
+def _state(state: CivilianState) -> Measure:
+    return Measure(state.name.lower(), f"Civilians {state.name.lower()}.",
+                   lambda m: m.population.count(state))
+
+
+def _tally(name: str, description: str) -> Measure:
+    return Measure(name, description, lambda m: m.tally[name])
+
+
+def _spent(index: int, activity: str) -> Measure:
+    return Measure(f"spent_{activity}", f"Programme money spent on {activity} this step.",
+                   lambda m: float(m.ledger.spent[index]))
+
+
+def _allocation(index: int, activity: str) -> Measure:
+    return Measure(f"alloc_{activity}", f"Budget share allocated to {activity}.",
+                   lambda m: float(m.institutions.allocation[index]))
+
+
+MEASURES: list[Measure] = [
+    Measure("trust", "Mean trust of civilians in the security forces.",
+            lambda m: float(m.population.trust.mean())),
+    Measure("stability", "(1 - share active) x exp(-violent events per 1,000 / scale).",
+            _stability),
+    Measure("reform_uptake", "Share of security units reformed.",
+            lambda m: _reform_share(m, ReformState.REFORMED)),
+    Measure("in_training", "Share of security units in training.",
+            lambda m: _reform_share(m, ReformState.TRAINING)),
+    Measure("accountability", "Share of abuses reported and sanctioned (trailing window).",
+            lambda m: m.institutions.sanction_rate()),
+    Measure("oversight", "Oversight strength O.", lambda m: m.institutions.oversight),
+    Measure("judicial", "Judicial reform progress J.", lambda m: m.institutions.judicial),
+    Measure("legislative", "Legislative framework progress F.",
+            lambda m: m.institutions.legislative),
+    Measure("civilian_control", "Civilian control C.",
+            lambda m: m.institutions.civilian_control),
+    Measure("political_resistance", "Political resistance.",
+            lambda m: m.institutions.political_resistance),
+    Measure("capacity", "Mean arrest capacity of security units.", _mean_capacity),
+    Measure("service_coverage", "Population-weighted mean district service level.",
+            _service_coverage),
+    Measure("legitimacy", "Mean perceived legitimacy L.",
+            lambda m: float(m.population.legitimacy.mean())),
+    Measure("cooperation", "Mean willingness to report.",
+            lambda m: float(m.population.cooperation.mean())),
+    Measure("hardship", "Mean hardship H.", lambda m: float(m.population.hardship.mean())),
+    Measure("active_share", "Share of civilians active.",
+            lambda m: m.population.count(CivilianState.ACTIVE) / m.population.size),
+    *[_state(s) for s in CivilianState],
+    _tally("arrests", "Arrests this step."),
+    _tally("abuses", "Abuses this step."),
+    _tally("abuses_reported", "Abuses reported this step."),
+    _tally("abuses_sanctioned", "Abuses sanctioned this step."),
+    _tally("incidents", "Insurgent incidents this step."),
+    *[_ddr(s) for s in (DDRStage.ARMED, DDRStage.DEMOBILISED, DDRStage.REINTEGRATED)],
+    Measure("budget", "Programme budget available this step.", lambda m: m.ledger.available),
+    Measure("spent", "Programme money spent this step.", lambda m: m.ledger.total_spent),
+    *[_spent(i, a) for i, a in enumerate(ACTIVITIES)],
+    Measure("spent_crisis", "Programme money spent on crisis response this step.",
+            lambda m: m.ledger.crisis_spent),
+    Measure("ngo_spent", "NGO own funds spent this step.", lambda m: m.ledger.ngo_spent),
+    *[_allocation(i, a) for i, a in enumerate(ACTIVITIES)],
+    Measure("security_units", "Security units deployed.",
+            lambda m: _count(m, SecurityForceUnit)),
+    Measure("cmo_units", "CMO units deployed.", lambda m: _count(m, CMOUnit)),
+    Measure("ngos", "NGOs present.", lambda m: _count(m, NGO)),
+]
+
+HEADLINE = ("trust", "stability", "reform_uptake", "accountability", "civilian_control",
+            "capacity")
+"""Measures shown in the run's chart and terminal summary."""
+
+
+def district_trust(index: int, name: str) -> Measure:
+    """Mean trust of the civilians living in one district."""
+    return Measure(f"trust_{name}", f"Mean trust in district {name}.",
+                   lambda m: float(m.population.trust[m.population.district == index].mean()))
+
+
+def measures_for(model: SSRModel) -> list[Measure]:
+    """All measures of a model: the fixed table plus one trust column per district."""
+    per_district = [district_trust(i, n) for i, n in enumerate(model.district_names)]
+    return MEASURES + (per_district if len(per_district) > 1 else [])

@@ -1,0 +1,221 @@
+"""The model's equations as pure functions over numbers or numpy arrays.
+
+Each function is one equation of docs/model.md (section "Submodels"), named the same way,
+with the scenario parameters as arguments. Nothing here draws random numbers or touches a
+model: the model passes state in and writes results back.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+ArrayLike = np.ndarray | float
+
+
+def saturation(intensity: ArrayLike, half: float) -> ArrayLike:
+    """Diminishing returns of spending: f(x) = x / (x + h), 0 at x = 0, 1/2 at x = h."""
+    return intensity / (intensity + half)
+
+
+def arrest_probability(
+    units: ArrayLike,
+    actives: ArrayLike,
+    k: float,
+    rounding: Literal["floor", "round", "none"],
+) -> ArrayLike:
+    """Epstein's estimated arrest probability P = 1 - exp(-k * rounding(C / A)).
+
+    `actives` counts the civilian herself, so it is at least 1.
+    """
+    ratio = np.asarray(units, dtype=np.float64) / actives
+    if rounding == "floor":
+        ratio = np.floor(ratio)
+    elif rounding == "round":
+        ratio = np.rint(ratio)  # half to even, as Python's round() in Mesa's example
+    return 1.0 - np.exp(-k * ratio)
+
+
+def grievance(hardship: ArrayLike, legitimacy: ArrayLike) -> ArrayLike:
+    """Epstein's grievance G = H (1 - L)."""
+    return hardship * (1.0 - legitimacy)
+
+
+def is_active(
+    grievance: ArrayLike, risk_aversion: ArrayLike, arrest_prob: ArrayLike, threshold: float
+) -> ArrayLike:
+    """Epstein's rule A: active iff G - R * P > threshold."""
+    return grievance - risk_aversion * arrest_prob > threshold
+
+
+def legitimacy(
+    trust: ArrayLike, governance: float, floor: float, trust_weight: float
+) -> ArrayLike:
+    """Perceived legitimacy L_i = l0 + (1 - l0)(w T_i + (1 - w) Q), Q governance quality."""
+    return floor + (1.0 - floor) * (trust_weight * trust + (1.0 - trust_weight) * governance)
+
+
+def governance_quality(
+    oversight: float, judicial: float, legislative: float, civilian_control: float
+) -> float:
+    """Q: the mean of the four institutional indices."""
+    return (oversight + judicial + legislative + civilian_control) / 4.0
+
+
+def trust_after_harm(
+    trust: np.ndarray, abuses_seen: np.ndarray, incidents_seen: np.ndarray,
+    abuse_loss: float, incident_loss: float,
+) -> np.ndarray:
+    """Each witnessed abuse removes a share of trust, each incident a smaller share.
+
+    T' = T (1 - a)^W (1 - i)^I.
+    """
+    return trust * (1.0 - abuse_loss) ** abuses_seen * (1.0 - incident_loss) ** incidents_seen
+
+
+def trust_after_gain(trust: ArrayLike, gain: ArrayLike) -> ArrayLike:
+    """A gain g in [0, 1] recovers that share of distrust: T' = T + g (1 - T)."""
+    return trust + gain * (1.0 - trust)
+
+
+def repeated_gain(rate: float, count: ArrayLike) -> ArrayLike:
+    """Combined gain of `count` independent gains of size `rate`: 1 - (1 - rate)^count."""
+    return 1.0 - (1.0 - rate) ** count
+
+
+def social_influence(
+    trust: np.ndarray, neighbour_sum: np.ndarray, neighbour_count: np.ndarray, weight: float
+) -> np.ndarray:
+    """DeGroot averaging: T' = (1 - w) T + w * mean trust of neighbours (if any)."""
+    has = neighbour_count > 0
+    mean = np.where(has, neighbour_sum / np.maximum(neighbour_count, 1), trust)
+    return (1.0 - weight) * trust + weight * mean
+
+
+def cooperation(
+    trust: ArrayLike, engagement: ArrayLike, base: float, trust_weight: float,
+    engagement_weight: float,
+) -> ArrayLike:
+    """Willingness to report, K = clip(b + w_T T + w_E e_d, 0, 1)."""
+    return np.clip(base + trust_weight * trust + engagement_weight * engagement, 0.0, 1.0)
+
+
+def hardship(
+    baseline: ArrayLike, service_level: ArrayLike, relief: float, crisis_level: ArrayLike,
+    crisis_hardship: float,
+) -> ArrayLike:
+    """H = clip(H0 (1 - r s_d) + h_c c_d, 0, 1): services relieve, crises add."""
+    return np.clip(baseline * (1.0 - relief * service_level) + crisis_hardship * crisis_level,
+                   0.0, 1.0)
+
+
+def abuse_probability(
+    rate: ArrayLike, state_reduction: ArrayLike, oversight: float, sanction_rate: float,
+    oversight_deterrence: float, sanction_deterrence: float,
+) -> ArrayLike:
+    """p = a_kind (1 - rho_state) (1 - d_O O) (1 - d_S S)."""
+    return (rate * (1.0 - state_reduction) * (1.0 - oversight_deterrence * oversight)
+            * (1.0 - sanction_deterrence * sanction_rate))
+
+
+def report_probability(cooperation_mean: ArrayLike, monitoring: ArrayLike) -> ArrayLike:
+    """An abuse is reported by a witness or by NGO monitors: 1 - (1 - K_d)(1 - m_d)."""
+    return 1.0 - (1.0 - cooperation_mean) * (1.0 - monitoring)
+
+
+def sanction_probability(oversight: float, judicial: float) -> float:
+    """A reported abuse is sanctioned if investigated and tried: O * J."""
+    return oversight * judicial
+
+
+def backsliding_probability(rate: float, political_resistance: float, oversight: float) -> float:
+    """A reformed unit reverts with probability b * rho_P * (1 - O)."""
+    return rate * political_resistance * (1.0 - oversight)
+
+
+def training_intake(
+    spend_per_unit: ArrayLike, half: float, resistance: ArrayLike
+) -> ArrayLike:
+    """An unreformed unit enters training with probability f(spend per unit) (1 - r_u)."""
+    return saturation(spend_per_unit, half) * (1.0 - resistance)
+
+
+def institution_step(
+    level: float, drive: float, resistance: float, growth: float, decay: float
+) -> float:
+    """x' = x + g D (1 - rho)(1 - x) - d x, for oversight, judiciary and legislature."""
+    return float(np.clip(level + growth * drive * (1.0 - resistance) * (1.0 - level)
+                         - decay * level, 0.0, 1.0))
+
+
+def follow(level: float, target: float, rate: float) -> float:
+    """Partial adjustment x' = x + a (target - x) (civilian control follows the framework)."""
+    return level + rate * (target - level)
+
+
+def stock_step(level: ArrayLike, effect: ArrayLike, build: float, decay: float) -> ArrayLike:
+    """A stock built by effort and depreciating: s' = s (1 - d) + b f (1 - s)."""
+    return level * (1.0 - decay) + build * effect * (1.0 - level)
+
+
+def crisis_step(level: ArrayLike, response: ArrayLike, decay: float, response_rate: float
+                ) -> ArrayLike:
+    """A crisis fades by itself and faster with crisis response: c' = c (1 - d - r f)."""
+    return level * np.clip(1.0 - decay - response_rate * response, 0.0, 1.0)
+
+
+def incident_rate(
+    civilians: ArrayLike, insurgency: ArrayLike, armed_share: ArrayLike, base_rate: float,
+    armed_weight: float, suppression: ArrayLike,
+) -> ArrayLike:
+    """Expected incidents lambda_d = b (N_d / 1000)(I_d + w_a a_d)(1 - s_d)."""
+    return base_rate * civilians / 1000.0 * (insurgency + armed_weight * armed_share) * (
+        1.0 - suppression)
+
+
+def suppression(
+    capacity_per_1000: ArrayLike, cooperation_mean: ArrayLike, max_suppression: float,
+    half: float,
+) -> ArrayLike:
+    """Share of incidents prevented, s_d = s_max K_d f(u_d): forces need information."""
+    return max_suppression * cooperation_mean * saturation(capacity_per_1000, half)
+
+
+def disarm_probability(rate: float, program: ArrayLike, trust: ArrayLike) -> ArrayLike:
+    """Armed -> demobilised: q_1 = r_d p_d T (trust in security guarantees)."""
+    return rate * program * trust
+
+
+def reintegration_probability(rate: float, program: ArrayLike, hardship: ArrayLike
+                              ) -> ArrayLike:
+    """Demobilised -> reintegrated: q_2 = r_r p_d (1 - H)."""
+    return rate * program * (1.0 - hardship)
+
+
+def relapse_probability(
+    rate: float, grievance: ArrayLike, threshold: float, program: ArrayLike
+) -> ArrayLike:
+    """Demobilised or reintegrated -> armed: q_3 = r_x max(0, G - theta)(1 - p_d)."""
+    return rate * np.maximum(0.0, grievance - threshold) * (1.0 - program)
+
+
+def stability(active_share: float, violent_per_1000: float, scale: float) -> float:
+    """Stability = (1 - share active) exp(-violent events per 1,000 civilians / scale)."""
+    return (1.0 - active_share) * float(np.exp(-violent_per_1000 / scale))
+
+
+def reallocate(
+    allocation: np.ndarray, effect_per_cost: np.ndarray, learning_rate: float, min_share: float
+) -> np.ndarray:
+    """Adaptive management: move a share of the allocation toward measured effect per cost.
+
+    a' = (1 - eta) a + eta e+ / sum(e+), then every share raised to at least `min_share` and
+    the vector renormalised. With no positive effect anywhere the allocation is kept.
+    """
+    gains = np.maximum(effect_per_cost, 0.0)
+    if gains.sum() <= 0:
+        return allocation.copy()
+    target = (1.0 - learning_rate) * allocation + learning_rate * gains / gains.sum()
+    target = np.maximum(target, min_share)
+    return target / target.sum()

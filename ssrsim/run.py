@@ -1,0 +1,116 @@
+"""Running one scenario and writing its results.
+
+`run` builds the model from a validated scenario, steps it, and returns the tidy per-step
+table with a summary; `write_run` puts them on disk as timeseries.parquet, timeseries.csv,
+summary.json and chart.png. The same scenario (seed included) gives byte-identical tables.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .model import SSRModel
+from .scenario import Scenario, scenario_hash
+
+ID_COLUMNS = ("step", "date")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one run produced: the per-step table and its summary."""
+
+    scenario: Scenario
+    policy: str | None
+    timeseries: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def run(
+    scenario: Scenario,
+    *,
+    policy: str | None = None,
+    on_step: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Run a scenario for `scenario.time.steps` steps with `scenario.seed`.
+
+    Args:
+        scenario: a validated scenario, policy and overrides already applied.
+        policy: the name of the applied policy, recorded in the summary.
+        on_step: called with the step number after every step (progress display).
+    """
+    started = time.perf_counter()
+    model = SSRModel(scenario)
+    for step in range(1, scenario.time.steps + 1):
+        model.step()
+        if on_step is not None:
+            on_step(step)
+    table = model.timeseries()
+    summary = summarise(table, scenario, policy)
+    summary["events_applied"] = [
+        {"step": s, "type": t, "label": label} for s, t, label in model.event_log]
+    summary["provenance"]["wall_seconds"] = round(time.perf_counter() - started, 3)
+    return RunResult(scenario, policy, table, summary)
+
+
+def measure_columns(table: pd.DataFrame) -> list[str]:
+    """The measure columns of a per-step table (everything but step and date)."""
+    return [c for c in table.columns if c not in ID_COLUMNS]
+
+
+def summarise(table: pd.DataFrame, scenario: Scenario, policy: str | None) -> dict[str, Any]:
+    """Final and time-averaged value of every measure, with what identifies the run."""
+    measures = measure_columns(table)
+    after_start = table.iloc[1:] if len(table) > 1 else table
+    return {
+        "scenario": scenario.name,
+        "policy": policy,
+        "seed": scenario.seed,
+        "steps": int(table["step"].iloc[-1]),
+        "start_date": table["date"].iloc[0],
+        "end_date": table["date"].iloc[-1],
+        "scenario_hash": scenario_hash(scenario),
+        "final": {m: _plain(table[m].iloc[-1]) for m in measures},
+        "mean": {m: _plain(after_start[m].mean()) for m in measures},
+        "provenance": {
+            "ssrsim": version("ssrsim"),
+            "mesa": version("mesa"),
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
+    }
+
+
+def _plain(value: Any) -> float | int | None:
+    """A JSON-safe number (NaN becomes null)."""
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    value = float(value)
+    return None if np.isnan(value) else value
+
+
+def write_run(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write the run's files into `out_dir` (created if needed); returns their paths."""
+    from .plots import headline_chart  # matplotlib only when writing
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {name: out / name for name in
+             ("timeseries.parquet", "timeseries.csv", "summary.json", "chart.png")}
+    table = pa.Table.from_pandas(result.timeseries, preserve_index=False)
+    pq.write_table(table, paths["timeseries.parquet"])
+    result.timeseries.to_csv(paths["timeseries.csv"], index=False)
+    paths["summary.json"].write_text(json.dumps(result.summary, indent=2) + "\n")
+    headline_chart(result.timeseries, result.scenario, result.policy, paths["chart.png"])
+    return paths

@@ -1,0 +1,662 @@
+"""The scenario schema: every parameter's name, type, default, range, unit, help and source.
+
+This module is the single place where parameters are defined. The loader validates files
+against it, the model reads the validated object, and the CLI (`ssrsim schema`), the
+documentation's parameter table and any user interface derive from it.
+
+Sections mirror the model's submodels (see docs/model.md), so each equation's parameters sit
+together. A field's ``source`` says where its default comes from, or ``assumption``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+EPSTEIN = "Epstein (2002), PNAS 99(suppl 3):7243-7250"
+ASSUMPTION = "assumption"
+
+ACTIVITIES = ("engagement", "services", "training", "oversight", "ddr")
+"""Budget activities, in the order used by the allocation vector."""
+
+NGO_ACTIVITIES = ("monitoring", "services", "advocacy")
+
+
+def param(
+    default: Any,
+    help: str,
+    *,
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+    lt: float | None = None,
+    unit: str = "",
+    source: str = ASSUMPTION,
+) -> Any:
+    """Declare a parameter: a pydantic Field carrying unit and source as schema extras."""
+    return Field(
+        default,
+        description=help,
+        ge=ge,
+        le=le,
+        gt=gt,
+        lt=lt,
+        json_schema_extra={"unit": unit, "source": source},
+    )
+
+
+class Section(BaseModel):
+    """Base of every schema section: immutable; unknown keys and inf/nan are rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class BetaDist(Section):
+    """A Beta distribution given by its mean and concentration (mean=0.5, conc.=2 is U(0,1))."""
+
+    mean: float = param(0.5, "Mean of the distribution.", gt=0, lt=1)
+    concentration: float = param(
+        2.0, "Concentration a+b; 2 with mean 0.5 is the uniform U(0,1).", gt=0, le=1000
+    )
+
+
+class Time(Section):
+    """Calendar mapping of model steps."""
+
+    start_date: dt.date = param(dt.date(2004, 1, 5), "Calendar date of step 0.")
+    step_days: int = param(7, "Length of one step.", ge=1, le=366, unit="days")
+    steps: int = param(156, "Number of steps a run lasts.", ge=1, le=100_000, unit="steps")
+
+
+class Space(Section):
+    """The grid and its division into districts."""
+
+    width: int = param(100, "Grid width.", ge=3, le=2000, unit="cells")
+    height: int = param(100, "Grid height.", ge=3, le=2000, unit="cells")
+    torus: bool = param(False, "Whether the grid wraps around (Epstein's model uses a torus).")
+    district_grid: tuple[int, int] = param(
+        (1, 1),
+        "Rows and columns of the block layout of districts; `districts` lists them row-major.",
+    )
+
+    @model_validator(mode="after")
+    def _blocks_fit(self) -> Space:
+        rows, cols = self.district_grid
+        if rows < 1 or cols < 1 or rows > self.height or cols > self.width:
+            raise ValueError(
+                f"district_grid {list(self.district_grid)} must be at least [1, 1] and fit the "
+                f"{self.width}x{self.height} grid"
+            )
+        return self
+
+
+class District(Section):
+    """One district: its people, its threats, its access and the forces based in it."""
+
+    name: str = Field(
+        ..., description="Identifier (lowercase letters, digits, _).", pattern=r"^[a-z][a-z0-9_]*$"
+    )
+    hardship: BetaDist = Field(
+        default_factory=BetaDist,
+        description="Distribution of civilians' baseline hardship H0 (Epstein: U(0,1)).",
+    )
+    insurgency: float = param(
+        0.0, "Insurgent presence: scales the rate of insurgent incidents.", ge=0, le=1
+    )
+    access: float = param(
+        1.0, "Share of CMO and NGO effort that reaches the population (terrain, insecurity).",
+        ge=0, le=1,
+    )
+    ex_combatants: float = param(
+        0.0, "Share of civilians who are ex-combatants, armed at the start.", ge=0, le=0.5
+    )
+    police: int = param(0, "Police units based in the district.", ge=0, le=100_000)
+    army: int = param(0, "Army units based in the district.", ge=0, le=100_000)
+    cmo_units: int = param(0, "CMO units starting in the district.", ge=0, le=10_000)
+    ngos: int = param(0, "NGOs starting in the district.", ge=0, le=10_000)
+
+
+class Population(Section):
+    """Civilians at initialisation."""
+
+    density: float = param(
+        0.7, "Share of cells with a civilian living on them.", gt=0, le=0.95, source=EPSTEIN
+    )
+    risk_aversion: BetaDist = Field(
+        default_factory=BetaDist, description="Distribution of risk aversion R (Epstein: U(0,1))."
+    )
+    initial_trust: BetaDist = Field(
+        default_factory=lambda: BetaDist(mean=0.4, concentration=4.0),
+        description="Distribution of initial trust in the security forces T.",
+    )
+
+
+class Activation(Section):
+    """Epstein's activation rule: active iff H(1-L) - R*P > threshold."""
+
+    vision: int = param(
+        7, "Civilians' vision radius (Von Neumann).", ge=1, le=50, unit="cells",
+        source="Mesa epstein_civil_violence example",
+    )
+    threshold: float = param(0.1, "Activation threshold T.", ge=0, le=1, source=EPSTEIN)
+    arrest_constant: float = param(
+        2.3, "k in P = 1 - exp(-k * rounding(C/A)).", gt=0, le=100, source=EPSTEIN
+    )
+    rounding: Literal["floor", "round", "none"] = param(
+        "round",
+        "How C/A is rounded: Mesa uses round, NetLogo floor, the paper's formula none.",
+        source="Wilensky (2004) NetLogo Rebellion; Mesa example",
+    )
+    batches: int = param(
+        8, "Random batches civilians decide in, each seeing earlier batches' choices; 1 is "
+        "synchronous, larger values approach Mesa's random sequential activation.",
+        ge=1, le=100_000, source="assumption (docking with Mesa's example)",
+    )
+    max_jail_term: int = param(
+        30, "Jail terms are drawn uniformly from 0..max_jail_term.", ge=0, le=100_000,
+        unit="steps", source=EPSTEIN,
+    )
+
+
+class Legitimacy(Section):
+    """Perceived legitimacy L_i of the security sector."""
+
+    mode: Literal["dynamic", "fixed"] = param(
+        "dynamic", "`fixed` holds L at `fixed_value` for everyone (Epstein's model)."
+    )
+    fixed_value: float = param(0.8, "L when mode is fixed.", ge=0, le=1, source=EPSTEIN)
+    floor: float = param(
+        0.75, "Legitimacy the state keeps whatever the security sector does (L at T = Q = 0).",
+        ge=0, le=1,
+    )
+    trust_weight: float = param(
+        0.7, "Weight of own trust against governance quality in L_i.", ge=0, le=1,
+        source="Lemos, Lopes & Coelho (2016): legitimacy as weighted sub-indicators",
+    )
+
+
+class Trust(Section):
+    """Rates of the trust mechanisms (each a share of the gap or of trust per event)."""
+
+    abuse_loss: float = param(
+        0.1, "Share of trust lost per abuse witnessed.", ge=0, le=1,
+    )
+    incident_loss: float = param(
+        0.02, "Share of trust lost per insurgent incident witnessed (failure to protect).",
+        ge=0, le=1,
+    )
+    fair_contact_gain: float = param(
+        0.01, "Share of distrust recovered per fair contact with a reformed unit.", ge=0, le=1,
+        source="Procedural justice: Tyler (2004); assumption for the size",
+    )
+    engagement_gain: float = param(
+        0.02, "Share of distrust recovered per step at full engagement level.", ge=0, le=1
+    )
+    service_gain: float = param(
+        0.01, "Share of distrust recovered per step at full new-service level.", ge=0, le=1
+    )
+    social_weight: float = param(
+        0.05, "Weight of neighbours' mean trust in one step (DeGroot averaging).", ge=0, le=1
+    )
+    social_radius: int = param(1, "Radius of the social neighbourhood (Moore).", ge=1, le=10)
+    witness_radius: int = param(
+        3, "Radius within which civilians witness abuses and incidents (Von Neumann).",
+        ge=0, le=50, unit="cells",
+    )
+    contact_radius: int = param(
+        1, "Radius within which a reformed unit's patrol is a contact (Von Neumann).",
+        ge=0, le=50, unit="cells",
+    )
+
+
+class Cooperation(Section):
+    """Willingness to report to the security forces (Athena's cooperation; Wheeler 2005)."""
+
+    base: float = param(0.05, "Reporting willingness at zero trust and no engagement.", ge=0, le=1)
+    trust_weight: float = param(0.6, "Increase in willingness per unit of trust.", ge=0, le=1)
+    engagement_weight: float = param(
+        0.3, "Increase per unit of district engagement level (contact raises reporting).",
+        ge=0, le=1, source="Blair, Karim & Morse (2019) APSR 113(3)",
+    )
+
+
+class KindValues(Section):
+    """A value per security-force kind."""
+
+    police: float = Field(..., ge=0, le=1, description="Police.")
+    army: float = Field(..., ge=0, le=1, description="Army.")
+
+
+class Security(Section):
+    """Security force units: patrol, arrest, abuse, reform."""
+
+    vision: int = param(
+        7, "Units' vision radius for arrests (Von Neumann).", ge=0, le=50, unit="cells",
+        source="Mesa epstein_civil_violence example",
+    )
+    patrol_radius: int = param(
+        2, "How far a unit may move per step within its district; 0 = stays put.",
+        ge=0, le=50, unit="cells",
+    )
+    capacity: KindValues = Field(
+        default_factory=lambda: KindValues(police=0.6, army=0.8),
+        description="Probability an unreformed unit arrests when actives are in vision.",
+    )
+    reformed_capacity: KindValues = Field(
+        default_factory=lambda: KindValues(police=0.9, army=0.9),
+        description="The same probability for a reformed unit (training raises capacity).",
+    )
+    abuse_rate: KindValues = Field(
+        default_factory=lambda: KindValues(police=0.03, army=0.05),
+        description="Per-step abuse probability of an unreformed unit with no deterrence.",
+    )
+    training_abuse_reduction: float = param(
+        0.3, "Share of abuse probability removed while in training.", ge=0, le=1
+    )
+    reformed_abuse_reduction: float = param(
+        0.8, "Share of abuse probability removed once reformed.", ge=0, le=1
+    )
+    oversight_deterrence: float = param(
+        0.5, "Share of abuse probability removed at full oversight.", ge=0, le=1
+    )
+    sanction_deterrence: float = param(
+        0.5, "Share of abuse probability removed when every abuse is sanctioned.", ge=0, le=1
+    )
+    resistance_concentration: float = param(
+        4.0, "Concentration of the Beta distribution of each unit's own resistance to change "
+        "r_u, whose mean is institutions.institutional_resistance.", gt=0, le=1000,
+    )
+    training_duration: int = param(
+        12, "Steps a unit spends in training.", ge=1, le=10_000, unit="steps"
+    )
+    training_half: float = param(
+        0.5, "Training spend per unit per step giving half the maximal intake.", gt=0,
+        unit="resource units per unit per step",
+    )
+    backsliding_rate: float = param(
+        0.02, "Per-step back-sliding probability of a reformed unit at full political "
+        "resistance and no oversight.", ge=0, le=1,
+    )
+    initial_reformed: float = param(0.0, "Share of units reformed at the start.", ge=0, le=1)
+
+
+class CMO(Section):
+    """Military civil-military operations units."""
+
+    coordination: float = param(
+        0.5, "Civil-military coordination: joint planning probability and effectiveness.",
+        ge=0, le=1,
+    )
+    coordination_penalty: float = param(
+        0.5, "Share of effectiveness lost at zero coordination.", ge=0, le=1
+    )
+    throughput: float = param(
+        5.0, "Most resources one CMO unit can deliver per step.", gt=0,
+        unit="resource units per step",
+    )
+    relocation_rate: float = param(
+        0.1, "Per-step probability a CMO unit re-plans which district to work in.", ge=0, le=1
+    )
+    crisis_share: float = param(
+        0.5, "Share of a unit's spending diverted to crisis response in a district in crisis.",
+        ge=0, le=1,
+    )
+
+
+class NGO(Section):
+    """Civil-society organisations."""
+
+    budget: float = param(
+        1.0, "Resources each NGO spends per step (own funds).", ge=0,
+        unit="resource units per step",
+    )
+    monitoring: float = param(0.4, "Share of NGO spending on monitoring abuses.", ge=0, le=1)
+    services: float = param(0.4, "Share of NGO spending on services.", ge=0, le=1)
+    advocacy: float = param(0.2, "Share of NGO spending on advocacy for reform.", ge=0, le=1)
+    violence_threshold: float = param(
+        0.05, "Share of civilians active (plus incidents per civilian) above which NGOs leave.",
+        ge=0, le=1,
+    )
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> NGO:
+        _check_shares({k: getattr(self, k) for k in NGO_ACTIVITIES})
+        return self
+
+
+class Allocation(Section):
+    """Shares of the programme budget per activity; they sum to 1."""
+
+    engagement: float = param(0.25, "Community engagement (CMO).", ge=0, le=1)
+    services: float = param(0.25, "Essential services and infrastructure (CMO).", ge=0, le=1)
+    training: float = param(0.2, "Training of security units (CMO).", ge=0, le=1)
+    oversight: float = param(
+        0.15, "Oversight bodies, judiciary and legislature (institutions).", ge=0, le=1
+    )
+    ddr: float = param(0.15, "Disarmament, demobilisation and reintegration.", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Allocation:
+        _check_shares({k: getattr(self, k) for k in ACTIVITIES})
+        return self
+
+
+class HalfSaturation(Section):
+    """Spending intensity that gives half the maximal effect, f(x) = x / (x + h)."""
+
+    engagement: float = param(2.0, "Engagement.", gt=0, unit="resource units per 1,000 civilians")
+    services: float = param(2.0, "Services.", gt=0, unit="resource units per 1,000 civilians")
+    oversight: float = param(2.0, "Institutional support.", gt=0, unit="resource units per step")
+    ddr: float = param(
+        2.0, "DDR programmes.", gt=0, unit="resource units per 1,000 ex-combatants"
+    )
+    crisis: float = param(1.0, "Crisis response.", gt=0, unit="resource units per 1,000 civilians")
+    monitoring: float = param(0.5, "NGO monitoring.", gt=0, unit="resource units per district")
+
+
+class Budget(Section):
+    """The SSR programme budget: the resource constraint."""
+
+    per_step: float = param(
+        10.0, "Programme budget per step.", ge=0, unit="resource units per step"
+    )
+    allocation: Allocation = Field(default_factory=Allocation, description="Initial allocation.")
+    half_saturation: HalfSaturation = Field(default_factory=HalfSaturation)
+
+
+class Institutions(Section):
+    """Model-level institutions, each in [0, 1]."""
+
+    political_resistance: float = param(
+        0.4, "Spoilers: slows legislative reform and oversight, drives back-sliding.", ge=0, le=1
+    )
+    institutional_resistance: float = param(
+        0.5, "Entrenched practice: slows judicial reform and units' uptake of training.",
+        ge=0, le=1,
+    )
+    oversight: float = param(0.2, "Initial oversight strength O.", ge=0, le=1)
+    judicial: float = param(0.2, "Initial judicial reform progress J.", ge=0, le=1)
+    legislative: float = param(0.3, "Initial legislative framework progress F.", ge=0, le=1)
+    civilian_control: float = param(0.4, "Initial civilian control C.", ge=0, le=1)
+    growth: float = param(
+        0.02, "Per-step growth rate of O, J and F at full drive.", ge=0, le=1
+    )
+    decay: float = param(0.005, "Per-step decay rate of O, J and F.", ge=0, le=1)
+    control_adjustment: float = param(
+        0.05, "Per-step rate at which civilian control follows the legislative framework.",
+        ge=0, le=1,
+    )
+    advocacy_weight: float = param(
+        0.5, "Weight of NGO advocacy in the institutional drive.", ge=0, le=1
+    )
+    accountability_window: int = param(
+        12, "Trailing window for the realised accountability measure.", ge=1, le=10_000,
+        unit="steps",
+    )
+
+
+class Services(Section):
+    """District service level s_d: a stock built by spending that depreciates."""
+
+    decay: float = param(0.02, "Per-step depreciation of the service level.", ge=0, le=1)
+    build_rate: float = param(
+        0.1, "Per-step growth of the service level at full spending.", ge=0, le=1
+    )
+    hardship_relief: float = param(
+        0.5, "Share of baseline hardship removed at full service level.", ge=0, le=1
+    )
+
+
+class Crisis(Section):
+    """District crisis level c_d after shocks; crisis response by CMO units."""
+
+    decay: float = param(0.05, "Per-step natural decay of the crisis level.", ge=0, le=1)
+    response_rate: float = param(
+        0.2, "Extra per-step decay at full crisis-response spending.", ge=0, le=1
+    )
+    hardship: float = param(
+        0.3, "Hardship added at crisis level 1.", ge=0, le=1
+    )
+
+
+class Insurgency(Section):
+    """Insurgent incidents per district."""
+
+    base_rate: float = param(
+        2.0, "Incidents per 1,000 civilians per step at insurgency 1 with no suppression.",
+        ge=0, le=1000, unit="incidents per 1,000 civilians per step",
+    )
+    armed_weight: float = param(
+        2.0, "Insurgency added per unit share of armed ex-combatants in the district.",
+        ge=0, le=100,
+    )
+    max_suppression: float = param(
+        0.8, "Largest share of incidents that security forces can prevent.", ge=0, le=1
+    )
+    suppression_half: float = param(
+        2.0, "Effective units per 1,000 civilians giving half the maximal suppression.",
+        gt=0, unit="units per 1,000 civilians",
+    )
+
+
+class DDR(Section):
+    """Ex-combatants: armed -> demobilised -> reintegrated, with relapse."""
+
+    disarm_rate: float = param(
+        0.05, "Per-step probability an armed ex-combatant demobilises at full programme level "
+        "and full trust.", ge=0, le=1,
+    )
+    reintegration_rate: float = param(
+        0.03, "Per-step probability a demobilised ex-combatant reintegrates at full programme "
+        "level and no hardship.", ge=0, le=1,
+    )
+    relapse_rate: float = param(
+        0.05, "Per-step relapse probability per unit of grievance above the threshold with no "
+        "programme support.", ge=0, le=1,
+    )
+    relapse_threshold: float = param(
+        0.2, "Grievance above which demobilised or reintegrated ex-combatants may re-arm.",
+        ge=0, le=1,
+    )
+    program_build: float = param(
+        0.3, "Per-step growth of the DDR programme level at full funding.", ge=0, le=1
+    )
+    program_decay: float = param(
+        0.1, "Per-step decay of the DDR programme level.", ge=0, le=1
+    )
+
+
+class Adaptive(Section):
+    """Adaptive management: regular evaluations re-weight the allocation."""
+
+    enabled: bool = param(False, "Whether the allocation is re-weighted.")
+    evaluation_interval: int = param(
+        12, "Steps between evaluations.", ge=1, le=10_000, unit="steps"
+    )
+    learning_rate: float = param(
+        0.3, "Share of the allocation moved toward measured effect per cost.", ge=0, le=1
+    )
+    min_share: float = param(0.02, "Smallest share any activity keeps.", ge=0, le=0.2)
+
+
+class Measures(Section):
+    """Parameters of derived measures."""
+
+    violence_scale: float = param(
+        2.0, "Violent events per 1,000 civilians per step that lower stability to 1/e of its "
+        "non-violent value.", gt=0, unit="events per 1,000 civilians per step",
+    )
+
+
+class EventBase(Section):
+    """Fields every event has: when, where, and a label."""
+
+    step: int | None = Field(None, ge=0, description="Step at which the event happens.")
+    date: dt.date | None = Field(None, description="Date at which it happens (mapped to a step).")
+    district: str | None = Field(None, description="District it affects; all when absent.")
+    label: str = Field("", description="Free text shown in outputs.")
+
+    @model_validator(mode="after")
+    def _one_time(self) -> EventBase:
+        if (self.step is None) == (self.date is None):
+            raise ValueError("give exactly one of `step` or `date`")
+        return self
+
+
+Shock = Annotated[float, Field(ge=-1, le=1)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class BudgetCut(EventBase):
+    """The programme budget is multiplied by `factor` for `duration` steps (0: for good)."""
+
+    type: Literal["budget_cut"]
+    factor: float = Field(0.5, ge=0, le=1, description="Budget multiplier.")
+    duration: int = Field(0, ge=0, description="Steps it lasts; 0 means for the rest of the run.")
+
+
+class DonorSurge(EventBase):
+    """The programme budget is multiplied by `factor` for `duration` steps (0: for good)."""
+
+    type: Literal["donor_surge"]
+    factor: float = Field(1.5, ge=1, le=100, description="Budget multiplier.")
+    duration: int = Field(0, ge=0, description="Steps it lasts; 0 means for the rest of the run.")
+
+
+class TroopDrawdown(EventBase):
+    """A share of army units and of CMO units leaves (in the district, or everywhere)."""
+
+    type: Literal["troop_drawdown"]
+    army_share: Share = Field(0.5, description="Share of army units withdrawn.")
+    cmo_share: Share = Field(0.5, description="Share of CMO units withdrawn.")
+
+
+class Election(EventBase):
+    """An election changes political resistance and may shake trust."""
+
+    type: Literal["election"]
+    political_resistance: Shock = Field(-0.1, description="Change in political resistance.")
+    trust_shock: Shock = Field(0.0, description="Trust shock (negative: share of trust lost).")
+    crisis: Share = Field(0.0, description="Crisis level added.")
+
+
+class Coup(EventBase):
+    """A coup: civilian control and the legal framework fall, spoilers gain, trust is shaken."""
+
+    type: Literal["coup"]
+    civilian_control: Share = Field(0.5, description="Share of civilian control lost.")
+    legislative: Share = Field(0.3, description="Share of the legislative framework lost.")
+    political_resistance: Shock = Field(0.3, description="Change in political resistance.")
+    trust_shock: Shock = Field(-0.2, description="Trust shock.")
+    crisis: Share = Field(0.5, description="Crisis level added.")
+
+
+class AbuseScandal(EventBase):
+    """A publicised abuse: trust falls; oversight may be strengthened in response."""
+
+    type: Literal["abuse_scandal"]
+    trust_shock: Shock = Field(-0.2, description="Trust shock.")
+    oversight: Shock = Field(0.0, description="Change in oversight strength.")
+    crisis: Share = Field(0.2, description="Crisis level added.")
+
+
+class PeaceAgreement(EventBase):
+    """A peace agreement: insurgency falls and armed ex-combatants enter DDR."""
+
+    type: Literal["peace_agreement"]
+    insurgency_reduction: Share = Field(0.5, description="Share of insurgent presence removed.")
+    demobilise_share: Share = Field(
+        0.3, description="Share of armed ex-combatants who demobilise at once."
+    )
+    political_resistance: Shock = Field(-0.1, description="Change in political resistance.")
+
+
+Event = Annotated[
+    BudgetCut | DonorSurge | TroopDrawdown | Election | Coup | AbuseScandal | PeaceAgreement,
+    Field(discriminator="type"),
+]
+EVENT_TYPES = ("budget_cut", "donor_surge", "troop_drawdown", "election", "coup",
+               "abuse_scandal", "peace_agreement")
+
+
+class Policy(Section):
+    """A named policy option: changes (dotted path -> value) applied over the scenario."""
+
+    description: str = ""
+    set: dict[str, Any] = Field(
+        default_factory=dict, description="Dotted parameter paths and their values."
+    )
+
+
+class Scenario(Section):
+    """A complete, validated scenario. Immutable once built."""
+
+    name: str = Field("scenario", description="Short name used in output folders.")
+    description: str = Field("", description="What the scenario represents.")
+    extends: str | None = Field(None, description="Parent scenario file this one builds on.")
+    seed: int = param(0, "Seed for all randomness of a run.", ge=0, le=2**63 - 1)
+    time: Time = Field(default_factory=Time)
+    space: Space = Field(default_factory=Space)
+    districts: list[District] = Field(
+        default_factory=lambda: [District(name="all")], min_length=1,
+        description="Districts in row-major order of space.district_grid.",
+    )
+    population: Population = Field(default_factory=Population)
+    activation: Activation = Field(default_factory=Activation)
+    legitimacy: Legitimacy = Field(default_factory=Legitimacy)
+    trust: Trust = Field(default_factory=Trust)
+    cooperation: Cooperation = Field(default_factory=Cooperation)
+    security: Security = Field(default_factory=Security)
+    cmo: CMO = Field(default_factory=CMO)
+    ngo: NGO = Field(default_factory=NGO)
+    budget: Budget = Field(default_factory=Budget)
+    institutions: Institutions = Field(default_factory=Institutions)
+    services: Services = Field(default_factory=Services)
+    crisis: Crisis = Field(default_factory=Crisis)
+    insurgency: Insurgency = Field(default_factory=Insurgency)
+    ddr: DDR = Field(default_factory=DDR)
+    adaptive: Adaptive = Field(default_factory=Adaptive)
+    measures: Measures = Field(default_factory=Measures)
+    events: list[Event] = Field(default_factory=list, description="Timeline of events.")
+    policies: dict[str, Policy] = Field(
+        default_factory=dict, description="Named policy options (deltas over this scenario)."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        rows, cols = self.space.district_grid
+        if len(self.districts) != rows * cols:
+            raise ValueError(
+                f"space.district_grid {[rows, cols]} needs {rows * cols} districts, "
+                f"got {len(self.districts)}"
+            )
+        names = [d.name for d in self.districts]
+        if len(set(names)) != len(names):
+            raise ValueError(f"district names must be unique, got {names}")
+        for i, event in enumerate(self.events):
+            if event.district is not None and event.district not in names:
+                raise ValueError(
+                    f"events[{i}].district {event.district!r} is not a district; "
+                    f"allowed: {names}"
+                )
+        return self
+
+    def event_step(self, event: EventBase) -> int:
+        """The step at which an event happens (dates map to the step that contains them)."""
+        if event.step is not None:
+            return event.step
+        days = (event.date - self.time.start_date).days
+        return max(0, days // self.time.step_days)
+
+    def step_date(self, step: int) -> dt.date:
+        """The calendar date at the start of a step."""
+        return self.time.start_date + dt.timedelta(days=step * self.time.step_days)
+
+
+def _check_shares(shares: dict[str, float]) -> None:
+    total = sum(shares.values())
+    if abs(total - 1.0) > 1e-6:
+        listed = ", ".join(f"{k}={v:g}" for k, v in shares.items())
+        raise ValueError(f"shares must sum to 1, got {total:g} ({listed})")
