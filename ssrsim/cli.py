@@ -88,7 +88,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     paths = write_run(result, out)
     if not args.quiet:
         console.print(summary_table(result.summary))
-        console.print(f"wrote {', '.join(str(p) for p in paths.values())}")
+        console.print(f"wrote {', '.join(str(p) for p in paths.values())}", soft_wrap=True)
     return 0
 
 
@@ -122,11 +122,10 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
             scenario = load_scenario(file)
         except ScenarioError as err:
             bad += 1
-            console.print(str(err), markup=False, highlight=False)
+            print(err)
             continue
-        console.print(f"ok: {file} ({scenario.name}: {len(scenario.districts)} districts, "
-                      f"{len(scenario.events)} events, {len(scenario.policies)} policies)",
-                      markup=False, highlight=False)
+        print(f"ok: {file} ({scenario.name}: {len(scenario.districts)} districts, "
+              f"{len(scenario.events)} events, {len(scenario.policies)} policies)")
     return EXIT_BAD_INPUT if bad else 0
 
 
@@ -144,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args, console)
     except ScenarioError as err:
-        Console(stderr=True).print(str(err), markup=False, highlight=False)
+        print(err, file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

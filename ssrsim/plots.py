@@ -7,12 +7,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from .model.measures import HEADLINE  # noqa: E402
-from .scenario import Scenario  # noqa: E402
+from .model.measures import HEADLINE
+from .scenario import Scenario
 
 LABELS = {
     "trust": "Trust in security forces",
@@ -38,7 +38,7 @@ def headline_chart(table: pd.DataFrame, scenario: Scenario, policy: str | None,
         ax.set_title(LABELS[name], fontsize=10)
         ax.set_ylim(-0.02, 1.02)
         ax.grid(alpha=0.3)
-        ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=5))
+        ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=7))
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
     title = f"{scenario.name}" + (f" — policy {policy}" if policy else "")
     fig.suptitle(f"{title} (seed {scenario.seed}; dashed lines: events)", fontsize=12)

@@ -49,6 +49,7 @@ def run(
         scenario: a validated scenario, policy and overrides already applied.
         policy: the name of the applied policy, recorded in the summary.
         on_step: called with the step number after every step (progress display).
+
     """
     started = time.perf_counter()
     model = SSRModel(scenario)

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..scenario.schema import ACTIVITIES
 from . import mechanisms as mech
-from .agents import CMOUnit, NGO, ReformState, SecurityForceUnit
+from .agents import NGO, CMOUnit, ReformState, SecurityForceUnit
 from .population import CivilianState, DDRStage
 
 if TYPE_CHECKING:
@@ -34,7 +34,8 @@ def _units(model: SSRModel) -> list[SecurityForceUnit]:
     return list(model.agents_by_type.get(SecurityForceUnit, []))
 
 
-def _reform_share(model: SSRModel, state: ReformState) -> float:
+def reform_share(model: SSRModel, state: ReformState) -> float:
+    """Share of security units in a reform state (0 with no units)."""
     units = _units(model)
     return sum(u.reform == state for u in units) / len(units) if units else 0.0
 
@@ -55,7 +56,8 @@ def _stability(model: SSRModel) -> float:
                           violent * 1000.0 / pop.size, model.params.measures.violence_scale)
 
 
-def _service_coverage(model: SSRModel) -> float:
+def service_coverage(model: SSRModel) -> float:
+    """Population-weighted mean of the district service levels."""
     d = model.districts
     return float(np.average(d.service_level, weights=np.maximum(d.civilians, 1e-12)))
 
@@ -90,9 +92,9 @@ MEASURES: list[Measure] = [
     Measure("stability", "(1 - share active) x exp(-violent events per 1,000 / scale).",
             _stability),
     Measure("reform_uptake", "Share of security units reformed.",
-            lambda m: _reform_share(m, ReformState.REFORMED)),
+            lambda m: reform_share(m, ReformState.REFORMED)),
     Measure("in_training", "Share of security units in training.",
-            lambda m: _reform_share(m, ReformState.TRAINING)),
+            lambda m: reform_share(m, ReformState.TRAINING)),
     Measure("accountability", "Share of abuses reported and sanctioned (trailing window).",
             lambda m: m.institutions.sanction_rate()),
     Measure("oversight", "Oversight strength O.", lambda m: m.institutions.oversight),
@@ -105,7 +107,7 @@ MEASURES: list[Measure] = [
             lambda m: m.institutions.political_resistance),
     Measure("capacity", "Mean arrest capacity of security units.", _mean_capacity),
     Measure("service_coverage", "Population-weighted mean district service level.",
-            _service_coverage),
+            service_coverage),
     Measure("legitimacy", "Mean perceived legitimacy L.",
             lambda m: float(m.population.legitimacy.mean())),
     Measure("cooperation", "Mean willingness to report.",

@@ -114,7 +114,7 @@ def abuse_probability(
     rate: ArrayLike, state_reduction: ArrayLike, oversight: float, sanction_rate: float,
     oversight_deterrence: float, sanction_deterrence: float,
 ) -> ArrayLike:
-    """p = a_kind (1 - rho_state) (1 - d_O O) (1 - d_S S)."""
+    """P = a_kind (1 - rho_state) (1 - d_O O) (1 - d_S S)."""
     return (rate * (1.0 - state_reduction) * (1.0 - oversight_deterrence * oversight)
             * (1.0 - sanction_deterrence * sanction_rate))
 
@@ -144,7 +144,7 @@ def training_intake(
 def institution_step(
     level: float, drive: float, resistance: float, growth: float, decay: float
 ) -> float:
-    """x' = x + g D (1 - rho)(1 - x) - d x, for oversight, judiciary and legislature."""
+    """X' = x + g D (1 - rho)(1 - x) - d x, for oversight, judiciary and legislature."""
     return float(np.clip(level + growth * drive * (1.0 - resistance) * (1.0 - level)
                          - decay * level, 0.0, 1.0))
 

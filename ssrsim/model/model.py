@@ -38,7 +38,7 @@ from .institutions import (
     Institutions,
     Ledger,
 )
-from .measures import measures_for
+from .measures import measures_for, reform_share, service_coverage
 from .population import Civilian, CivilianState, DDRStage, Population, draw_beta
 from .space import NeighbourhoodSum, cells_within, district_map, neighbourhood_offsets
 
@@ -51,6 +51,7 @@ class SSRModel(mesa.Model):
     Args:
         scenario: the validated scenario (see `ssrsim.load_scenario`).
         rng: seed for all randomness; defaults to the scenario's `seed`.
+
     """
 
     def __init__(self, scenario: Scenario, *, rng: int | None = None) -> None:
@@ -431,15 +432,12 @@ class SSRModel(mesa.Model):
     def _activity_kpis(self) -> np.ndarray:
         """Each activity's own indicator, in allocation order, for adaptive management."""
         pop = self.population
-        units = list(self.of_type(SecurityForceUnit))
-        reformed = (sum(u.reform == ReformState.REFORMED for u in units) / len(units)) if units else 0.0
         ex = np.count_nonzero(pop.ddr != DDRStage.NONE)
         not_armed = (1.0 - pop.count_ddr(DDRStage.ARMED) / ex) if ex else 0.0
-        coverage = float(np.average(self.districts.service_level,
-                                    weights=np.maximum(self.districts.civilians, 1e-12)))
         kpis = np.zeros(5)
         kpis[[ENGAGEMENT, SERVICES, TRAINING, OVERSIGHT, DDR]] = (
-            pop.trust.mean(), coverage, reformed, self.institutions.governance(), not_armed)
+            pop.trust.mean(), service_coverage(self), reform_share(self, ReformState.REFORMED),
+            self.institutions.governance(), not_armed)
         return kpis
 
     def _reallocate(self) -> None:

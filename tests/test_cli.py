@@ -1,0 +1,95 @@
+"""End-to-end tests of the `ssrsim` command (installed entry point and in-process main)."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ssrsim.cli import main
+
+SMALL = ["--set", "space.width=20", "--set", "space.height=20", "--steps", "5"]
+
+
+def ssrsim(*args, cwd=None):
+    exe = shutil.which("ssrsim") or str(Path(sys.executable).parent / "ssrsim")
+    return subprocess.run([exe, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_installed_command_runs_baseline(tmp_path):
+    out = tmp_path / "run"
+    proc = ssrsim("run", "scenarios/baseline.yaml", *SMALL, "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "trust" in proc.stdout and "stability" in proc.stdout
+    table = pd.read_parquet(out / "timeseries.parquet")
+    assert len(table) == 6
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == 5 and summary["scenario"] == "baseline"
+
+
+def test_run_policy_seed_and_default_out(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(Path(__file__).parents[1] / "scenarios/baseline.yaml",
+                tmp_path / "baseline.yaml")
+    code = main(["run", "baseline.yaml", *SMALL, "--seed", "7", "--policy", "coordinated",
+                 "--quiet"])
+    assert code == 0
+    summary = json.loads((tmp_path / "runs/baseline-coordinated-seed7/summary.json").read_text())
+    assert summary["policy"] == "coordinated"
+    assert summary["seed"] == 7
+
+
+def test_bad_scenario_exits_2_with_clear_message(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nbudget:\n  per_step: -3\nbugdet: 1\n")
+    proc = ssrsim("run", str(bad))
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    message = proc.stderr
+    assert "bad.yaml:3" in message and "budget.per_step" in message and "-3" in message
+    assert "bad.yaml:4" in message and "did you mean" in message
+
+
+def test_unknown_policy_exits_2(capsys):
+    assert main(["run", "scenarios/baseline.yaml", "--policy", "nope", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "nope" in err and "coordinated" in err
+
+
+def test_bad_set_exits_2(capsys):
+    assert main(["run", "scenarios/baseline.yaml", "--set", "budget.per_stp=3"]) == 2
+    err = capsys.readouterr().err
+    assert "per_step" in err
+
+
+def test_validate_reports_each_file(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("activation:\n  rounding: ceil\n")
+    code = main(["validate", "scenarios/baseline.yaml", "scenarios/epstein.yaml", str(bad)])
+    out = capsys.readouterr().out
+    assert code == 2
+    assert "ok: scenarios/baseline.yaml" in out and "ok: scenarios/epstein.yaml" in out
+    assert "bad.yaml:2" in out and "ceil" in out and "floor" in out
+
+
+def test_validate_all_shipped_scenarios(capsys):
+    files = sorted(str(p) for p in Path("scenarios").glob("*.yaml"))
+    assert main(["validate", *files]) == 0
+
+
+def test_schema_json_and_markdown(capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "budget" in schema["properties"]
+    assert main(["schema", "--format", "markdown"]) == 0
+    assert "activation.rounding" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [[], ["run"], ["frobnicate"]])
+def test_usage_errors_exit_2(argv):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2

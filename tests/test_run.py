@@ -1,0 +1,78 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from ssrsim import load_scenario, run, write_run
+from ssrsim.run import measure_columns
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """The baseline on a small grid for a few steps (fast, all mechanisms on)."""
+    return load_scenario("scenarios/baseline.yaml",
+                         overrides=["space.width=30", "space.height=30", "time.steps=12"])
+
+
+@pytest.fixture(scope="module")
+def result(small):
+    return run(small, policy=None)
+
+
+def test_run_has_one_row_per_step_with_dates(result, small):
+    table = result.timeseries
+    assert list(table["step"]) == list(range(small.time.steps + 1))
+    assert table["date"].iloc[0] == small.time.start_date.isoformat()
+    assert pd.Timestamp(table["date"].iloc[1]) - pd.Timestamp(table["date"].iloc[0]) == \
+        pd.Timedelta(days=small.time.step_days)
+
+
+def test_summary_final_and_mean_match_table(result):
+    table = result.timeseries
+    for name in ("trust", "stability", "reform_uptake", "arrests"):
+        assert result.summary["final"][name] == pytest.approx(table[name].iloc[-1])
+        assert result.summary["mean"][name] == pytest.approx(table[name].iloc[1:].mean())
+    assert result.summary["seed"] == 42
+    assert len(result.summary["scenario_hash"]) == 64
+
+
+def test_on_step_called_every_step(small):
+    seen = []
+    run(small, on_step=seen.append)
+    assert seen == list(range(1, small.time.steps + 1))
+
+
+def test_write_run_files_round_trip(result, tmp_path):
+    paths = write_run(result, tmp_path / "out")
+    assert {p.name for p in paths.values()} == {
+        "timeseries.parquet", "timeseries.csv", "summary.json", "chart.png"}
+    from_parquet = pq.read_table(paths["timeseries.parquet"]).to_pandas()
+    pd.testing.assert_frame_equal(from_parquet, result.timeseries)
+    from_csv = pd.read_csv(paths["timeseries.csv"])
+    assert list(from_csv.columns) == list(result.timeseries.columns)
+    np.testing.assert_allclose(from_csv["trust"], result.timeseries["trust"])
+    summary = json.loads(paths["summary.json"].read_text())
+    assert summary["final"].keys() == set(measure_columns(result.timeseries))
+    assert paths["chart.png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_same_seed_gives_byte_identical_tables(small, tmp_path):
+    a = write_run(run(small), tmp_path / "a")
+    b = write_run(run(small), tmp_path / "b")
+    for name in ("timeseries.parquet", "timeseries.csv"):
+        assert a[name].read_bytes() == b[name].read_bytes()
+
+
+def test_different_seed_gives_different_table(small):
+    other = small.model_copy(update={"seed": small.seed + 1})
+    assert not run(small).timeseries.equals(run(other).timeseries)
+
+
+def test_events_applied_are_reported(tmp_path):
+    scenario = load_scenario("scenarios/baseline.yaml", overrides=[
+        "space.width=20", "space.height=20", "time.steps=3",
+        "events=[{type: coup, step: 2, label: test coup}]"])
+    summary = run(scenario).summary
+    assert summary["events_applied"] == [{"step": 2, "type": "coup", "label": "test coup"}]
