@@ -1,0 +1,229 @@
+"""Loading scenarios: YAML files, `extends:` chains, named policies and overrides.
+
+A scenario is built in stages: the files of an `extends:` chain are deep-merged (mappings
+merge, lists and scalars are replaced), then the chosen policy's `set:` changes are applied,
+then the command-line overrides. Every policy is checked, chosen or not. Any problem raises a
+`ScenarioError` whose issues each give a file and line, the parameter path, the bad value and
+what is allowed; bad input never raises anything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ._issues import validate
+from ._paths import PathError, set_path
+from ._tree import Node, Where, from_plain
+from ._yaml import parse_value, read_tree
+from .errors import NO_VALUE, Issue, ScenarioError, describe, did_you_mean
+from .schema import Scenario
+
+OVERRIDES = Where("--set", None)
+"""Where command-line overrides come from."""
+
+POLICY_FLAG = Where("--policy", None)
+"""Where the choice of policy comes from."""
+
+
+def load_scenario(
+    path: str | os.PathLike[str], *, policy: str | None = None, overrides: Sequence[str] = ()
+) -> Scenario:
+    """Load a scenario file, apply a policy and overrides, and validate the result.
+
+    Args:
+        path: the scenario YAML file; `extends:` paths in it are relative to it.
+        policy: name of one of the scenario's `policies:` to apply, or None.
+        overrides: `dotted.path=value` strings applied last; values are read as YAML, so
+            `3`, `0.5`, `true` and `[2, 2]` have their YAML types.
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ScenarioError: listing every problem found, in any file of the chain or any policy.
+
+    """
+    source = os.path.normpath(os.fspath(path))
+    return _build(read_tree(Path(source)), source, policy, overrides)
+
+
+def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenario:
+    """Validate a scenario given as plain data (and check its policies).
+
+    Args:
+        data: the scenario, as it would be read from YAML or JSON.
+        source: the name issues give as their file.
+
+    Raises:
+        ScenarioError: listing every problem found (issues have no line numbers).
+
+    """
+    if not isinstance(data, Mapping):
+        message = f"the top level must be a mapping of keys to values, got {describe(data)}"
+        raise ScenarioError([Issue(source, None, "", NO_VALUE, message)], source)
+    return _build(from_plain(data, Where(source, None)), source, None, ())
+
+
+def apply_changes(scenario: Scenario, changes: Mapping[str, Any], *, source: str) -> Scenario:
+    """Set parameters of a validated scenario by dotted path and validate the result.
+
+    Args:
+        scenario: the scenario to start from (it is not modified).
+        changes: dotted paths (`districts.north.police`, `budget.per_step`) and their values.
+        source: the name issues give as their file.
+
+    Raises:
+        ScenarioError: if a path is not a parameter or the changed scenario is invalid.
+
+    """
+    where = Where(source, None)
+    tree = from_plain(scenario.model_dump(), where)
+    edits = [_Change(key, from_plain(value, where)) for key, value in changes.items()]
+    return _valid(_run_stage(tree, edits, where, "", check=True), source)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """Return the sha256 hex digest of a scenario's canonical JSON (sorted keys, compact)."""
+    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Change:
+    """One dotted-path change; its value's origin says where it was written."""
+
+    key: Any
+    value: Node
+
+
+@dataclass(frozen=True)
+class _Result:
+    """A tree after a stage of changes, its scenario if valid, and the problems found."""
+
+    tree: Node
+    scenario: Scenario | None
+    issues: list[Issue]
+
+
+def _build(tree: Node, source: str, policy: str | None, overrides: Sequence[str]) -> Scenario:
+    """Validate a merged tree and all its policies, then apply a policy and overrides."""
+    base, issues = validate(tree)
+    results: dict[str, _Result] = {}
+    for name, (where, changes) in _policies(tree).items():
+        prefix = f"in policy {name!r}: "
+        results[name] = _run_stage(tree, changes, where, prefix, check=base is not None)
+        issues += results[name].issues
+    if policy is not None and policy not in _policy_names(tree):
+        issues.append(_unknown_policy(policy, _policy_names(tree)))
+    if issues:
+        raise ScenarioError(issues, source)
+    chosen = results[policy] if policy is not None else _Result(tree, base, [])
+    if overrides:
+        changes = _parse_overrides(overrides, source)
+        chosen = _run_stage(chosen.tree, changes, OVERRIDES, "", check=True)
+    return _valid(chosen, source)
+
+
+def _valid(result: _Result, source: str) -> Scenario:
+    """Return the scenario of a stage, or raise a ScenarioError with its problems."""
+    if result.scenario is None:
+        raise ScenarioError(result.issues, source)
+    return result.scenario
+
+
+def _run_stage(
+    tree: Node, changes: Sequence[_Change], fallback: Where, prefix: str, *, check: bool
+) -> _Result:
+    """Apply changes to a tree, then (if `check`) validate it.
+
+    Problems the changes cause are reported where the change was written; `prefix` (e.g.
+    "in policy 'x': ") starts each message.
+    """
+    issues: list[Issue] = []
+    applied: list[tuple[str, Where]] = []
+    for change in changes:
+        try:
+            if not isinstance(change.key, str):
+                raise PathError(f"{change.key!r} is not a parameter path")
+            tree, path = set_path(tree, change.key, change.value)
+        except PathError as exc:
+            where = change.value.where
+            issues.append(Issue(where.file, where.line, str(change.key), change.value.plain(),
+                                prefix + str(exc)))
+        else:
+            applied.append((path, change.value.where))
+    if issues or not check:
+        return _Result(tree, None, issues)
+    scenario, found = validate(tree)
+    return _Result(tree, scenario, [_blame(issue, applied, fallback, prefix) for issue in found])
+
+
+def _blame(issue: Issue, applied: list[tuple[str, Where]], fallback: Where, prefix: str) -> Issue:
+    """Point a problem found after changes at the change that caused it."""
+    if Where(issue.file, issue.line) not in {where for _, where in applied}:
+        where = next((w for path, w in applied if _related(path, issue.path)), fallback)
+        issue = replace(issue, file=where.file, line=where.line)
+    return replace(issue, message=prefix + issue.message)
+
+
+def _related(a: str, b: str) -> bool:
+    """Whether one parameter path is the other or lies inside it."""
+    if not a or not b:
+        return False
+    short, long = sorted((a, b), key=len)
+    return long == short or long.startswith((short + ".", short + "["))
+
+
+def _policy_names(tree: Node) -> list[str]:
+    node = tree.child("policies")
+    return [str(name) for name in node.value] if node and isinstance(node.value, dict) else []
+
+
+def _policies(tree: Node) -> dict[str, tuple[Where, list[_Change]]]:
+    """Each well-formed policy's origin and changes (validation reports malformed ones)."""
+    node = tree.child("policies")
+    if node is None or not isinstance(node.value, dict):
+        return {}
+    found: dict[str, tuple[Where, list[_Change]]] = {}
+    for name, policy in node.value.items():
+        changes = policy.child("set")
+        if changes is None or isinstance(changes.value, dict):
+            items = changes.value.items() if changes is not None else ()
+            found[name] = (policy.where, [_Change(key, value) for key, value in items])
+    return found
+
+
+def _unknown_policy(name: str, names: list[str]) -> Issue:
+    if not names:
+        message = f"unknown policy {name!r}: the scenario defines no policies"
+    else:
+        hint = did_you_mean(name, names)
+        guess = f"; did you mean {hint!r}?" if hint else ""
+        message = f"unknown policy {name!r}{guess} (available: {', '.join(names)})"
+    return Issue(POLICY_FLAG.file, POLICY_FLAG.line, "", NO_VALUE, message)
+
+
+def _parse_overrides(overrides: Sequence[str], source: str) -> list[_Change]:
+    """Read `path=value` strings; raise a ScenarioError listing every malformed one."""
+    changes: list[_Change] = []
+    issues: list[Issue] = []
+    for text in overrides:
+        key, equals, raw = text.partition("=")
+        key = key.strip()
+        if not equals or not key:
+            message = "expected path=value, e.g. budget.per_step=12"
+            issues.append(Issue(OVERRIDES.file, None, text, NO_VALUE, message))
+            continue
+        try:
+            changes.append(_Change(key, from_plain(parse_value(raw, OVERRIDES.file), OVERRIDES)))
+        except ScenarioError as exc:
+            issues += [replace(i, line=None, path=key, value=raw.strip()) for i in exc.issues]
+    if issues:
+        raise ScenarioError(issues, source)
+    return changes

@@ -1,0 +1,97 @@
+"""The scenario schema: defaults, immutability, ranges and section-level checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from ssrsim.scenario import Scenario
+from ssrsim.scenario.schema import Section
+
+
+def sections(model: type[BaseModel] = Scenario) -> set[type[BaseModel]]:
+    """Every section class reachable from a model's fields (following lists and unions)."""
+    found = {model}
+    for field in model.model_fields.values():
+        for candidate in _classes(field.annotation):
+            if candidate not in found:
+                found |= sections(candidate)
+    return found
+
+
+def _classes(annotation) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [c for arg in getattr(annotation, "__args__", ()) for c in _classes(arg)]
+
+
+def errors(data: dict) -> list[dict]:
+    with pytest.raises(ValidationError) as caught:
+        Scenario.model_validate(data)
+    return caught.value.errors()
+
+
+def test_defaults_validate_and_round_trip():
+    scenario = Scenario()
+    assert Scenario.model_validate(scenario.model_dump(mode="json")) == scenario
+    assert [d.name for d in scenario.districts] == ["all"]
+
+
+def test_every_section_is_frozen_and_strict_about_keys():
+    assert len(sections()) > 20
+    assert all(issubclass(section, Section) for section in sections() if section is not Scenario)
+    with pytest.raises(ValidationError):
+        Scenario().time.steps = 3  # type: ignore[misc]
+    (error,) = errors({"time": {"stepz": 3}})
+    assert error["type"] == "extra_forbidden"
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_non_finite_numbers_are_refused(value):
+    (error,) = errors({"budget": {"per_step": value}})
+    assert error["loc"] == ("budget", "per_step")
+
+
+def test_allocation_shares_must_sum_to_one():
+    (error,) = errors({"budget": {"allocation": {"training": 0.9}}})
+    assert error["loc"] == ("budget", "allocation")
+    assert "shares must sum to 1" in error["msg"]
+
+
+def test_district_grid_needs_matching_districts_and_unique_names():
+    assert "needs 4 districts" in errors({"space": {"district_grid": [2, 2]}})[0]["msg"]
+    two = [{"name": "a"}, {"name": "a"}]
+    message = errors({"space": {"district_grid": [1, 2]}, "districts": two})[0]["msg"]
+    assert "unique" in message
+
+
+def test_event_needs_one_time_and_a_known_district():
+    assert "exactly one" in errors({"events": [{"type": "coup"}]})[0]["msg"]
+    both = {"type": "coup", "step": 1, "date": "2004-02-01"}
+    assert "exactly one" in errors({"events": [both]})[0]["msg"]
+    elsewhere = {"type": "coup", "step": 1, "district": "east"}
+    assert "not a district" in errors({"events": [elsewhere]})[0]["msg"]
+
+
+def test_event_dates_map_to_steps():
+    scenario = Scenario.model_validate({
+        "time": {"start_date": "2004-01-05", "step_days": 7},
+        "events": [
+            {"type": "election", "date": "2004-01-18"},
+            {"type": "election", "date": "2003-12-01"},
+            {"type": "election", "step": 9},
+        ],
+    })
+    assert [scenario.event_step(e) for e in scenario.events] == [1, 0, 9]
+    assert scenario.step_date(2) == dt.date(2004, 1, 19)
+
+
+def test_every_parameter_declares_unit_and_source():
+    for section in sections():
+        for name, field in section.model_fields.items():
+            extra = field.json_schema_extra
+            if isinstance(extra, dict):
+                assert set(extra) == {"unit", "source"}, f"{section.__name__}.{name}"
+                assert extra["source"], f"{section.__name__}.{name} has no source"
