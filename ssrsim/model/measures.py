@@ -141,9 +141,13 @@ HEADLINE = ("trust", "stability", "reform_uptake", "accountability", "civilian_c
 
 
 def district_trust(index: int, name: str) -> Measure:
-    """Mean trust of the civilians living in one district."""
-    return Measure(f"trust_{name}", f"Mean trust in district {name}.",
-                   lambda m: float(m.population.trust[m.population.district == index].mean()))
+    """Mean trust of the civilians living in one district (NaN if nobody lives there)."""
+
+    def mean_trust(model: SSRModel) -> float:
+        trust = model.population.trust[model.population.district == index]
+        return float(trust.mean()) if trust.size else float("nan")
+
+    return Measure(f"trust_{name}", f"Mean trust in district {name}.", mean_trust)
 
 
 def measures_for(model: SSRModel) -> list[Measure]:

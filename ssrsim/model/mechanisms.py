@@ -210,12 +210,20 @@ def reallocate(
 ) -> np.ndarray:
     """Adaptive management: move a share of the allocation toward measured effect per cost.
 
-    a' = (1 - eta) a + eta e+ / sum(e+), then every share raised to at least `min_share` and
-    the vector renormalised. With no positive effect anywhere the allocation is kept.
+    a' = (1 - eta) a + eta e+ / sum(e+); then shares below `min_share` are pinned there and
+    the others rescaled to fill the rest, repeated until none falls below. With no positive
+    effect anywhere the allocation is kept.
     """
     gains = np.maximum(effect_per_cost, 0.0)
     if gains.sum() <= 0:
         return allocation.copy()
     target = (1.0 - learning_rate) * allocation + learning_rate * gains / gains.sum()
-    target = np.maximum(target, min_share)
-    return target / target.sum()
+    pinned = np.zeros(target.size, dtype=bool)
+    while True:
+        low = ~pinned & (target < min_share)
+        if not low.any():
+            return target
+        pinned |= low
+        target[pinned] = min_share
+        free = ~pinned
+        target[free] *= (1.0 - min_share * pinned.sum()) / target[free].sum()

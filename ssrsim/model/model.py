@@ -71,8 +71,8 @@ class SSRModel(mesa.Model):
         self._events = sorted(scenario.events, key=scenario.event_step)
         self._adaptive_baseline = self._activity_kpis()
         self._adaptive_spend = np.zeros(len(self.institutions.allocation))
-        self._start_step()
         self._apply_due_events()
+        self._start_step()
         self._update_civilian_outlook()
         self.datacollector = mesa.DataCollector(
             model_reporters={m.name: m.compute for m in measures_for(self)})
@@ -214,8 +214,8 @@ class SSRModel(mesa.Model):
 
     def step(self) -> None:
         """Advance the model by one step (see the module docstring for the phases)."""
-        self._start_step()
         self._apply_due_events()
+        self._start_step()
         self._spend_national()
         self.of_type(CMOUnit).shuffle_do("step")
         self.of_type(NGO).shuffle_do("step")

@@ -632,6 +632,12 @@ class Scenario(Section):
                 f"space.district_grid {[rows, cols]} needs {rows * cols} districts, "
                 f"got {len(self.districts)}"
             )
+        civilians = round(self.population.density * self.space.width * self.space.height)
+        if civilians < 1:
+            raise ValueError(
+                f"population.density {self.population.density:g} on a {self.space.width}x"
+                f"{self.space.height} grid gives no civilians; raise the density or the grid"
+            )
         names = [d.name for d in self.districts]
         if len(set(names)) != len(names):
             raise ValueError(f"district names must be unique, got {names}")

@@ -1,0 +1,263 @@
+"""Security force units, CMO units and NGOs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ssrsim.model import (
+    NGO,
+    CivilianState,
+    CMOUnit,
+    ReformState,
+    SecurityForceUnit,
+    SSRModel,
+)
+from ssrsim.scenario.schema import ACTIVITIES
+
+
+def units(model: SSRModel) -> list[SecurityForceUnit]:
+    return list(model.agents_by_type.get(SecurityForceUnit, []))
+
+
+# -- placement and patrol -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("torus", [False, True])
+def test_units_stay_in_their_district_and_move_within_patrol_radius(make_scenario, torus):
+    scenario = make_scenario({"space": {"torus": torus}, "security": {"patrol_radius": 3}})
+    model = SSRModel(scenario)
+    w, h = model.shape
+    moved = False
+    for _ in range(10):
+        before = {u: u.xy for u in units(model)}
+        model.step()
+        for u in units(model):
+            x, y = u.xy
+            assert model.district_of_cell[x, y] == u.district
+            bx, by = before[u]
+            dx, dy = abs(x - bx), abs(y - by)
+            if torus:
+                dx, dy = min(dx, w - dx), min(dy, h - dy)
+            assert dx + dy <= 3
+            moved |= (dx + dy) > 0
+    assert moved
+    for agent in (*model.agents_by_type[CMOUnit], *model.agents_by_type[NGO]):
+        assert model.district_of_cell[agent.cell.coordinate] == agent.district
+
+
+def test_units_stay_put_without_patrol(make_scenario):
+    model = SSRModel(make_scenario({"security": {"patrol_radius": 0}}))
+    start = {u: u.xy for u in units(model)}
+    for _ in range(5):
+        model.step()
+    assert {u: u.xy for u in units(model)} == start
+
+
+def test_capacity_depends_on_kind_and_reform(make_scenario):
+    model = SSRModel(make_scenario({
+        "security": {"capacity": {"police": 0.3, "army": 0.4},
+                     "reformed_capacity": {"police": 0.7, "army": 0.8}}}))
+    expected = {("police", ReformState.UNREFORMED): 0.3, ("army", ReformState.UNREFORMED): 0.4,
+                ("police", ReformState.TRAINING): 0.3, ("army", ReformState.TRAINING): 0.4,
+                ("police", ReformState.REFORMED): 0.7, ("army", ReformState.REFORMED): 0.8}
+    for u in units(model)[:6]:
+        for state in ReformState:
+            u.reform = state
+            assert u.capacity == expected[(u.kind, state)]
+
+
+def test_unit_resistance_follows_institutional_resistance(make_scenario):
+    model = SSRModel(make_scenario({
+        "districts": [{"name": "a", "police": 400}, {"name": "b"}, {"name": "c"},
+                      {"name": "d"}],
+        "institutions": {"institutional_resistance": 0.3},
+        "security": {"resistance_concentration": 20}}))
+    r = np.array([u.resistance for u in units(model)])
+    assert len(r) == 400
+    assert r.min() >= 0 and r.max() <= 1
+    assert r.mean() == pytest.approx(0.3, abs=0.02)
+
+
+# -- arrest ---------------------------------------------------------------------------------
+
+
+def test_arrest_jails_an_active_civilian_in_vision_only(make_scenario):
+    model = SSRModel(make_scenario({
+        "space": {"width": 30, "height": 30, "district_grid": [1, 1]},
+        "districts": [{"name": "all", "police": 1}],
+        "security": {"vision": 2, "capacity": {"police": 1.0, "army": 1.0}},
+        "activation": {"max_jail_term": 5},
+    }))
+    (unit,) = units(model)
+    pop = model.population
+    ux, uy = unit.xy
+    dist = np.abs(pop.x - ux) + np.abs(pop.y - uy)
+    near = np.flatnonzero(dist <= 2)
+    far = np.flatnonzero(dist > 10)
+    assert near.size and far.size
+    pop.state[:] = CivilianState.QUIESCENT
+    pop.state[near[0]] = CivilianState.ACTIVE
+    pop.state[far[0]] = CivilianState.ACTIVE
+    arrests = model.tally["arrests"]
+    unit.arrest()
+    assert pop.state[near[0]] == CivilianState.JAILED
+    assert 0 <= pop.jail_left[near[0]] <= 5
+    assert pop.state[far[0]] == CivilianState.ACTIVE
+    assert model.tally["arrests"] == arrests + 1
+    unit.arrest()  # nobody active in vision now: nothing happens
+    assert pop.state[far[0]] == CivilianState.ACTIVE
+    assert model.tally["arrests"] == arrests + 1
+
+
+def test_no_arrest_with_zero_capacity(make_scenario, run):
+    scenario = make_scenario({
+        "legitimacy": {"mode": "fixed", "fixed_value": 0.0},
+        "security": {"capacity": {"police": 0.0, "army": 0.0},
+                     "reformed_capacity": {"police": 0.0, "army": 0.0}},
+        "time": {"steps": 8}})
+    ts = run(scenario).timeseries()
+    assert ts["active"].sum() > 0
+    assert (ts["arrests"] == 0).all()
+    assert (ts["jailed"] == 0).all()
+
+
+def test_arrests_jail_civilians_with_bounded_terms(make_scenario):
+    model = SSRModel(make_scenario({
+        "legitimacy": {"mode": "fixed", "fixed_value": 0.0},
+        "population": {"risk_aversion": {"mean": 0.1, "concentration": 10}},
+        "security": {"capacity": {"police": 1.0, "army": 1.0}},
+        "activation": {"max_jail_term": 4}}))
+    total = 0
+    for _ in range(8):
+        model.step()
+        total += model.tally["arrests"]
+        jailed = model.population.state == CivilianState.JAILED
+        assert np.all(model.population.jail_left[jailed] <= 4)
+    assert total > 0
+    assert model.timeseries()["jailed"].max() > 0
+
+
+def test_zero_jail_term_releases_at_once(make_scenario, run):
+    scenario = make_scenario({
+        "legitimacy": {"mode": "fixed", "fixed_value": 0.0},
+        "security": {"capacity": {"police": 1.0, "army": 1.0}},
+        "activation": {"max_jail_term": 0}, "time": {"steps": 6}})
+    ts = run(scenario).timeseries()
+    assert ts["arrests"].sum() > 0
+    assert (ts["jailed"] == 0).all()
+
+
+# -- abuse ----------------------------------------------------------------------------------
+
+
+def test_every_unit_abuses_at_rate_one_without_deterrence(make_scenario, run):
+    scenario = make_scenario({
+        "budget": {"per_step": 0.0},
+        "security": {"abuse_rate": {"police": 1.0, "army": 1.0},
+                     "oversight_deterrence": 0.0, "sanction_deterrence": 0.0},
+        "time": {"steps": 5}})
+    ts = run(scenario).timeseries()
+    assert (ts["abuses"].iloc[1:] == ts["security_units"].iloc[1:]).all()
+    assert (ts["abuses_reported"] <= ts["abuses"]).all()
+    assert (ts["abuses_sanctioned"] <= ts["abuses_reported"]).all()
+
+
+def test_reformed_units_abuse_less(make_scenario, run):
+    common = {"security": {"abuse_rate": {"police": 0.5, "army": 0.5},
+                           "reformed_abuse_reduction": 1.0, "backsliding_rate": 0.0},
+              "time": {"steps": 10}}
+    reformed = make_scenario({**common, "security": {**common["security"],
+                                                     "initial_reformed": 1.0}})
+    assert (run(reformed).timeseries()["abuses"] == 0).all()
+    assert run(make_scenario(common)).timeseries()["abuses"].sum() > 0
+
+
+# -- reform ----------------------------------------------------------------------------------
+
+
+def test_training_lasts_its_duration(make_scenario):
+    model = SSRModel(make_scenario({"security": {"training_duration": 3}}))
+    unit = units(model)[0]
+    unit.reform = ReformState.TRAINING
+    unit.training_left = 3
+    for _ in range(2):
+        unit.progress_reform()
+        assert unit.reform == ReformState.TRAINING
+    unit.progress_reform()
+    assert unit.reform == ReformState.REFORMED
+
+
+def test_backsliding_and_intake_extremes(make_scenario):
+    model = SSRModel(make_scenario({"security": {"backsliding_rate": 1.0}}))
+    model.institutions.political_resistance = 1.0
+    model.institutions.oversight = 0.0
+    unit = units(model)[0]
+    unit.reform = ReformState.REFORMED
+    unit.progress_reform()
+    assert unit.reform == ReformState.UNREFORMED
+    # no training money: an unreformed unit never enters training
+    model.districts.training_per_unit[:] = 0.0
+    for _ in range(50):
+        unit.progress_reform()
+    assert unit.reform == ReformState.UNREFORMED
+    # a unit with no resistance and ample money enters almost surely
+    unit.resistance = 0.0
+    model.districts.training_per_unit[:] = 1e9
+    unit.progress_reform()
+    assert unit.reform == ReformState.TRAINING
+    assert unit.training_left == model.params.security.training_duration
+
+
+def test_no_backsliding_at_full_oversight(make_scenario, run):
+    scenario = make_scenario({"security": {"initial_reformed": 1.0, "backsliding_rate": 1.0},
+                              "institutions": {"oversight": 1.0, "decay": 0.0},
+                              "time": {"steps": 6}})
+    ts = run(scenario).timeseries()
+    assert (ts["reform_uptake"] == 1.0).all()
+
+
+# -- CMO units and NGOs ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("per_step", "throughput"), [(100.0, 1.5), (4.0, 50.0)])
+def test_cmo_units_spend_their_share_of_the_cmo_pot(make_scenario, run, per_step, throughput):
+    scenario = make_scenario({"budget": {"per_step": per_step}, "cmo": {"throughput": throughput},
+                              "time": {"steps": 4}})
+    ts = run(scenario).timeseries().iloc[1:]
+    alloc = scenario.budget.allocation
+    pot = per_step * (alloc.engagement + alloc.services + alloc.training)
+    n_cmo = 4
+    expected = n_cmo * min(throughput, pot / n_cmo)
+    cmo_spent = ts[["spent_engagement", "spent_services", "spent_training", "spent_crisis"]]
+    np.testing.assert_allclose(cmo_spent.sum(axis=1), expected)
+    np.testing.assert_allclose(ts["spent_oversight"], per_step * alloc.oversight)
+    # CMO money is split in allocation proportions
+    np.testing.assert_allclose(ts["spent_engagement"] / ts["spent_training"],
+                               alloc.engagement / alloc.training)
+
+
+def test_cmo_units_stay_without_relocation(make_scenario):
+    model = SSRModel(make_scenario({"cmo": {"relocation_rate": 0.0}}))
+    start = {u: u.district for u in model.agents_by_type[CMOUnit]}
+    for _ in range(5):
+        model.step()
+    assert {u: u.district for u in model.agents_by_type[CMOUnit]} == start
+
+
+def test_ngo_leaves_a_violent_district_for_the_calmest(make_scenario):
+    model = SSRModel(make_scenario({"ngo": {"violence_threshold": 0.1}}))
+    ngo = next(n for n in model.agents_by_type[NGO] if n.district == 0)
+    model.districts.violence = np.array([0.5, 0.3, 0.0, 0.2])
+    spent = model.ledger.ngo_spent
+    ngo.step()
+    assert ngo.district == 2
+    assert model.district_of_cell[ngo.cell.coordinate] == 2
+    assert model.ledger.ngo_spent == spent + model.params.ngo.budget
+
+
+def test_budget_allocation_columns_follow_the_scenario(small_scenario, run):
+    ts = run(small_scenario, 2).timeseries()
+    for activity in ACTIVITIES:
+        assert (ts[f"alloc_{activity}"] == getattr(small_scenario.budget.allocation,
+                                                   activity)).all()

@@ -1,0 +1,311 @@
+"""Scenario events: timing (start of their step; step 0 at construction) and effects."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from ssrsim.model import NGO, CMOUnit, DDRStage, SecurityForceUnit, SSRModel
+from ssrsim.scenario.schema import Scenario
+
+NO_GAINS = {
+    # Nothing raises trust: no programme, no NGO money, no reformed units. Trust then only
+    # falls by multiplicative harms and is averaged socially, both linear in trust.
+    "budget": {"per_step": 0.0},
+    "ngo": {"budget": 0.0},
+    "security": {"initial_reformed": 0.0},
+}
+
+
+def lockstep(a: SSRModel, b: SSRModel, steps: int):
+    """Step two models together, yielding after each step."""
+    for _ in range(steps):
+        a.step()
+        b.step()
+        yield a.steps
+
+
+def army_units(model: SSRModel, district: int | None = None) -> list[SecurityForceUnit]:
+    return [u for u in model.agents_by_type.get(SecurityForceUnit, [])
+            if u.kind == "army" and (district is None or u.district == district)]
+
+
+# -- budget modifiers -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("event_type", "factor"), [("budget_cut", 0.5), ("donor_surge", 2.0)])
+@pytest.mark.parametrize("start", [0, 4])
+def test_budget_modifier_lasts_exactly_its_duration(make_scenario, run, event_type, factor,
+                                                    start):
+    duration = 3
+    scenario = make_scenario({
+        "time": {"steps": 12}, "budget": {"per_step": 10.0},
+        "events": [{"type": event_type, "step": start, "factor": factor,
+                    "duration": duration}],
+    })
+    budget = run(scenario).timeseries().set_index("step")["budget"]
+    during = list(range(start, start + duration))
+    expected = [10.0 * factor if s in during else 10.0 for s in budget.index]
+    assert budget.tolist() == pytest.approx(expected), budget.tolist()
+
+
+def test_budget_cut_without_duration_lasts_for_good(make_scenario, run):
+    scenario = make_scenario({
+        "time": {"steps": 10}, "budget": {"per_step": 8.0},
+        "events": [{"type": "budget_cut", "step": 3, "factor": 0.25}],
+    })
+    budget = run(scenario).timeseries().set_index("step")["budget"]
+    assert budget.loc[:2].tolist() == pytest.approx([8.0] * 3)
+    assert budget.loc[3:].tolist() == pytest.approx([2.0] * 8), budget.tolist()
+
+
+def test_budget_cut_limits_spending(make_scenario, run):
+    scenario = make_scenario({
+        "time": {"steps": 10}, "budget": {"per_step": 10.0},
+        "events": [{"type": "budget_cut", "step": 1, "factor": 0.0}],
+    })
+    ts = run(scenario).timeseries()
+    assert (ts["spent"].iloc[2:] == 0).all()
+
+
+# -- coup, drawdown, peace agreement ----------------------------------------------------------
+
+
+def test_coup_lowers_civilian_control(make_scenario):
+    base = {"time": {"steps": 10}}
+    k = 5
+    with_coup = SSRModel(make_scenario({**base, "events": [
+        {"type": "coup", "step": k, "civilian_control": 0.5, "trust_shock": 0.0,
+         "crisis": 0.0}]}))
+    without = SSRModel(make_scenario(base))
+    for step in lockstep(with_coup, without, 8):
+        a, b = with_coup.institutions, without.institutions
+        if step < k:
+            assert a.civilian_control == b.civilian_control
+        else:
+            assert a.civilian_control < b.civilian_control
+            assert a.legislative < b.legislative
+            assert a.political_resistance > b.political_resistance
+    # at the step: C halved, then one step of partial adjustment toward F
+    ts_a = with_coup.timeseries().set_index("step")
+    ts_b = without.timeseries().set_index("step")
+    assert ts_a.loc[k, "civilian_control"] < 0.6 * ts_b.loc[k, "civilian_control"]
+
+
+def test_troop_drawdown_removes_round_share_of_army_units(make_scenario):
+    # 3 + 5 + 2 + 6 = 16 army units: round(0.35 * 16) = round(5.6) = 6 leave
+    scenario = make_scenario({
+        "time": {"steps": 6},
+        "events": [{"type": "troop_drawdown", "step": 2, "army_share": 0.35,
+                    "cmo_share": 0.0}],
+    })
+    model = SSRModel(scenario)
+    police_before = len(model.agents_by_type[SecurityForceUnit]) - len(army_units(model))
+    cmo_before = len(model.agents_by_type[CMOUnit])
+    assert len(army_units(model)) == 16
+    model.step()
+    assert len(army_units(model)) == 16
+    model.step()
+    assert len(army_units(model)) == 16 - 6
+    police_after = len(model.agents_by_type[SecurityForceUnit]) - len(army_units(model))
+    assert police_after == police_before
+    assert len(model.agents_by_type[CMOUnit]) == cmo_before
+    ts = model.timeseries().set_index("step")
+    assert ts.loc[1, "security_units"] - ts.loc[2, "security_units"] == 6
+    # removed units are gone from the grid too
+    on_grid = {a for cell in model.grid.all_cells for a in cell.agents}
+    assert on_grid == (set(model.agents_by_type[SecurityForceUnit])
+                       | set(model.agents_by_type[CMOUnit])
+                       | set(model.agents_by_type.get(NGO, [])))
+
+
+def test_cmo_drawdown_remaining_units_spend_the_cmo_pot_from_its_step(make_scenario, run):
+    # Throughput is ample, so the CMO pot (engagement + services + training shares of the
+    # budget) is what CMO units spend; after half of them leave, the others spend it all.
+    k = 3
+    scenario = make_scenario({
+        "time": {"steps": 6}, "budget": {"per_step": 10.0}, "cmo": {"throughput": 50.0},
+        "events": [{"type": "troop_drawdown", "step": k, "army_share": 0.0,
+                    "cmo_share": 0.5}],
+    })
+    ts = run(scenario).timeseries().set_index("step")
+    alloc = scenario.budget.allocation
+    pot = 10.0 * (alloc.engagement + alloc.services + alloc.training)
+    cmo = ts[["spent_engagement", "spent_services", "spent_training", "spent_crisis"]].sum(
+        axis=1)
+    assert ts.loc[k - 1, "cmo_units"] == 4 and ts.loc[k, "cmo_units"] == 2
+    np.testing.assert_allclose(cmo.loc[1:].to_numpy(), pot, err_msg=str(cmo.tolist()))
+
+
+@pytest.mark.parametrize(("army", "share", "removed"), [(7, 0.5, 4), (5, 0.5, 2), (4, 1.0, 4),
+                                                        (6, 0.0, 0)])
+def test_troop_drawdown_in_one_district(make_scenario, army, share, removed):
+    # round() is half to even: round(3.5) = 4, round(2.5) = 2
+    scenario = make_scenario({
+        "districts": [
+            {"name": "north", "army": army, "police": 2, "cmo_units": 2},
+            {"name": "east", "army": 3, "police": 1, "cmo_units": 2},
+            {"name": "south"}, {"name": "west"},
+        ],
+        "cmo": {"relocation_rate": 0.0},
+        "events": [{"type": "troop_drawdown", "step": 0, "district": "north",
+                    "army_share": share, "cmo_share": 0.5}],
+    })
+    model = SSRModel(scenario)
+    assert len(army_units(model, 0)) == army - removed
+    assert len(army_units(model, 1)) == 3
+    cmo = model.agents_by_type[CMOUnit]
+    assert sum(u.district == 0 for u in cmo) == 1
+    assert sum(u.district == 1 for u in cmo) == 2
+
+
+def test_peace_agreement_demobilises_armed_ex_combatants(make_scenario):
+    changes = {"time": {"steps": 6}, "ddr": {"relapse_rate": 0.0}}
+    k = 3
+    with_peace = SSRModel(make_scenario({**changes, "events": [
+        {"type": "peace_agreement", "step": k, "demobilise_share": 1.0,
+         "insurgency_reduction": 0.5}]}))
+    without = SSRModel(make_scenario(changes))
+    insurgency = without.districts.insurgency.copy()
+    for step in lockstep(with_peace, without, 5):
+        pop = with_peace.population
+        if step < k:
+            assert pop.count_ddr(DDRStage.ARMED) > 0
+        else:
+            assert pop.count_ddr(DDRStage.ARMED) == 0
+            np.testing.assert_allclose(with_peace.districts.insurgency, insurgency * 0.5)
+    ts = with_peace.timeseries().set_index("step")
+    assert ts.loc[k - 1, "ddr_armed"] > 0
+    assert ts.loc[k, "ddr_armed"] == 0
+    assert ts.loc[k, "ddr_demobilised"] + ts.loc[k, "ddr_reintegrated"] == (
+        ts.loc[k - 1, "ddr_armed"] + ts.loc[k - 1, "ddr_demobilised"]
+        + ts.loc[k - 1, "ddr_reintegrated"])
+
+
+def test_peace_agreement_partial_share(make_scenario):
+    scenario = make_scenario({"events": [{"type": "peace_agreement", "step": 0,
+                                          "demobilise_share": 0.5}]})
+    model = SSRModel(scenario)
+    armed = model.population.count_ddr(DDRStage.ARMED)
+    demob = model.population.count_ddr(DDRStage.DEMOBILISED)
+    total = armed + demob
+    assert total > 20
+    assert 0 < demob < total
+
+
+# -- trust shocks -----------------------------------------------------------------------------
+
+
+def test_abuse_scandal_at_step_zero_halves_trust_at_construction(make_scenario):
+    scandal = {"type": "abuse_scandal", "step": 0, "trust_shock": -0.5, "oversight": 0.0,
+               "crisis": 0.0}
+    with_event = SSRModel(make_scenario({"events": [scandal]}))
+    without = SSRModel(make_scenario())
+    np.testing.assert_allclose(with_event.population.trust, 0.5 * without.population.trust)
+    a = with_event.timeseries()["trust"].iloc[0]
+    b = without.timeseries()["trust"].iloc[0]
+    assert a == pytest.approx(0.5 * b)
+
+
+def test_abuse_scandal_halves_trust_at_its_step(make_scenario):
+    k = 4
+    scandal = {"type": "abuse_scandal", "step": k, "trust_shock": -0.5, "oversight": 0.0,
+               "crisis": 0.0}
+    with_event = SSRModel(make_scenario({**NO_GAINS, "events": [scandal]}))
+    without = SSRModel(make_scenario(NO_GAINS))
+    for step in lockstep(with_event, without, k):
+        if step < k:
+            np.testing.assert_array_equal(with_event.population.trust,
+                                          without.population.trust)
+    # Nothing before the civilian phase differs, and with no gains the phase is linear in
+    # trust, so the halving applied at the start of step k survives to the end of the step.
+    np.testing.assert_allclose(with_event.population.trust, 0.5 * without.population.trust,
+                               rtol=1e-5, atol=1e-7)
+    a = with_event.timeseries().set_index("step")["trust"]
+    b = without.timeseries().set_index("step")["trust"]
+    assert a.loc[k - 1] == b.loc[k - 1]
+    assert a.loc[k] == pytest.approx(0.5 * b.loc[k], rel=1e-5)
+
+
+def test_district_trust_shock_hits_only_that_district(make_scenario):
+    scandal = {"type": "abuse_scandal", "step": 0, "district": "east", "trust_shock": -0.4,
+               "crisis": 0.0}
+    with_event = SSRModel(make_scenario({"events": [scandal]}))
+    without = SSRModel(make_scenario())
+    east = with_event.population.district == 1
+    np.testing.assert_allclose(with_event.population.trust[east],
+                               0.6 * without.population.trust[east])
+    np.testing.assert_array_equal(with_event.population.trust[~east],
+                                  without.population.trust[~east])
+
+
+def test_positive_trust_shock_recovers_distrust(make_scenario):
+    election = {"type": "election", "step": 0, "trust_shock": 0.5, "crisis": 0.0}
+    with_event = SSRModel(make_scenario({"events": [election]}))
+    without = SSRModel(make_scenario())
+    t = without.population.trust
+    np.testing.assert_allclose(with_event.population.trust, t + 0.5 * (1 - t))
+
+
+def test_crisis_is_added_and_capped(make_scenario):
+    events = [{"type": "election", "step": 0, "crisis": 0.7, "district": "south"},
+              {"type": "abuse_scandal", "step": 0, "crisis": 0.6, "district": "south",
+               "trust_shock": 0.0}]
+    model = SSRModel(make_scenario({"events": events}))
+    np.testing.assert_allclose(model.districts.crisis, [0.0, 0.0, 1.0, 0.0])
+
+
+# -- dates --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("date", "step"), [
+    (dt.date(2004, 1, 5), 0), (dt.date(2004, 1, 11), 0), (dt.date(2004, 1, 12), 1),
+    (dt.date(2004, 2, 2), 4), (dt.date(2004, 2, 8), 4), (dt.date(2004, 2, 9), 5),
+    (dt.date(2003, 12, 1), 0),
+])
+def test_event_date_maps_to_the_step_containing_it(make_scenario, date, step):
+    scenario = make_scenario({
+        "time": {"start_date": "2004-01-05", "step_days": 7, "steps": 8},
+        "events": [{"type": "coup", "date": date.isoformat(), "label": "by date"}],
+    })
+    assert scenario.event_step(scenario.events[0]) == step
+    model = SSRModel(scenario)
+    for _ in range(scenario.time.steps):
+        model.step()
+    assert model.event_log == [(step, "coup", "by date")]
+
+
+def test_event_by_date_equals_event_by_step(make_scenario, run):
+    by_date = make_scenario({"time": {"steps": 8, "step_days": 7, "start_date": "2004-01-05"},
+                             "events": [{"type": "coup", "date": "2004-01-28"}]})
+    by_step = make_scenario({"time": {"steps": 8, "step_days": 7, "start_date": "2004-01-05"},
+                             "events": [{"type": "coup", "step": 3}]})
+    a = run(by_date).timeseries()
+    b = run(by_step).timeseries()
+    np.testing.assert_array_equal(a["civilian_control"], b["civilian_control"])
+    np.testing.assert_array_equal(a["trust"], b["trust"])
+
+
+def test_events_apply_in_step_order_and_once(make_scenario, run):
+    scenario = make_scenario({
+        "time": {"steps": 8},
+        "events": [{"type": "election", "step": 5, "label": "b"},
+                   {"type": "election", "step": 2, "label": "a"},
+                   {"type": "coup", "step": 20, "label": "never"}],
+    })
+    model = run(scenario)
+    assert model.event_log == [(2, "election", "a"), (5, "election", "b")]
+
+
+def test_inject_event_applies_now(make_scenario):
+    model = SSRModel(make_scenario())
+    model.step()
+    model.step()
+    before = model.population.trust.copy()
+    event = Scenario.model_validate({"events": [{"type": "abuse_scandal", "step": 0,
+                                                 "trust_shock": -0.25}]}).events[0]
+    model.inject_event(event)
+    np.testing.assert_allclose(model.population.trust, 0.75 * before)
+    assert model.event_log[-1][:2] == (2, "abuse_scandal")

@@ -1,0 +1,306 @@
+"""SSRModel as a whole: invariants over random small scenarios, reproducibility, behaviour."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pydantic
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ssrsim.model import Civilian, CivilianState, DDRStage, SSRModel
+from ssrsim.model.model import TALLIES
+from ssrsim.scenario.schema import ACTIVITIES, Scenario
+
+TOL = 1e-9
+
+# -- random small scenarios -----------------------------------------------------------------
+
+LAYOUTS = [(1, 1), (1, 2), (2, 1), (2, 2)]
+
+
+@st.composite
+def scenarios(draw) -> Scenario:
+    """A random small scenario: every mechanism may be on, sizes stay small."""
+    rows, cols = draw(st.sampled_from(LAYOUTS))
+    share = st.floats(0.0, 1.0)
+    districts = [
+        {
+            "name": f"d{i}",
+            "hardship": {"mean": draw(st.floats(0.1, 0.9)),
+                         "concentration": draw(st.floats(0.5, 20.0))},
+            "insurgency": draw(share),
+            "access": draw(share),
+            "ex_combatants": draw(st.floats(0.0, 0.5)),
+            "police": draw(st.integers(0, 6)),
+            "army": draw(st.integers(0, 6)),
+            "cmo_units": draw(st.integers(0, 2)),
+            "ngos": draw(st.integers(0, 2)),
+        }
+        for i in range(rows * cols)
+    ]
+    raw = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=5, max_size=5))) + 1e-3
+    alloc = raw / raw.sum()
+    alloc[-1] = 1.0 - alloc[:-1].sum()
+    data = {
+        "seed": draw(st.integers(0, 2**32 - 1)),
+        "time": {"steps": 8},
+        "space": {"width": draw(st.integers(12, 28)), "height": draw(st.integers(12, 28)),
+                  "torus": draw(st.booleans()), "district_grid": [rows, cols]},
+        "districts": districts,
+        "population": {"density": draw(st.floats(0.2, 0.9)),
+                       "initial_trust": {"mean": draw(st.floats(0.05, 0.95)),
+                                         "concentration": draw(st.floats(0.5, 20.0))}},
+        "activation": {"vision": draw(st.integers(1, 8)),
+                       "batches": draw(st.integers(1, 10)),
+                       "rounding": draw(st.sampled_from(["floor", "round", "none"])),
+                       "max_jail_term": draw(st.integers(0, 10))},
+        "legitimacy": {"mode": draw(st.sampled_from(["dynamic", "fixed"])),
+                       "fixed_value": draw(share), "floor": draw(share)},
+        "trust": {"abuse_loss": draw(share), "incident_loss": draw(share),
+                  "fair_contact_gain": draw(share), "engagement_gain": draw(share),
+                  "service_gain": draw(share), "social_weight": draw(share)},
+        "security": {"abuse_rate": {"police": draw(share), "army": draw(share)},
+                     "initial_reformed": draw(share),
+                     "training_duration": draw(st.integers(1, 5)),
+                     "patrol_radius": draw(st.integers(0, 3)),
+                     "backsliding_rate": draw(share)},
+        "cmo": {"coordination": draw(share), "throughput": draw(st.floats(0.1, 20.0)),
+                "relocation_rate": draw(share), "crisis_share": draw(share)},
+        "ngo": {"budget": draw(st.floats(0.0, 5.0))},
+        "budget": {"per_step": draw(st.floats(0.0, 50.0)),
+                   "allocation": dict(zip(ACTIVITIES, alloc.tolist(), strict=True))},
+        "insurgency": {"base_rate": draw(st.floats(0.0, 50.0))},
+        "ddr": {"disarm_rate": draw(share), "reintegration_rate": draw(share),
+                "relapse_rate": draw(share)},
+        "adaptive": {"enabled": draw(st.booleans()), "evaluation_interval": 3},
+        "events": draw(st.lists(st.sampled_from([
+            {"type": "budget_cut", "step": 2, "factor": 0.3, "duration": 2},
+            {"type": "donor_surge", "step": 3, "factor": 2.0},
+            {"type": "coup", "step": 4},
+            {"type": "abuse_scandal", "step": 1, "trust_shock": -0.6},
+            {"type": "election", "step": 5, "trust_shock": 0.3, "crisis": 0.5},
+            {"type": "peace_agreement", "step": 2, "demobilise_share": 0.7},
+            {"type": "troop_drawdown", "step": 3},
+        ]), max_size=3)),
+    }
+    return Scenario.model_validate(data)
+
+
+def check_invariants(model: SSRModel, n: int, ex_combatants: int) -> None:
+    """Per-civilian invariants that must hold after construction and after every step."""
+    pop = model.population
+    assert pop.size == n
+    assert len(model.agents_by_type.get(Civilian, [])) == n
+    for name in ("x", "y", "district", "base_hardship", "hardship", "risk_aversion", "trust",
+                 "cooperation", "legitimacy", "state", "jail_left", "ddr"):
+        assert len(getattr(pop, name)) == n, name
+    counts = [pop.count(s) for s in CivilianState]
+    assert sum(counts) == n
+    assert np.isin(pop.state, [int(s) for s in CivilianState]).all()
+    for name in ("trust", "cooperation", "legitimacy", "hardship"):
+        values = getattr(pop, name)
+        assert np.all(np.isfinite(values)), name
+        assert values.min() >= 0.0 and values.max() <= 1.0, (name, values.min(), values.max())
+    assert pop.jail_left.min(initial=0) >= 0
+    assert np.all(pop.jail_left[pop.state != CivilianState.JAILED] == 0)
+    assert sum(pop.count_ddr(s) for s in (DDRStage.ARMED, DDRStage.DEMOBILISED,
+                                          DDRStage.REINTEGRATED)) == ex_combatants
+    assert np.count_nonzero(pop.ddr != DDRStage.NONE) == ex_combatants
+
+
+def check_table(model: SSRModel, n: int, ex_combatants: int) -> None:
+    """Invariants on the recorded measures, every row."""
+    ts = model.timeseries()
+    assert len(ts) == model.steps + 1
+    assert (ts["quiescent"] + ts["active"] + ts["jailed"] == n).all()
+    assert (ts["ddr_armed"] + ts["ddr_demobilised"] + ts["ddr_reintegrated"]
+            == ex_combatants).all()
+    assert (ts["spent"] <= ts["budget"] * (1 + TOL) + TOL).all(), ts[["budget", "spent"]]
+    spent_cols = [f"spent_{a}" for a in ACTIVITIES] + ["spent_crisis", "ngo_spent"]
+    assert (ts[spent_cols] >= 0).all().all()
+    np.testing.assert_allclose(ts[spent_cols[:-1]].sum(axis=1), ts["spent"], rtol=1e-9,
+                               atol=1e-9)
+    for col in ("trust", "cooperation", "legitimacy", "hardship", "stability",
+                "reform_uptake", "in_training", "accountability", "oversight", "judicial",
+                "legislative", "civilian_control", "service_coverage", "active_share"):
+        assert ts[col].between(0.0, 1.0).all(), col
+    alloc = ts[[f"alloc_{a}" for a in ACTIVITIES]]
+    np.testing.assert_allclose(alloc.sum(axis=1), 1.0, atol=1e-9)
+    assert (ts[list(TALLIES)] >= 0).all().all()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=scenarios())
+def test_invariants_hold_every_step(scenario):
+    model = SSRModel(scenario)
+    n = model.population.size
+    ex = int(np.count_nonzero(model.population.ddr != DDRStage.NONE))
+    check_invariants(model, n, ex)
+    for _ in range(scenario.time.steps):
+        model.step()
+        check_invariants(model, n, ex)
+    check_table(model, n, ex)
+
+
+def test_population_size_and_ex_combatants_follow_the_scenario(small_scenario):
+    model = SSRModel(small_scenario)
+    w, h = small_scenario.space.width, small_scenario.space.height
+    assert model.population.size == round(small_scenario.population.density * w * h)
+    for i, d in enumerate(small_scenario.districts):
+        members = model.population.district == i
+        armed = np.count_nonzero(members & (model.population.ddr == DDRStage.ARMED))
+        assert armed == round(d.ex_combatants * members.sum())
+
+
+def test_civilian_agents_are_views_of_population_rows(small_scenario):
+    model = SSRModel(small_scenario)
+    pop = model.population
+    civilians = list(model.agents_by_type[Civilian])
+    assert len(civilians) == pop.size
+    assert sorted(c.index for c in civilians) == list(range(pop.size))
+    for _ in range(3):
+        model.step()
+    assert len(model.agents_by_type[Civilian]) == pop.size
+    rng = np.random.default_rng(0)
+    for civ in rng.choice(np.array(civilians, dtype=object), size=25, replace=False):
+        i = civ.index
+        assert civ.trust == pytest.approx(model.population.trust[i])
+        assert civ.state == CivilianState(model.population.state[i])
+        assert civ.position == (int(model.population.x[i]), int(model.population.y[i]))
+        assert civ.hardship == pytest.approx(model.population.hardship[i])
+        assert civ.district == model.district_names[model.population.district[i]]
+        assert model.civilian_at[civ.position] == i
+    # a view follows later writes to the arrays
+    civ = civilians[0]
+    model.population.trust[civ.index] = 0.123
+    assert civ.trust == pytest.approx(0.123)
+
+
+# -- reproducibility ------------------------------------------------------------------------
+
+
+def test_same_seed_gives_identical_timeseries(make_scenario, run):
+    scenario = make_scenario({"time": {"steps": 15}, "adaptive": {"enabled": True,
+                                                                  "evaluation_interval": 4},
+                              "events": [{"type": "peace_agreement", "step": 5},
+                                         {"type": "troop_drawdown", "step": 7}]})
+    a = run(scenario).timeseries()
+    b = run(scenario).timeseries()
+    pd.testing.assert_frame_equal(a, b, check_exact=True)
+
+
+def test_rng_argument_overrides_the_scenario_seed(make_scenario, run):
+    scenario = make_scenario({"seed": 5, "time": {"steps": 6}})
+    other = make_scenario({"seed": 99, "time": {"steps": 6}})
+    pd.testing.assert_frame_equal(run(scenario).timeseries(),
+                                  run(other, rng=5).timeseries(), check_exact=True)
+
+
+def test_different_seeds_give_different_timeseries(make_scenario, run):
+    tables = [run(make_scenario({"seed": s, "time": {"steps": 10}})).timeseries()
+              for s in (1, 2)]
+    assert not tables[0].equals(tables[1])
+    assert not np.allclose(tables[0]["trust"], tables[1]["trust"])
+
+
+# -- behaviour ------------------------------------------------------------------------------
+
+
+def mean_over_seeds(make_scenario, run, changes, column, seeds=(1, 2, 3), steps=20):
+    values = []
+    for seed in seeds:
+        scenario = make_scenario({**changes, "seed": seed, "time": {"steps": steps}})
+        values.append(run(scenario).timeseries()[column].iloc[1:].mean())
+    return float(np.mean(values))
+
+
+def test_high_legitimacy_means_less_activity_than_low(make_scenario, run):
+    high = mean_over_seeds(make_scenario, run,
+                           {"legitimacy": {"mode": "fixed", "fixed_value": 0.95}},
+                           "active_share")
+    low = mean_over_seeds(make_scenario, run,
+                          {"legitimacy": {"mode": "fixed", "fixed_value": 0.6}},
+                          "active_share")
+    assert low > high
+    assert low > 0.0
+
+
+def test_zero_budget_means_no_reform(make_scenario, run):
+    scenario = make_scenario({"budget": {"per_step": 0.0}, "time": {"steps": 25},
+                              "security": {"training_duration": 2, "training_half": 0.05}})
+    ts = run(scenario).timeseries()
+    assert (ts["reform_uptake"] == 0).all()
+    assert (ts["in_training"] == 0).all()
+    assert (ts["spent"] == 0).all()
+
+
+def test_funded_training_raises_reform_uptake(make_scenario, run):
+    changes = {
+        "budget": {"per_step": 40.0,
+                   "allocation": {"engagement": 0.1, "services": 0.1, "training": 0.6,
+                                  "oversight": 0.1, "ddr": 0.1}},
+        "security": {"training_duration": 2, "training_half": 0.2, "backsliding_rate": 0.0},
+        "cmo": {"throughput": 20.0},
+    }
+    uptake = [run(make_scenario({**changes, "seed": s, "time": {"steps": 25}}))
+              .timeseries()["reform_uptake"] for s in (1, 2, 3)]
+    assert all(u.iloc[0] == 0 for u in uptake)
+    assert np.mean([u.iloc[-1] for u in uptake]) > 0.2
+
+
+def test_zero_abuse_rate_means_no_abuses(make_scenario, run):
+    scenario = make_scenario({"security": {"abuse_rate": {"police": 0.0, "army": 0.0}},
+                              "time": {"steps": 25}})
+    ts = run(scenario).timeseries()
+    assert (ts["abuses"] == 0).all()
+    assert (ts["abuses_reported"] == 0).all()
+    assert (ts["abuses_sanctioned"] == 0).all()
+
+
+def test_abuses_occur_with_positive_abuse_rate(make_scenario, run):
+    scenario = make_scenario({"security": {"abuse_rate": {"police": 0.5, "army": 0.5}},
+                              "time": {"steps": 10}})
+    assert run(scenario).timeseries()["abuses"].sum() > 0
+
+
+def test_fixed_legitimacy_is_held(make_scenario, run):
+    scenario = make_scenario({"legitimacy": {"mode": "fixed", "fixed_value": 0.83},
+                              "time": {"steps": 5}})
+    ts = run(scenario).timeseries()
+    np.testing.assert_allclose(ts["legitimacy"], 0.83)
+
+
+# -- edge cases -----------------------------------------------------------------------------
+
+
+def test_a_valid_scenario_with_no_civilians_is_rejected_or_runs():
+    # 3x3 cells at density 0.05 gives round(0.45) = 0 civilians.
+    data = {"space": {"width": 3, "height": 3}, "population": {"density": 0.05},
+            "time": {"steps": 2}}
+    try:
+        scenario = Scenario.model_validate(data)
+    except pydantic.ValidationError:
+        return
+    model = SSRModel(scenario)
+    model.step()
+    ts = model.timeseries()
+    assert len(ts) == 2
+
+
+@pytest.mark.parametrize("path", ["scenarios/epstein.yaml", "scenarios/baseline.yaml"])
+def test_shipped_scenarios_build_and_step(path):
+    from pathlib import Path
+
+    from ssrsim.scenario import load_scenario
+
+    root = Path(__file__).resolve().parents[2]
+    scenario = load_scenario(root / path)
+    model = SSRModel(scenario)
+    for _ in range(2):
+        model.step()
+    n = model.population.size
+    ex = int(np.count_nonzero(model.population.ddr != DDRStage.NONE))
+    check_invariants(model, n, ex)
+    check_table(model, n, ex)

@@ -1,0 +1,184 @@
+"""Grid geometry: neighbourhood offsets, FFT neighbourhood sums, district blocks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ssrsim.model.space import (
+    NeighbourhoodSum,
+    cells_within,
+    district_map,
+    neighbourhood_offsets,
+)
+
+METRICS = ("von_neumann", "moore")
+
+
+# -- offsets --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("radius", [0, 1, 2, 3, 7])
+def test_von_neumann_offset_counts(radius):
+    assert len(neighbourhood_offsets(radius, "von_neumann", False)) == 2 * radius * (radius + 1)
+    assert len(neighbourhood_offsets(radius, "von_neumann", True)) == 2 * radius * (radius + 1) + 1
+
+
+@pytest.mark.parametrize("radius", [0, 1, 2, 3, 7])
+def test_moore_offset_counts(radius):
+    assert len(neighbourhood_offsets(radius, "moore", False)) == (2 * radius + 1) ** 2 - 1
+    assert len(neighbourhood_offsets(radius, "moore", True)) == (2 * radius + 1) ** 2
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("include_center", [True, False])
+def test_offsets_are_unique_within_radius_and_centre_as_asked(metric, include_center):
+    radius = 4
+    off = neighbourhood_offsets(radius, metric, include_center)
+    assert off.shape[1] == 2
+    assert len({tuple(o) for o in off}) == len(off)
+    dist = (np.abs(off).sum(axis=1) if metric == "von_neumann" else np.abs(off).max(axis=1))
+    assert dist.max() == radius
+    assert ((0, 0) in {tuple(o) for o in off}) == include_center
+
+
+# -- neighbourhood sums against brute force ------------------------------------------------
+
+
+def brute_force_sum(values: np.ndarray, radius: int, metric: str, include_center: bool,
+                    torus: bool) -> np.ndarray:
+    """Neighbourhood sums by enumerating each cell's neighbours; on a torus each cell once."""
+    width, height = values.shape
+    out = np.zeros(values.shape, dtype=np.float64)
+    for x in range(width):
+        for y in range(height):
+            cells = set()
+            for dx in range(-radius, radius + 1):
+                for dy in range(-radius, radius + 1):
+                    d = abs(dx) + abs(dy) if metric == "von_neumann" else max(abs(dx), abs(dy))
+                    if d > radius:
+                        continue
+                    cx, cy = x + dx, y + dy
+                    if torus:
+                        cells.add((cx % width, cy % height))
+                    elif 0 <= cx < width and 0 <= cy < height:
+                        cells.add((cx, cy))
+            if not include_center:
+                cells.discard((x, y))
+            out[x, y] = sum(values[c] for c in cells)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    width=st.integers(1, 9),
+    height=st.integers(1, 9),
+    radius=st.integers(0, 11),
+    metric=st.sampled_from(METRICS),
+    include_center=st.booleans(),
+    torus=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_neighbourhood_sum_matches_brute_force(width, height, radius, metric, include_center,
+                                               torus, seed):
+    values = (np.random.default_rng(seed).random((width, height)) < 0.5).astype(np.float32)
+    nsum = NeighbourhoodSum((width, height), radius, metric, include_center, torus)
+    expected = brute_force_sum(values, radius, metric, include_center, torus)
+    got = nsum.counts(values)
+    assert got.shape == (width, height)
+    np.testing.assert_array_equal(got, expected.astype(np.int32))
+    np.testing.assert_allclose(nsum(values), expected, atol=1e-3)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("include_center", [True, False])
+@pytest.mark.parametrize("torus", [True, False])
+@pytest.mark.parametrize(("shape", "radius"), [((17, 11), 3), ((20, 20), 7), ((6, 5), 9)])
+def test_neighbourhood_sum_fixed_cases(metric, include_center, torus, shape, radius):
+    values = (np.random.default_rng(11).random(shape) < 0.4).astype(np.float32)
+    nsum = NeighbourhoodSum(shape, radius, metric, include_center, torus)
+    expected = brute_force_sum(values, radius, metric, include_center, torus)
+    np.testing.assert_array_equal(nsum.counts(values), expected.astype(np.int32))
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_radius_wider_than_torus_counts_each_cell_once(metric):
+    shape = (5, 4)
+    ones = np.ones(shape, dtype=np.float32)
+    with_centre = NeighbourhoodSum(shape, 12, metric, True, True)
+    without = NeighbourhoodSum(shape, 12, metric, False, True)
+    assert np.all(with_centre.counts(ones) == 20)
+    assert np.all(without.counts(ones) == 19)
+
+
+def test_neighbourhood_sum_weights_real_values():
+    shape = (8, 6)
+    values = np.random.default_rng(3).random(shape).astype(np.float32)
+    nsum = NeighbourhoodSum(shape, 2, "moore", False, False)
+    expected = brute_force_sum(values, 2, "moore", False, False)
+    np.testing.assert_allclose(nsum(values), expected, rtol=1e-4, atol=1e-4)
+
+
+def test_neighbourhood_sum_non_torus_has_no_wraparound():
+    shape = (10, 10)
+    values = np.zeros(shape, dtype=np.float32)
+    values[0, 0] = 1
+    counts = NeighbourhoodSum(shape, 2, "von_neumann", True, False).counts(values)
+    assert counts[9, 9] == 0 and counts[9, 0] == 0 and counts[0, 9] == 0
+    assert counts[2, 0] == 1 and counts[1, 1] == 1 and counts[2, 1] == 0
+    torus_counts = NeighbourhoodSum(shape, 2, "von_neumann", True, True).counts(values)
+    assert torus_counts[9, 9] == 1 and torus_counts[8, 0] == 1
+
+
+# -- cells_within ---------------------------------------------------------------------------
+
+
+def test_cells_within_clips_or_wraps():
+    off = neighbourhood_offsets(1, "von_neumann", True)
+    xs, ys = cells_within(0, 0, off, (5, 4), torus=False)
+    assert set(zip(xs.tolist(), ys.tolist(), strict=True)) == {(0, 0), (1, 0), (0, 1)}
+    xs, ys = cells_within(0, 0, off, (5, 4), torus=True)
+    assert set(zip(xs.tolist(), ys.tolist(), strict=True)) == {
+        (0, 0), (1, 0), (0, 1), (4, 0), (0, 3)}
+
+
+# -- district_map ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "rows", "cols"),
+    [(10, 10, 1, 1), (10, 10, 2, 2), (11, 7, 3, 4), (7, 13, 5, 2), (3, 3, 3, 3), (40, 24, 2, 3)],
+)
+def test_district_map_blocks(width, height, rows, cols):
+    dm = district_map(width, height, rows, cols)
+    assert dm.shape == (width, height)
+    assert sorted(np.unique(dm).tolist()) == list(range(rows * cols))
+    col_of_x = dm[:, 0] % cols
+    row_of_y = dm[0, :] // cols
+    # every block is the product of a column (x range) and a row (y range)
+    expected = row_of_y[None, :] * cols + col_of_x[:, None]
+    np.testing.assert_array_equal(dm, expected)
+    # widths of columns and heights of rows differ by at most one cell
+    col_widths = np.bincount(col_of_x, minlength=cols)
+    row_heights = np.bincount(row_of_y, minlength=rows)
+    assert col_widths.min() >= 1 and col_widths.max() - col_widths.min() <= 1
+    assert row_heights.min() >= 1 and row_heights.max() - row_heights.min() <= 1
+    # columns increase with x, rows increase downward (row 0 has the largest y)
+    assert np.all(np.diff(col_of_x) >= 0)
+    assert np.all(np.diff(row_of_y) <= 0)
+    assert dm[0, height - 1] == 0
+    assert dm[width - 1, height - 1] == cols - 1
+    assert dm[0, 0] == (rows - 1) * cols
+    assert dm[width - 1, 0] == rows * cols - 1
+
+
+def test_district_map_two_by_two_quadrants():
+    dm = district_map(4, 4, 2, 2)
+    # x = column, y = row from the bottom: top-left quadrant is district 0
+    assert dm[0, 3] == 0 and dm[1, 2] == 0
+    assert dm[3, 3] == 1 and dm[2, 2] == 1
+    assert dm[0, 0] == 2 and dm[1, 1] == 2
+    assert dm[3, 0] == 3 and dm[2, 1] == 3
+    assert np.all(np.bincount(dm.ravel()) == 4)
