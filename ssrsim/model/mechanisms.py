@@ -226,4 +226,6 @@ def reallocate(
         pinned |= low
         target[pinned] = min_share
         free = ~pinned
+        if not free.any():
+            return target
         target[free] *= (1.0 - min_share * pinned.sum()) / target[free].sum()

@@ -69,11 +69,13 @@ class SSRModel(mesa.Model):
         self.event_log: list[tuple[int, str, str]] = []
         self._advocacy_last = 0.0
         self._events = sorted(scenario.events, key=scenario.event_step)
+        self._injected: list = []
         self._adaptive_baseline = self._activity_kpis()
         self._adaptive_spend = np.zeros(len(self.institutions.allocation))
         self._apply_due_events()
         self._start_step()
         self._update_civilian_outlook()
+        self._update_expected_accountability()
         self.datacollector = mesa.DataCollector(
             model_reporters={m.name: m.compute for m in measures_for(self)})
         self.datacollector.collect(self)
@@ -207,8 +209,11 @@ class SSRModel(mesa.Model):
         self._fair_grid[x, y] += 1
 
     def inject_event(self, event) -> None:
-        """Apply an event now (the browser app's shock buttons)."""
-        apply_event(self, event)
+        """Schedule an event for the start of the next step (the browser app's shocks).
+
+        It then acts exactly as a scenario event of that step would, whatever its own `step`.
+        """
+        self._injected.append(event)
 
     # -- the step ---------------------------------------------------------------------------
 
@@ -245,6 +250,8 @@ class SSRModel(mesa.Model):
     def _apply_due_events(self) -> None:
         while self._events and self.params.event_step(self._events[0]) <= self.steps:
             apply_event(self, self._events.pop(0))
+        while self._injected:
+            apply_event(self, self._injected.pop(0))
 
     def _spend_national(self) -> None:
         """Oversight money to institutions, DDR money to districts; institutions update."""
@@ -272,11 +279,10 @@ class SSRModel(mesa.Model):
                                                               hs.crisis),
                                     p.crisis.decay, p.crisis.response_rate)
         d.monitoring = mech.saturation(eff["monitoring"], hs.monitoring)
-        units = np.zeros(len(self.district_names))
+        untrained = np.zeros(len(self.district_names))
         for unit in self.of_type(SecurityForceUnit):
-            units[unit.district] += 1
-        self._security_per_district = units
-        d.training_per_unit = eff["training"] / np.maximum(units, 1.0)
+            untrained[unit.district] += unit.reform == ReformState.UNREFORMED
+        d.training_per_unit = eff["training"] / np.maximum(untrained, 1.0)
         ddr_intensity = eff["ddr"] * 1000.0 / np.maximum(self._ex_in_ddr, 1.0)
         d.ddr_program = mech.stock_step(d.ddr_program, mech.saturation(ddr_intensity, hs.ddr),
                                         p.ddr.program_build, p.ddr.program_decay)
@@ -326,7 +332,7 @@ class SSRModel(mesa.Model):
             grid[x, y] = trust
             trust = mech.social_influence(trust, self._social(grid)[x, y], self._social_count,
                                           t.social_weight)
-        pop.trust = np.clip(trust, 0.0, 1.0)
+        pop.trust = np.where(free, np.clip(trust, 0.0, 1.0), pop.trust)
         self._update_civilian_outlook()
         self._activate()
         self._ddr_transitions()
@@ -416,10 +422,7 @@ class SSRModel(mesa.Model):
         d = self.districts
         pop = self.population
         inst.record(self.tally["abuses"], self.tally["abuses_sanctioned"])
-        report = mech.report_probability(self._cooperation_by_district, d.monitoring)
-        inst.expected_accountability = float(
-            np.average(report, weights=np.maximum(d.civilians, 1e-12))
-            * mech.sanction_probability(inst.oversight, inst.judicial))
+        self._update_expected_accountability()
         n = len(self.district_names)
         active = np.bincount(pop.district[pop.state == CivilianState.ACTIVE], minlength=n)
         d.violence = (active + d.incidents) / np.maximum(d.civilians, 1.0)
@@ -428,6 +431,15 @@ class SSRModel(mesa.Model):
         adaptive = self.params.adaptive
         if adaptive.enabled and self.steps % adaptive.evaluation_interval == 0:
             self._reallocate()
+
+    def _update_expected_accountability(self) -> None:
+        """P(report) x P(sanction) now, population-weighted over districts."""
+        inst = self.institutions
+        d = self.districts
+        report = mech.report_probability(self._cooperation_by_district, d.monitoring)
+        inst.expected_accountability = float(
+            np.average(report, weights=np.maximum(d.civilians, 1e-12))
+            * mech.sanction_probability(inst.oversight, inst.judicial))
 
     def _activity_kpis(self) -> np.ndarray:
         """Each activity's own indicator, in allocation order, for adaptive management."""

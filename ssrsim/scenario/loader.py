@@ -119,6 +119,14 @@ def _build(tree: Node, source: str, policy: str | None, overrides: Sequence[str]
         prefix = f"in policy {name!r}: "
         results[name] = _run_stage(tree, changes, where, prefix, check=base is not None)
         issues += results[name].issues
+    if base is not None:
+        seen: set[tuple[str, int | None, str, str]] = set()
+        for key, value in _sweep_values(tree):
+            for issue in _run_stage(tree, [_Change(key, value)], value.where, "in sweep: ",
+                                    check=True).issues:
+                if (found := (issue.file, issue.line, issue.path, issue.message)) not in seen:
+                    seen.add(found)
+                    issues.append(issue)
     if policy is not None and policy not in _policy_names(tree):
         issues.append(_unknown_policy(policy, _policy_names(tree)))
     if issues:
@@ -196,6 +204,21 @@ def _policies(tree: Node) -> dict[str, tuple[Where, list[_Change]]]:
         if changes is None or isinstance(changes.value, dict):
             items = changes.value.items() if changes is not None else ()
             found[name] = (policy.where, [_Change(key, value) for key, value in items])
+    return found
+
+
+def _sweep_values(tree: Node) -> list[tuple[str, Node]]:
+    """Each sweep parameter with each end of its range or each listed value, to check."""
+    sweep = tree.child("sweep")
+    params = sweep.child("parameters") if sweep is not None else None
+    if params is None or not isinstance(params.value, dict):
+        return []
+    found: list[tuple[str, Node]] = []
+    for key, spec in params.value.items():
+        ends = [spec.child("min"), spec.child("max")]
+        listed = spec.child("values")
+        candidates = listed.value if listed is not None else ends
+        found += [(key, node) for node in candidates if node is not None]
     return found
 
 

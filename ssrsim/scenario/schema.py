@@ -286,7 +286,8 @@ class CMO(Section):
     """Military civil-military operations units."""
 
     coordination: float = param(
-        0.5, "Civil-military coordination: joint planning probability and effectiveness.",
+        0.5, "Civil-military coordination: the probability that a re-planning CMO unit or "
+        "NGO plans jointly, and CMO effectiveness.",
         ge=0, le=1,
     )
     coordination_penalty: float = param(
@@ -297,7 +298,8 @@ class CMO(Section):
         unit="resource units per step",
     )
     relocation_rate: float = param(
-        0.1, "Per-step probability a CMO unit re-plans which district to work in.", ge=0, le=1
+        0.1, "Per-step probability a CMO unit or NGO re-plans which district to work in.",
+        ge=0, le=1,
     )
     crisis_share: float = param(
         0.5, "Share of a unit's spending diverted to crisis response in a district in crisis.",
@@ -495,7 +497,9 @@ class EventBase(Section):
 
     step: int | None = Field(None, ge=0, description="Step at which the event happens.")
     date: dt.date | None = Field(None, description="Date at which it happens (mapped to a step).")
-    district: str | None = Field(None, description="District it affects; all when absent.")
+    district: str | None = Field(
+        None, description="District whose people, units and programmes it affects (all when "
+        "absent); national institutions change everywhere.")
     label: str = Field("", description="Free text shown in outputs.")
 
     @model_validator(mode="after")
@@ -590,6 +594,52 @@ class Policy(Section):
     )
 
 
+class SweepRange(Section):
+    """How one parameter varies in a design: a range, or a list of values (grid only)."""
+
+    min: float | None = Field(None, description="Lower end of the range.")
+    max: float | None = Field(None, description="Upper end of the range.")
+    values: list[Any] | None = Field(None, min_length=1, description="Values to try (grid).")
+
+    @model_validator(mode="after")
+    def _range_or_values(self) -> SweepRange:
+        has_range = self.min is not None or self.max is not None
+        if has_range == (self.values is not None):
+            raise ValueError("give either `min` and `max`, or `values`")
+        if has_range and (self.min is None or self.max is None or self.min >= self.max):
+            raise ValueError(f"need min < max, got min={self.min} and max={self.max}")
+        return self
+
+
+class Sweep(Section):
+    """A parameter design for batches: which parameters vary, how, and how many points."""
+
+    method: Literal["grid", "lhs", "sobol", "saltelli", "morris"] = param(
+        "grid", "Design: full grid, Latin hypercube, Sobol sequence (scipy.stats.qmc), or "
+        "Saltelli and Morris designs for sensitivity analysis (SALib).",
+    )
+    samples: int = param(
+        16, "Points (lhs, sobol), base sample N (saltelli: N(2D+2) points, or N(D+2) without "
+        "second order) or trajectories (morris: N(D+1) points).", ge=1, le=1_000_000,
+    )
+    levels: int = param(
+        3, "Grid levels of each range (grid); levels of the Morris grid (morris).",
+        ge=2, le=1000,
+    )
+    second_order: bool = param(False, "Saltelli: sample for second-order indices too.")
+    parameters: dict[str, SweepRange] = Field(
+        ..., min_length=1, description="Dotted parameter paths and how each varies."
+    )
+
+    @model_validator(mode="after")
+    def _values_only_on_grids(self) -> Sweep:
+        listed = [p for p, r in self.parameters.items() if r.values is not None]
+        if listed and self.method != "grid":
+            raise ValueError(f"method {self.method} needs min and max ranges, not values "
+                             f"(for {', '.join(listed)})")
+        return self
+
+
 class Scenario(Section):
     """A complete, validated scenario. Immutable once built."""
 
@@ -623,6 +673,7 @@ class Scenario(Section):
     policies: dict[str, Policy] = Field(
         default_factory=dict, description="Named policy options (deltas over this scenario)."
     )
+    sweep: Sweep | None = Field(None, description="Parameter design for `ssrsim batch`.")
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

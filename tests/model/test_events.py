@@ -299,7 +299,7 @@ def test_events_apply_in_step_order_and_once(make_scenario, run):
     assert model.event_log == [(2, "election", "a"), (5, "election", "b")]
 
 
-def test_inject_event_applies_now(make_scenario):
+def test_inject_event_applies_at_start_of_next_step(make_scenario):
     model = SSRModel(make_scenario())
     model.step()
     model.step()
@@ -307,5 +307,22 @@ def test_inject_event_applies_now(make_scenario):
     event = Scenario.model_validate({"events": [{"type": "abuse_scandal", "step": 0,
                                                  "trust_shock": -0.25}]}).events[0]
     model.inject_event(event)
-    np.testing.assert_allclose(model.population.trust, 0.75 * before)
-    assert model.event_log[-1][:2] == (2, "abuse_scandal")
+    np.testing.assert_array_equal(model.population.trust, before)  # nothing yet
+    model.step()
+    assert model.event_log[-1][:2] == (3, "abuse_scandal")
+    assert model.population.trust.mean() < 0.8 * before.mean()
+
+
+def test_injected_budget_cut_lasts_exactly_its_duration(make_scenario):
+    model = SSRModel(make_scenario())
+    model.step()
+    cut = Scenario.model_validate({"events": [{"type": "budget_cut", "step": 0,
+                                               "factor": 0.5, "duration": 3}]}).events[0]
+    model.inject_event(cut)
+    for _ in range(5):
+        model.step()
+    budgets = model.timeseries()["budget"].to_numpy()
+    full = budgets[0]
+    np.testing.assert_allclose(budgets[2:5], 0.5 * full)
+    np.testing.assert_allclose(budgets[[1, 5]], full)
+

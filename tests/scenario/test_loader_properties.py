@@ -132,10 +132,14 @@ def out_of_range(draw: st.DrawFn) -> tuple[tuple, Any]:
     return path, limits[op] - step if op in ("ge", "gt") else limits[op] + step
 
 
+JOINTLY_BOUNDED = {("population", "density")}  # must also give at least one civilian
+
+
 @st.composite
 def in_range(draw: st.DrawFn) -> tuple[tuple, Any]:
     path, field = draw(st.sampled_from([
-        (path, field) for path, field in NUMERIC if path[:-1] not in SHARES
+        (path, field) for path, field in NUMERIC
+        if path[:-1] not in SHARES and path not in JOINTLY_BOUNDED
     ]))
     limits = bounds(field)
     low = limits.get("ge", limits.get("gt"))
