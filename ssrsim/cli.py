@@ -13,24 +13,41 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from .scenario import ScenarioError, load_scenario
 from .scenario.reference import json_schema, parameter_table
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 
 def _scenario_args(parser: argparse.ArgumentParser) -> None:
     """Flags shared by every command that loads one scenario."""
     parser.add_argument("scenario", help="scenario YAML file")
     parser.add_argument("--steps", type=int, help="number of steps (overrides time.steps)")
-    parser.add_argument("--seed", type=int, help="random seed (overrides seed)")
-    parser.add_argument("--policy", help="name of a policy in the scenario's `policies:`")
+    parser.add_argument("--seed", type=int, help="random seed (overrides seed; in a batch, "
+                                                 "the root seed)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE",
                         help="override a parameter, e.g. --set budget.per_step=20 (repeatable)")
+
+
+def _overrides(args: argparse.Namespace) -> list[str]:
+    """--set values, with --steps and --seed as the overrides they stand for."""
+    overrides = list(args.overrides)
+    if args.steps is not None:
+        overrides.append(f"time.steps={args.steps}")
+    if args.seed is not None:
+        overrides.append(f"seed={args.seed}")
+    return overrides
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,9 +60,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one scenario and write its tables, summary and chart")
     _scenario_args(run)
+    run.add_argument("--policy", help="name of a policy in the scenario's `policies:`")
     run.add_argument("--out", help="output folder (default runs/<name>[-<policy>]-seed<seed>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or summary table")
     run.set_defaults(handler=cmd_run)
+
+    batch = sub.add_parser(
+        "batch", help="run replicates x policies x design points, streamed to disk, resumable")
+    _scenario_args(batch)
+    batch.add_argument("--replicates", type=int, default=1, help="runs per option (default 1)")
+    batch.add_argument("--policies", default="all",
+                       help="'all' (default), or comma-separated policy names "
+                            "('none' = the scenario as written)")
+    batch.add_argument("--design-file", help="CSV/Parquet table of parameter rows "
+                                             "(instead of the scenario's sweep:)")
+    where = batch.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int,
+                       help="local worker processes (default: all cores; 0: in this process)")
+    where.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://host:8786")
+    where.add_argument("--scheduler-file", help="a Dask scheduler file")
+    batch.add_argument("--chunk-size", type=int, help="runs per task (default: automatic)")
+    batch.add_argument("--out", help="results folder (default results/<name>)")
+    batch.add_argument("--resume", action="store_true",
+                       help="finish an interrupted batch (also what re-running does anyway)")
+    batch.add_argument("--force-new", action="store_true",
+                       help="delete results of a different scenario in --out and start again")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.set_defaults(handler=cmd_batch)
 
     validate = sub.add_parser("validate", help="check scenario files (and all their policies)")
     validate.add_argument("files", nargs="+", help="scenario YAML files")
@@ -60,12 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def load_from_args(args: argparse.Namespace):
     """The scenario a command's flags describe: file, then policy, then overrides."""
-    overrides = list(args.overrides)
-    if args.steps is not None:
-        overrides.append(f"time.steps={args.steps}")
-    if args.seed is not None:
-        overrides.append(f"seed={args.seed}")
-    return load_scenario(args.scenario, policy=args.policy, overrides=overrides)
+    return load_scenario(args.scenario, policy=args.policy, overrides=_overrides(args))
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
@@ -112,6 +148,50 @@ def _fmt(value: float | int | None) -> str:
     if value is None:
         return "-"
     return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def cmd_batch(args: argparse.Namespace, console: Console) -> int:
+    """`ssrsim batch`: check everything, then run what is not done yet."""
+    from .batch import BatchInputError, ExecutorError, execute_batch, prepare_batch
+
+    policies = "all" if args.policies == "all" else [p.strip() for p in args.policies.split(",")]
+    try:
+        out = args.out or f"results/{load_scenario(args.scenario).name}"
+        batch = prepare_batch(args.scenario, out=out, replicates=args.replicates,
+                              policies=policies, overrides=_overrides(args),
+                              design_file=args.design_file, force_new=args.force_new)
+        planned = len(batch.runs)
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+                   TextColumn("{task.completed}/{task.total} runs, {task.fields[failed]} failed"),
+                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+        with Progress(*columns, console=console, transient=True, disable=args.quiet) as bar:
+            task = bar.add_task(str(out), total=planned, failed=0)
+
+            def progress(done: int, failed: int, todo: int) -> None:
+                bar.update(task, completed=planned - todo + done + failed, failed=failed)
+
+            report = execute_batch(batch, workers=args.workers, scheduler=args.scheduler,
+                                   scheduler_file=args.scheduler_file,
+                                   chunk_size=args.chunk_size, on_progress=progress)
+    except (BatchInputError, ExecutorError) as err:
+        print(f"ssrsim batch: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(batch_summary(report, out))
+    for run_id, error in list(report.errors.items())[:3]:
+        print(f"failed {run_id}: {error.strip().splitlines()[-1]}", file=sys.stderr)
+    if report.interrupted:
+        return EXIT_INTERRUPTED
+    return 1 if report.failed else 0
+
+
+def batch_summary(report, out: str) -> str:
+    """One line on what a batch call did and where its results are."""
+    kept = report.already_done + report.done
+    text = (f"{out}: {kept}/{report.planned} runs done ({report.done} now, "
+            f"{report.already_done} before), {report.failed} failed")
+    if report.interrupted:
+        text += f"; {report.interrupted}: finished runs are kept, run the same command to resume"
+    return text
 
 
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:

@@ -93,3 +93,18 @@ def test_usage_errors_exit_2(argv):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
+
+
+def test_batch_command_runs_and_reports(tmp_path):
+    out = tmp_path / "b"
+    proc = ssrsim("batch", "scenarios/baseline.yaml", *SMALL, "--replicates", "2",
+                  "--policies", "status_quo,coordinated", "--workers", "0", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "4/4 runs done" in proc.stdout
+    assert (out / "summary.parquet").exists() and (out / "manifest.json").exists()
+
+
+def test_batch_bad_policy_exits_2(capsys):
+    code = main(["batch", "scenarios/baseline.yaml", "--policies", "nope", "--out", "unused"])
+    assert code == 2
+    assert "unknown policy 'nope'" in capsys.readouterr().err

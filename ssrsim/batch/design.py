@@ -1,0 +1,116 @@
+"""Parameter designs: the points of a batch, one row per point, one column per parameter path.
+
+A design comes from the scenario's `sweep:` block (grid, Latin hypercube, Sobol sequence,
+Saltelli or Morris) or from a CSV/Parquet table of parameter rows. Sampling is seeded from the
+batch's root seed, so the same command gives the same design.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+
+from ..scenario import Scenario
+from ..scenario.schema import Sweep
+
+DESIGN_STREAM = 2**32 - 1
+"""Spawn key of the design's random stream (replicates use keys 0, 1, 2, ...)."""
+
+
+class DesignError(ValueError):
+    """A design that cannot be built or read."""
+
+
+def design_rng(root_seed: int) -> np.random.Generator:
+    """The design's own random stream, independent of the replicates' streams."""
+    return np.random.default_rng(np.random.SeedSequence(root_seed, spawn_key=(DESIGN_STREAM,)))
+
+
+def salib_problem(sweep: Sweep) -> dict[str, Any]:
+    """The SALib problem dictionary of a sweep of ranges."""
+    names = list(sweep.parameters)
+    return {"num_vars": len(names), "names": names,
+            "bounds": [[r.min, r.max] for r in sweep.parameters.values()]}
+
+
+def sweep_design(scenario: Scenario, root_seed: int) -> pd.DataFrame:
+    """The points of the scenario's sweep; one empty point when there is no sweep."""
+    sweep = scenario.sweep
+    if sweep is None:
+        return pd.DataFrame(index=range(1))
+    rng = design_rng(root_seed)
+    names = list(sweep.parameters)
+    if sweep.method == "grid":
+        axes = [r.values if r.values is not None else np.linspace(r.min, r.max, sweep.levels)
+                for r in sweep.parameters.values()]
+        table = pd.DataFrame(list(itertools.product(*axes)), columns=names)
+    else:
+        table = pd.DataFrame(_unit_or_scaled(sweep, rng), columns=names)
+    return _round_integers(table, scenario)
+
+
+def _unit_or_scaled(sweep: Sweep, rng: np.random.Generator) -> np.ndarray:
+    """Sampled points within the ranges, for the sampling methods."""
+    problem = salib_problem(sweep)
+    bounds = np.array(problem["bounds"], dtype=float)
+    d = problem["num_vars"]
+    if sweep.method == "lhs":
+        unit = qmc.LatinHypercube(d=d, rng=rng).random(sweep.samples)
+    elif sweep.method == "sobol":
+        unit = qmc.Sobol(d=d, scramble=True, rng=rng).random(sweep.samples)
+    else:
+        seed = int(rng.integers(2**31 - 1))
+        if sweep.method == "saltelli":
+            from SALib.sample import sobol as saltelli
+
+            return saltelli.sample(problem, sweep.samples,
+                                   calc_second_order=sweep.second_order, seed=seed)
+        from SALib.sample import morris
+
+        return morris.sample(problem, sweep.samples, num_levels=sweep.levels, seed=seed)
+    return qmc.scale(unit, bounds[:, 0], bounds[:, 1])
+
+
+def read_design_file(path: str | Path, scenario: Scenario) -> pd.DataFrame:
+    """A design given as a CSV or Parquet table: one column per parameter path."""
+    path = Path(path)
+    try:
+        table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise DesignError(f"cannot read design file {path}: {exc}") from exc
+    if table.empty or table.columns.empty:
+        raise DesignError(f"design file {path} has no rows or no columns")
+    return _round_integers(table.reset_index(drop=True), scenario)
+
+
+def _round_integers(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Round the columns of integer parameters (a design samples reals)."""
+    for column in table.columns:
+        current = current_value(scenario, column)
+        if isinstance(current, int) and not isinstance(current, bool):
+            table[column] = np.rint(table[column].astype(float)).astype(np.int64)
+    return table
+
+
+def current_value(scenario: Scenario, path: str) -> Any:
+    """The value at a dotted path (list items by index or `name`), or None if absent."""
+    node: Any = scenario.model_dump()
+    for part in path.split("."):
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list):
+            node = _list_item(node, part)
+        else:
+            return None
+    return node
+
+
+def _list_item(items: list[Any], part: str) -> Any:
+    if part.isdigit():
+        return items[int(part)] if int(part) < len(items) else None
+    return next((i for i in items if isinstance(i, dict) and i.get("name") == part), None)

@@ -1,0 +1,270 @@
+"""Running a batch: check everything first, then stream runs to disk, resumably.
+
+`prepare_batch` resolves the scenario for each policy, builds the design and the run plan,
+and opens the results folder, refusing a folder that holds a different batch; every input
+error surfaces here, before any run starts. `execute_batch` runs what is not done yet on an
+executor, writing each finished chunk at once, so an interruption keeps every finished run
+and running the same command again finishes only what is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import platform
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..scenario import Scenario, ScenarioError, apply_changes, load_scenario, scenario_hash
+from .design import DesignError, read_design_file, sweep_design
+from .executors import open_executor
+from .plan import NO_POLICY, RunSpec, plan_runs
+from .store import ResultsStore, StoreError
+from .worker import execute_chunk
+
+ProgressCallback = Callable[[int, int, int], None]
+"""Called with (runs done, runs failed, runs to do) as chunks finish."""
+
+
+class BatchInputError(ValueError):
+    """Bad batch input, found before any run starts."""
+
+
+@dataclass
+class Batch:
+    """A prepared batch: scenarios per policy, design, plan and results folder."""
+
+    source: str
+    base: Scenario
+    scenarios: dict[str, Scenario]
+    design: pd.DataFrame
+    design_method: str
+    replicates: int
+    runs: list[RunSpec]
+    store: ResultsStore
+    identity: dict[str, str]
+
+
+@dataclass
+class BatchReport:
+    """What a call to `execute_batch` did."""
+
+    planned: int
+    already_done: int
+    done: int = 0
+    failed: int = 0
+    interrupted: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def prepare_batch(
+    path: str | Path,
+    *,
+    out: str | Path,
+    replicates: int = 1,
+    policies: Sequence[str] | str | None = None,
+    overrides: Sequence[str] = (),
+    design_file: str | Path | None = None,
+    force_new: bool = False,
+) -> Batch:
+    """Resolve and check a batch; raises ScenarioError or BatchInputError on bad input.
+
+    Args:
+        path: the scenario file.
+        out: the results folder.
+        replicates: runs per policy and design point.
+        policies: policy names, "all", or None (all policies, or the scenario as written
+            when it has none).
+        overrides: `path=value` changes applied to every run (as `ssrsim run --set`).
+        design_file: a CSV/Parquet table of parameter rows, instead of the `sweep:` block.
+        force_new: delete an earlier, different batch in `out` instead of refusing.
+
+    """
+    if replicates < 1:
+        raise BatchInputError(f"--replicates must be at least 1, got {replicates}")
+    base = load_scenario(path, overrides=overrides)
+    names = _policy_names(base, policies)
+    scenarios = {name: base if name == NO_POLICY else
+                 load_scenario(path, policy=name, overrides=overrides) for name in names}
+    design, method = _design(base, design_file)
+    store = ResultsStore(out)
+    identity = {"scenario_hash": scenario_hash(base), "design_hash": _frame_hash(design)}
+    _check_folder(store, identity, force_new)
+    runs = plan_runs(names, design, replicates, base.seed)
+    return Batch(str(path), base, scenarios, design, method, replicates, runs, store, identity)
+
+
+def _policy_names(base: Scenario, policies: Sequence[str] | str | None) -> list[str]:
+    available = list(base.policies)
+    if policies is None or policies == "all":
+        return available or [NO_POLICY]
+    names = [policies] if isinstance(policies, str) else list(policies)
+    unknown = [n for n in names if n not in available and n != NO_POLICY]
+    if unknown:
+        listed = ", ".join([*available, NO_POLICY])
+        raise BatchInputError(f"unknown policy {', '.join(map(repr, unknown))}; "
+                              f"available: {listed} ('{NO_POLICY}' = the scenario as written)")
+    return names
+
+
+def _design(base: Scenario, design_file: str | Path | None) -> tuple[pd.DataFrame, str]:
+    try:
+        if design_file is None:
+            method = base.sweep.method if base.sweep else "none"
+            return sweep_design(base, base.seed), method
+        design = read_design_file(design_file, base)
+    except DesignError as exc:
+        raise BatchInputError(str(exc)) from exc
+    first = {k: (v.item() if hasattr(v, "item") else v)
+             for k, v in design.iloc[0].to_dict().items()}
+    try:
+        apply_changes(base, first, source=str(design_file))
+    except ScenarioError as exc:
+        raise BatchInputError(f"design file {design_file}, first row:\n{exc}") from exc
+    return design, "file"
+
+
+def _frame_hash(frame: pd.DataFrame) -> str:
+    return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
+
+
+def _check_folder(store: ResultsStore, identity: dict[str, str], force_new: bool) -> None:
+    try:
+        store.prepare()
+        old = store.read_manifest()
+        if old is not None and old.get("identity") != identity:
+            if not force_new:
+                raise BatchInputError(
+                    f"{store.root} holds results of a different scenario or design "
+                    f"(scenario hash {old.get('identity', {}).get('scenario_hash', '?')[:12]}, "
+                    f"now {identity['scenario_hash'][:12]}); choose another --out, or add "
+                    f"--force-new to delete those results and start again")
+            store.clear()
+            store.prepare()
+    except StoreError as exc:
+        raise BatchInputError(str(exc)) from exc
+
+
+def execute_batch(
+    batch: Batch,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    scheduler_file: str | None = None,
+    chunk_size: int | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> BatchReport:
+    """Run every planned run not yet done; see `open_executor` for where they run.
+
+    The executor is started before anything is written, so an unreachable scheduler leaves
+    the results folder as it was.
+    """
+    with open_executor(workers, scheduler, scheduler_file) as (executor, slots):
+        return _execute(batch, executor, slots, chunk_size, on_progress)
+
+
+def _execute(batch: Batch, executor, slots: int, chunk_size: int | None,
+             on_progress: ProgressCallback | None) -> BatchReport:
+    store = batch.store
+    records = store.journal()
+    store.remove_orphans(records)
+    todo = [r for r in batch.runs if records.get(r.run_id, {}).get("status") != "done"]
+    report = BatchReport(planned=len(batch.runs), already_done=len(batch.runs) - len(todo))
+    started = _now()
+    store.write_manifest(_manifest(batch, records, started, None, "running"))
+    size = chunk_size or max(1, min(50, len(todo) // (4 * slots)))
+    chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+    try:
+        _drain(executor, slots, chunks, batch, records, report, on_progress)
+    except KeyboardInterrupt:
+        report.interrupted = "interrupted"
+    except BrokenProcessPool:
+        report.interrupted = "a worker process died"
+    finally:
+        store.write_summary(records)
+        manifest = _manifest(batch, records, started, _now(), "")
+        counts = manifest["counts"]
+        manifest["status"] = report.interrupted or (
+            "complete" if counts["done"] == counts["planned"] else "failed runs")
+        store.write_manifest(manifest)
+    return report
+
+
+def _drain(executor, slots: int, chunks: list[list[RunSpec]], batch: Batch,
+           records: dict[str, dict[str, Any]], report: BatchReport,
+           on_progress: ProgressCallback | None) -> None:
+    """Keep at most two chunks per slot in flight; record each as it finishes."""
+    pending = list(reversed(chunks))
+    running: set[Future] = set()
+    total = sum(len(c) for c in chunks)
+    try:
+        while pending or running:
+            while pending and len(running) < 2 * slots:
+                chunk = pending.pop()
+                scenarios = {s.policy: batch.scenarios[s.policy] for s in chunk}
+                running.add(executor.submit(execute_chunk, scenarios, chunk))
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                for record in batch.store.record(future.result()):
+                    records[record["run_id"]] = record
+                    if record["status"] == "done":
+                        report.done += 1
+                    else:
+                        report.failed += 1
+                        report.errors[record["run_id"]] = record["error"]
+                if on_progress is not None:
+                    on_progress(report.done, report.failed, total)
+    except BaseException:
+        for future in running:
+            future.cancel()
+        if hasattr(executor, "shutdown"):
+            executor.shutdown(wait=False, cancel_futures=True)
+        raise
+
+
+def _manifest(batch: Batch, records: dict[str, dict[str, Any]], started: str,
+              finished: str | None, status: str) -> dict[str, Any]:
+    runs = []
+    for spec in batch.runs:
+        record = records.get(spec.run_id, {})
+        runs.append({"run_id": spec.run_id, "policy": spec.policy, "point": spec.point,
+                     "replicate": spec.replicate, "seed": spec.seed,
+                     "design": spec.changes, "status": record.get("status", "pending"),
+                     "error": record.get("error"), "seconds": record.get("seconds")})
+    counts = {s: sum(r["status"] == s for r in runs) for s in ("done", "failed", "pending")}
+    return {
+        "format": "ssrsim-batch/1",
+        "scenario_file": batch.source,
+        "identity": batch.identity,
+        "status": status,
+        "started": started,
+        "finished": finished,
+        "root_seed": batch.base.seed,
+        "replicates": batch.replicates,
+        "policies": {name: {"scenario_hash": scenario_hash(s),
+                            "changes": batch.base.policies[name].set
+                            if name in batch.base.policies else {}}
+                     for name, s in batch.scenarios.items()},
+        "design": {"method": batch.design_method, "parameters": list(batch.design.columns),
+                   "points": batch.design.to_dict("records")},
+        "versions": _versions(),
+        "counts": {"planned": len(runs), **counts},
+        "scenario": batch.base.model_dump(mode="json"),
+        "runs": runs,
+    }
+
+
+def _versions() -> dict[str, str]:
+    packages = ("ssrsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic")
+    return {"python": platform.python_version(), **{p: version(p) for p in packages}}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -1,0 +1,217 @@
+"""End-to-end tests of batches: results, failures, resume after SIGKILL, extension, Dask."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ssrsim import load_scenario, run
+from ssrsim.batch import (
+    BatchInputError,
+    ExecutorError,
+    ResultsStore,
+    execute_batch,
+    prepare_batch,
+    run_scenario,
+)
+
+SMALL = ["space.width=20", "space.height=20", "time.steps=6"]
+BASELINE = "scenarios/baseline.yaml"
+
+
+def results(out: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The per-step and summary tables, sorted so runs compare across executors."""
+    series = pd.read_parquet(out / "timeseries").sort_values(["run_id", "step"])
+    summary = pd.read_parquet(out / "summary.parquet").sort_values("run_id")
+    return series.reset_index(drop=True), summary.reset_index(drop=True)
+
+
+def small_batch(out, **kw):
+    kw.setdefault("replicates", 2)
+    kw.setdefault("policies", ["status_quo", "coordinated"])
+    return prepare_batch(BASELINE, out=out, overrides=SMALL, **kw)
+
+
+def test_batch_writes_every_run_once(tmp_path):
+    batch = small_batch(tmp_path / "b")
+    report = execute_batch(batch, workers=0)
+    assert (report.done, report.failed, report.planned) == (4, 0, 4)
+    series, summary = results(tmp_path / "b")
+    assert sorted(series["run_id"].unique()) == sorted(r.run_id for r in batch.runs)
+    assert (series.groupby("run_id").size() == 7).all()
+    assert len(summary) == 4
+    manifest = json.loads((tmp_path / "b/manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["counts"]["done"] == 4
+    assert {r["status"] for r in manifest["runs"]} == {"done"}
+
+
+def test_a_batch_run_equals_the_single_run_it_describes(tmp_path):
+    batch = small_batch(tmp_path / "b")
+    execute_batch(batch, workers=0)
+    series, _ = results(tmp_path / "b")
+    spec = batch.runs[-1]
+    single = run(load_scenario(BASELINE, policy=spec.policy,
+                               overrides=[*SMALL, f"seed={spec.seed}"])).timeseries
+    mine = series[series["run_id"] == spec.run_id][single.columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, single, check_exact=True)
+
+
+def test_replicates_share_seeds_across_policies(tmp_path):
+    batch = small_batch(tmp_path / "b", replicates=3)
+    seeds = {}
+    for spec in batch.runs:
+        seeds.setdefault(spec.replicate, set()).add(spec.seed)
+    assert all(len(s) == 1 for s in seeds.values())
+    assert len({next(iter(s)) for s in seeds.values()}) == 3
+
+
+def test_failed_run_is_recorded_and_others_finish(tmp_path):
+    design = tmp_path / "design.csv"
+    design.write_text("cmo.coordination\n0.5\n7.0\n0.2\n")  # the second point is out of range
+    batch = small_batch(tmp_path / "b", replicates=1, policies=["status_quo"],
+                        design_file=design)
+    report = execute_batch(batch, workers=0)
+    assert (report.done, report.failed) == (2, 1)
+    (failed_id, error), = report.errors.items()
+    assert "-p00001-" in failed_id and "cmo.coordination" in error
+    manifest = json.loads((tmp_path / "b/manifest.json").read_text())
+    assert manifest["status"] == "failed runs"
+    _, summary = results(tmp_path / "b")
+    assert sorted(summary["cmo.coordination"]) == [0.2, 0.5]
+
+
+def test_sweep_design_runs_each_point(tmp_path):
+    batch = prepare_batch(BASELINE, out=tmp_path / "b", policies=["none"], overrides=[
+        *SMALL, "sweep={method: grid, parameters: {cmo.coordination: {values: [0.2, 0.8]}, "
+                "districts.capital.police: {min: 10, max: 30}}, levels: 2}"])
+    execute_batch(batch, workers=0)
+    _, summary = results(tmp_path / "b")
+    assert len(summary) == 4
+    assert sorted(set(summary["districts.capital.police"])) == [10, 30]
+    assert summary["districts.capital.police"].dtype.kind == "i"
+
+
+def test_extending_replicates_runs_only_the_new_ones(tmp_path):
+    out = tmp_path / "b"
+    execute_batch(small_batch(out, replicates=2), workers=0)
+    before, _ = results(out)
+    report = execute_batch(small_batch(out, replicates=3), workers=0)
+    assert (report.already_done, report.done) == (4, 2)
+    after, summary = results(out)
+    assert len(summary) == 6
+    kept = after[after["run_id"].isin(before["run_id"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, before)
+
+
+def test_changed_scenario_is_refused_unless_force_new(tmp_path):
+    out = tmp_path / "b"
+    execute_batch(small_batch(out), workers=0)
+    changed = [*SMALL, "budget.per_step=3"]
+    with pytest.raises(BatchInputError, match="different scenario"):
+        prepare_batch(BASELINE, out=out, overrides=changed, replicates=1)
+    batch = prepare_batch(BASELINE, out=out, overrides=changed, replicates=1,
+                          policies=["none"], force_new=True)
+    execute_batch(batch, workers=0)
+    _, summary = results(out)
+    assert list(summary["policy"]) == ["none"]
+
+
+def test_bad_inputs_fail_before_any_run(tmp_path):
+    with pytest.raises(BatchInputError, match="unknown policy 'nope'"):
+        small_batch(tmp_path / "a", policies=["nope"])
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(BatchInputError, match="cannot write"):
+        small_batch(blocker / "sub")
+    with pytest.raises(BatchInputError, match="replicates"):
+        small_batch(tmp_path / "c", replicates=0)
+
+
+def test_unreachable_scheduler_is_a_clear_error_and_writes_nothing(tmp_path):
+    batch = small_batch(tmp_path / "b")
+    with pytest.raises(ExecutorError, match="cannot reach the Dask scheduler"):
+        execute_batch(batch, scheduler="tcp://127.0.0.1:9")
+    assert not (tmp_path / "b/manifest.json").exists()
+
+
+def test_local_pool_equals_in_process(tmp_path):
+    execute_batch(small_batch(tmp_path / "a"), workers=0)
+    execute_batch(small_batch(tmp_path / "b"), workers=2, chunk_size=1)
+    for left, right in zip(results(tmp_path / "a"), results(tmp_path / "b"), strict=True):
+        pd.testing.assert_frame_equal(left, right, check_exact=True)
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A real scheduler and two workers from the dask CLI, on loopback only."""
+    dask = shutil.which("dask") or str(Path(sys.executable).parent / "dask")
+    file = tmp_path / "scheduler.json"
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--dashboard-address", "127.0.0.1:0", "--scheduler-file",
+                               str(file)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)]
+    try:
+        deadline = time.monotonic() + 60
+        while not file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        procs.append(subprocess.Popen(
+            [dask, "worker", "--scheduler-file", str(file), "--host", "127.0.0.1",
+             "--nworkers", "2", "--nthreads", "1", "--dashboard-address", "127.0.0.1:0"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        from distributed import Client
+        with Client(scheduler_file=str(file), timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        yield str(file)
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=30)
+
+
+def test_dask_cluster_equals_local_pool(tmp_path, dask_cluster):
+    execute_batch(small_batch(tmp_path / "local"), workers=2)
+    report = execute_batch(small_batch(tmp_path / "dask"), scheduler_file=dask_cluster,
+                           chunk_size=1)
+    assert report.done == 4
+    for left, right in zip(results(tmp_path / "local"), results(tmp_path / "dask"),
+                           strict=True):
+        pd.testing.assert_frame_equal(left, right, check_exact=True)
+
+
+def test_sigkill_mid_batch_then_resume_loses_and_duplicates_nothing(tmp_path):
+    out = tmp_path / "b"
+    exe = shutil.which("ssrsim") or str(Path(sys.executable).parent / "ssrsim")
+    cmd = [exe, "batch", BASELINE, "--replicates", "12", "--policies", "status_quo",
+           "--out", str(out), "--workers", "1", "--chunk-size", "1", "--quiet",
+           *[a for s in SMALL for a in ("--set", s)]]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    journal = out / "runs.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if journal.exists() and len(journal.read_text().splitlines()) >= 3:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # the parent and its workers, mid-batch
+    proc.wait()
+    finished = len(ResultsStore(out).journal())
+    assert 3 <= finished < 12, "the kill should land mid-batch"
+    resumed = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"({12 - finished} now, {finished} before)" in resumed.stdout
+    series, summary = results(out)
+    assert summary["run_id"].is_unique and len(summary) == 12
+    assert (series.groupby("run_id").size() == 7).all() and series["run_id"].nunique() == 12
+    reference = execute_batch(small_batch(tmp_path / "ref", replicates=12,
+                                          policies=["status_quo"]), workers=0)
+    assert reference.done == 12
+    for left, right in zip(results(out), results(tmp_path / "ref"), strict=True):
+        pd.testing.assert_frame_equal(left, right, check_exact=True)
