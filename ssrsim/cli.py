@@ -133,9 +133,9 @@ def summary_table(summary: dict) -> Table:
     from .model.measures import HEADLINE
 
     policy = f", policy {summary['policy']}" if summary["policy"] else ""
-    table = Table(title=f"{summary['scenario']}{policy}: {summary['steps']} steps "
-                        f"({summary['start_date']} to {summary['end_date']}), "
-                        f"seed {summary['seed']}")
+    table = Table(title=f"{summary['scenario']}{policy}, seed {summary['seed']}",
+                  caption=f"{summary['steps']} steps, {summary['start_date']} to "
+                          f"{summary['end_date']}")
     for column in ("measure", "final", "mean over run"):
         table.add_column(column, justify="left" if column == "measure" else "right")
     for name in (*HEADLINE, "active_share", "arrests", "abuses", "incidents"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -23,11 +23,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Measure:
-    """One recorded quantity."""
+    """One recorded quantity, and which way is better for SSR (None: neither)."""
 
     name: str
     description: str
     compute: Callable[[SSRModel], float]
+    better: Literal["higher", "lower"] | None = None
 
 
 def _units(model: SSRModel) -> list[SecurityForceUnit]:
@@ -72,8 +73,9 @@ def _state(state: CivilianState) -> Measure:
                    lambda m: m.population.count(state))
 
 
-def _tally(name: str, description: str) -> Measure:
-    return Measure(name, description, lambda m: m.tally[name])
+def _tally(name: str, description: str, better: Literal["higher", "lower"] | None = None
+           ) -> Measure:
+    return Measure(name, description, lambda m: m.tally[name], better)
 
 
 def _spent(index: int, activity: str) -> Measure:
@@ -88,42 +90,46 @@ def _allocation(index: int, activity: str) -> Measure:
 
 MEASURES: list[Measure] = [
     Measure("trust", "Mean trust of civilians in the security forces.",
-            lambda m: float(m.population.trust.mean())),
+            lambda m: float(m.population.trust.mean()), better="higher"),
     Measure("stability", "(1 - share active) x exp(-violent events per 1,000 / scale).",
-            _stability),
+            _stability, better="higher"),
     Measure("reform_uptake", "Share of security units reformed.",
-            lambda m: reform_share(m, ReformState.REFORMED)),
+            lambda m: reform_share(m, ReformState.REFORMED), better="higher"),
     Measure("in_training", "Share of security units in training.",
             lambda m: reform_share(m, ReformState.TRAINING)),
     Measure("accountability", "Share of abuses reported and sanctioned (trailing window).",
-            lambda m: m.institutions.sanction_rate()),
-    Measure("oversight", "Oversight strength O.", lambda m: m.institutions.oversight),
-    Measure("judicial", "Judicial reform progress J.", lambda m: m.institutions.judicial),
+            lambda m: m.institutions.sanction_rate(), better="higher"),
+    Measure("oversight", "Oversight strength O.", lambda m: m.institutions.oversight,
+            better="higher"),
+    Measure("judicial", "Judicial reform progress J.", lambda m: m.institutions.judicial,
+            better="higher"),
     Measure("legislative", "Legislative framework progress F.",
-            lambda m: m.institutions.legislative),
+            lambda m: m.institutions.legislative, better="higher"),
     Measure("civilian_control", "Civilian control C.",
-            lambda m: m.institutions.civilian_control),
+            lambda m: m.institutions.civilian_control, better="higher"),
     Measure("political_resistance", "Political resistance.",
-            lambda m: m.institutions.political_resistance),
-    Measure("capacity", "Mean arrest capacity of security units.", _mean_capacity),
+            lambda m: m.institutions.political_resistance, better="lower"),
+    Measure("capacity", "Mean arrest capacity of security units.", _mean_capacity, better="higher"),
     Measure("service_coverage", "Population-weighted mean district service level.",
-            service_coverage),
+            service_coverage, better="higher"),
     Measure("legitimacy", "Mean perceived legitimacy L.",
-            lambda m: float(m.population.legitimacy.mean())),
+            lambda m: float(m.population.legitimacy.mean()), better="higher"),
     Measure("cooperation", "Mean willingness to report.",
-            lambda m: float(m.population.cooperation.mean())),
-    Measure("hardship", "Mean hardship H.", lambda m: float(m.population.hardship.mean())),
+            lambda m: float(m.population.cooperation.mean()), better="higher"),
+    Measure("hardship", "Mean hardship H.", lambda m: float(m.population.hardship.mean()),
+            better="lower"),
     Measure("active_share", "Share of civilians active.",
-            lambda m: m.population.count(CivilianState.ACTIVE) / m.population.size),
+            lambda m: m.population.count(CivilianState.ACTIVE) / m.population.size, better="lower"),
     *[_state(s) for s in CivilianState],
     _tally("arrests", "Arrests this step."),
-    _tally("abuses", "Abuses this step."),
+    _tally("abuses", "Abuses this step.", better="lower"),
     _tally("abuses_reported", "Abuses reported this step."),
     _tally("abuses_sanctioned", "Abuses sanctioned this step."),
-    _tally("incidents", "Insurgent incidents this step."),
+    _tally("incidents", "Insurgent incidents this step.", better="lower"),
     *[_ddr(s) for s in (DDRStage.ARMED, DDRStage.DEMOBILISED, DDRStage.REINTEGRATED)],
     Measure("budget", "Programme budget available this step.", lambda m: m.ledger.available),
-    Measure("spent", "Programme money spent this step.", lambda m: m.ledger.total_spent),
+    Measure("spent", "Programme money spent this step (the cost of an option).",
+            lambda m: m.ledger.total_spent, better="lower"),
     *[_spent(i, a) for i, a in enumerate(ACTIVITIES)],
     Measure("spent_crisis", "Programme money spent on crisis response this step.",
             lambda m: m.ledger.crisis_spent),
@@ -147,10 +153,17 @@ def district_trust(index: int, name: str) -> Measure:
         trust = model.population.trust[model.population.district == index]
         return float(trust.mean()) if trust.size else float("nan")
 
-    return Measure(f"trust_{name}", f"Mean trust in district {name}.", mean_trust)
+    return Measure(f"trust_{name}", f"Mean trust in district {name}.", mean_trust, "higher")
 
 
 def measures_for(model: SSRModel) -> list[Measure]:
     """All measures of a model: the fixed table plus one trust column per district."""
     per_district = [district_trust(i, n) for i, n in enumerate(model.district_names)]
     return MEASURES + (per_district if len(per_district) > 1 else [])
+
+
+def direction(name: str) -> Literal["higher", "lower"] | None:
+    """Which way a recorded measure is better, by name (district trust columns included)."""
+    if name.startswith("trust_"):
+        return "higher"
+    return next((m.better for m in MEASURES if m.name == name), None)

@@ -1,0 +1,200 @@
+"""Policy comparison with honest uncertainty, from a batch's per-run values.
+
+Runs of one replicate share their seed across policies (common random numbers), so each option
+is compared with the baseline through paired differences over (design point, replicate).
+Intervals are Student-t intervals: for each option's mean, and for the mean paired difference.
+The probability that an option beats the baseline is the posterior probability that the mean
+paired difference lies on the better side, under the t model with a flat prior (the same t
+distribution as the interval). The effect size is Cohen's d_z: mean difference over the
+standard deviation of the differences.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..model.measures import HEADLINE, direction
+from .results import Results, ResultsError
+
+DEFAULT_MEASURES = (*HEADLINE, "abuses", "spent")
+"""Measures compared when none are named: the headline ones, abuses, and cost."""
+
+MIN_REPLICATES = 10
+"""Below this many paired replicates the intervals are flagged as not to be trusted."""
+
+PAIR_KEYS = ["point", "replicate"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A comparison table (one row per measure and policy) and the warnings that go with it."""
+
+    table: pd.DataFrame
+    baseline: str
+    statistic: str
+    confidence: float
+    warnings: list[str]
+
+
+def t_interval(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
+    """Mean and two-sided Student-t interval; NaN bounds with fewer than two values."""
+    n = len(values)
+    mean = float(np.mean(values)) if n else math.nan
+    if n < 2:
+        return mean, math.nan, math.nan
+    half = stats.t.ppf((1 + confidence) / 2, n - 1) * np.std(values, ddof=1) / math.sqrt(n)
+    return mean, mean - half, mean + half
+
+
+def prob_better(diffs: np.ndarray, better: str | None) -> float:
+    """Posterior probability (t model, flat prior) that the mean difference is better."""
+    n = len(diffs)
+    if better is None or n < 2:
+        return math.nan
+    mean, sd = float(np.mean(diffs)), float(np.std(diffs, ddof=1))
+    if sd == 0:
+        p_higher = 1.0 if mean > 0 else 0.0 if mean < 0 else 0.5
+    else:
+        p_higher = float(stats.t.cdf(mean / (sd / math.sqrt(n)), n - 1))
+    return p_higher if better == "higher" else 1.0 - p_higher
+
+
+def effect_size(diffs: np.ndarray) -> float:
+    """Cohen's d_z of paired differences (0 when every difference is 0)."""
+    if len(diffs) < 2:
+        return math.nan
+    sd = float(np.std(diffs, ddof=1))
+    mean = float(np.mean(diffs))
+    if sd == 0:
+        return 0.0 if mean == 0 else math.copysign(math.inf, mean)
+    return mean / sd
+
+
+def replicates_needed(diffs: np.ndarray, precision: float, confidence: float) -> float:
+    """Paired replicates for a difference interval of half-width `precision` (sd as now)."""
+    if len(diffs) < 2 or precision <= 0:
+        return math.nan
+    sd = float(np.std(diffs, ddof=1))
+    if sd == 0:
+        return 2.0
+    n = 2
+    while stats.t.ppf((1 + confidence) / 2, n - 1) * sd / math.sqrt(n) > precision:
+        n = max(n + 1, math.ceil((stats.norm.ppf((1 + confidence) / 2) * sd / precision) ** 2))
+        if n > 10**7:
+            return math.inf
+    return float(n)
+
+
+def _verdict(diff: float, low: float, high: float, better: str | None, precision: float
+             ) -> tuple[bool, str]:
+    """Whether the difference interval excludes zero, and what that means in words."""
+    if math.isnan(low):
+        return False, "too few replicates to tell"
+    if low <= 0 <= high:
+        return False, "cannot be told apart from the baseline"
+    higher = low > 0
+    if better is None:
+        words = "higher than the baseline" if higher else "lower than the baseline"
+    else:
+        good = higher == (better == "higher")
+        words = "better than the baseline" if good else "worse than the baseline"
+    if abs(diff) < precision:
+        words += f", by less than the precision ±{precision:.3g}"
+    return True, words
+
+
+def compare(
+    results: Results,
+    baseline: str,
+    *,
+    measures: list[str] | None = None,
+    statistic: str = "mean",
+    confidence: float = 0.95,
+    precision: float | None = None,
+) -> Comparison:
+    """Compare every policy of a batch with `baseline`, measure by measure.
+
+    Args:
+        results: an opened results folder.
+        baseline: the policy the others are compared with.
+        measures: measure names (default: headline measures, abuses and cost).
+        statistic: "mean" (average over the run, the default: robust to per-step noise) or
+            "final" (the last step) of each run.
+        confidence: level of every interval.
+        precision: target half-width of the difference intervals, in the measure's units,
+            for the replicates-needed estimate (default: 5% of the baseline's mean).
+
+    """
+    results.check_policy(baseline)
+    if not 0 < confidence < 1:
+        raise ResultsError(f"confidence must be between 0 and 1, got {confidence}")
+    rows = []
+    warnings: list[str] = []
+    for measure in measures or DEFAULT_MEASURES:
+        values = results.values(measure, statistic)
+        rows += _measure_rows(values, measure, baseline, confidence, precision)
+    table = pd.DataFrame(rows)
+    _rank(table)
+    n = int(table["n"].min()) if len(table) else 0
+    if n < MIN_REPLICATES:
+        warnings.append(f"only {n} paired replicates: with fewer than {MIN_REPLICATES} the "
+                        f"intervals are rough; rerun `ssrsim batch` with more --replicates")
+    short = table[table["replicates_needed"] > table["n"]]
+    for row in short.itertuples():
+        warnings.append(f"{row.measure}, {row.policy}: about {int(row.replicates_needed)} "
+                        f"replicates needed for a difference interval of ±{row.precision:.3g} "
+                        f"(have {row.n})")
+    return Comparison(table, baseline, statistic, confidence, warnings)
+
+
+def _measure_rows(values: pd.DataFrame, measure: str, baseline: str, confidence: float,
+                  precision: float | None) -> list[dict]:
+    better = direction(measure)
+    base = values[values["policy"] == baseline].set_index(PAIR_KEYS)["value"]
+    base_mean = float(base.mean()) if len(base) else math.nan
+    target = precision if precision is not None else 0.05 * abs(base_mean)
+    rows = []
+    for policy, group in values.groupby("policy", sort=False):
+        mine = group.set_index(PAIR_KEYS)["value"]
+        paired = pd.concat([mine, base], axis=1, join="inner", keys=["x", "b"]).dropna()
+        diffs = _snap((paired["x"] - paired["b"]).to_numpy(), base_mean)
+        mean, low, high = t_interval(mine.to_numpy(), confidence)
+        diff, diff_low, diff_high = t_interval(diffs, confidence)
+        is_base = policy == baseline
+        distinct, verdict = ((False, "baseline") if is_base else
+                             _verdict(diff, diff_low, diff_high, better, target))
+        rows.append({
+            "measure": measure, "policy": policy, "better": better or "",
+            "n": len(diffs), "mean": mean, "ci_low": low, "ci_high": high,
+            "diff": math.nan if is_base else diff,
+            "diff_low": math.nan if is_base else diff_low,
+            "diff_high": math.nan if is_base else diff_high,
+            "p_better": math.nan if is_base else prob_better(diffs, better),
+            "effect_size": math.nan if is_base else effect_size(diffs),
+            "distinguishable": distinct, "verdict": verdict,
+            "precision": target,
+            "replicates_needed": math.nan if is_base else replicates_needed(
+                diffs, target, confidence),
+        })
+    return rows
+
+
+def _snap(diffs: np.ndarray, scale: float) -> np.ndarray:
+    """Differences within floating-point noise of zero, set to zero."""
+    tolerance = 1e-9 * max(1.0, abs(scale)) if math.isfinite(scale) else 0.0
+    return np.where(np.abs(diffs) <= tolerance, 0.0, diffs)
+
+
+def _rank(table: pd.DataFrame) -> None:
+    """Rank options per measure by mean, best first (no rank without a better direction)."""
+    table["rank"] = math.nan
+    for measure, group in table.groupby("measure", sort=False):
+        better = direction(measure)
+        if better is not None:
+            order = group["mean"].rank(ascending=better == "lower", method="min")
+            table.loc[group.index, "rank"] = order

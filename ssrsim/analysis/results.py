@@ -1,0 +1,116 @@
+"""Reading a batch's results folder: the one thing analysis knows about runs.
+
+Analysis never reaches into a model or reruns one; it reads `manifest.json`,
+`summary.parquet` and, for time series, the `timeseries/` Parquet shards.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..batch.store import JOURNAL, MANIFEST, SHARDS, SUMMARY
+
+ID_COLUMNS = ("run_id", "policy", "point", "replicate", "seed")
+
+
+class ResultsError(ValueError):
+    """A folder that is not a usable batch results folder, or a bad request of one."""
+
+
+@dataclass(frozen=True)
+class Results:
+    """A batch results folder, read lazily."""
+
+    root: Path
+    manifest: dict[str, Any]
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        """One row per finished run: ids, design values, final_<m> and mean_<m>."""
+        return pd.read_parquet(self.root / SUMMARY)
+
+    @property
+    def policies(self) -> list[str]:
+        """Policies in the batch, in manifest order."""
+        return list(self.manifest["policies"])
+
+    @property
+    def design_parameters(self) -> list[str]:
+        """The design's parameter paths (empty without a design)."""
+        return list(self.manifest["design"]["parameters"])
+
+    @property
+    def design_method(self) -> str:
+        """How the design was made: none, grid, lhs, sobol, saltelli, morris or file."""
+        return self.manifest["design"]["method"]
+
+    @property
+    def measures(self) -> list[str]:
+        """Measure names available in the summary."""
+        return [c.removeprefix("final_") for c in self.summary.columns
+                if c.startswith("final_")]
+
+    def values(self, measure: str, statistic: str = "final") -> pd.DataFrame:
+        """Per-run values of one measure: ids, design values and a `value` column.
+
+        Args:
+            measure: a measure name (see `measures`).
+            statistic: "final" (value at the last step) or "mean" (average over the run).
+
+        """
+        self.check_measure(measure)
+        if statistic not in ("final", "mean"):
+            raise ResultsError(f"statistic must be 'final' or 'mean', got {statistic!r}")
+        keep = [*ID_COLUMNS, *self.design_parameters]
+        table = self.summary[keep].copy()
+        table["value"] = self.summary[f"{statistic}_{measure}"].astype(float)
+        return table
+
+    def timeseries(self, columns: list[str] | None = None) -> pd.DataFrame:
+        """The per-step table of all runs (only `columns` plus ids when given)."""
+        if columns is not None:
+            for column in columns:
+                if column not in ("step", "date"):
+                    self.check_measure(column)
+            columns = [*ID_COLUMNS, "step", *[c for c in columns if c != "step"]]
+        return pd.read_parquet(self.root / SHARDS, columns=columns)
+
+    def check_measure(self, measure: str) -> None:
+        """Raise a ResultsError naming the available measures if `measure` is not one."""
+        if measure not in self.measures:
+            raise ResultsError(f"no measure {measure!r} in {self.root}; available: "
+                               f"{', '.join(self.measures)}")
+
+    def check_policy(self, policy: str) -> None:
+        """Raise a ResultsError naming the batch's policies if `policy` is not one."""
+        if policy not in self.policies:
+            raise ResultsError(f"no policy {policy!r} in {self.root}; the batch has: "
+                               f"{', '.join(self.policies)}")
+
+
+def load_results(folder: str | Path) -> Results:
+    """Open a batch results folder; a clear ResultsError if it is not one."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise ResultsError(f"{root} is not a folder")
+    manifest_path = root / MANIFEST
+    if not manifest_path.exists():
+        found = ", ".join(sorted(p.name for p in root.iterdir())[:8]) or "nothing"
+        raise ResultsError(f"{root} is not a batch results folder: no {MANIFEST} "
+                           f"(found {found}); make one with `ssrsim batch`")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"{manifest_path} is not valid JSON: {exc}") from exc
+    if not str(manifest.get("format", "")).startswith("ssrsim-batch/"):
+        raise ResultsError(f"{manifest_path} is not an ssrsim batch manifest")
+    if not (root / SUMMARY).exists():
+        raise ResultsError(f"{root} has no {SUMMARY} yet (see {JOURNAL}); "
+                           f"rerun the batch command to finish it")
+    return Results(root, manifest)
