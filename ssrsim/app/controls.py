@@ -1,0 +1,189 @@
+"""The page's controls: run buttons, scenario and policy pickers, shock buttons, levers.
+
+Each component gets the tab's `Session` and a reactive `version` counter; a control that
+changes the session bumps `version`, which redraws whatever depends on it. Elements carry
+`ssrsim-*` CSS classes so that tests (and trainers' own styling) can find them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import solara
+import solara.lab
+
+from . import levers as lv
+from .map import COLOUR_MODES
+from .session import Session
+from .shocks import shocks
+
+LEVERS_NOTE = ("Levers apply when you press Reset: the model is rebuilt from the scenario "
+               "file, the policy and these values, with the same seed.")
+NO_POLICY = "(as in the file)"
+
+
+def _fmt(value: float, lever: lv.Lever) -> str:
+    if lever.is_int:
+        return f"{value:.0f}"
+    return f"{value:.2f}" if lever.step >= 0.01 else f"{value:.3f}"
+
+
+@solara.component
+def StepCounter(session: Session, tick: solara.Reactive[int]):
+    """Current step, run length and date in scenario time."""
+    tick.get()
+    if not session.runs:
+        return solara.HTML(tag="div", unsafe_innerHTML="no model", classes=["ssrsim-step"])
+    text = (f"Step <b class='ssrsim-step-number'>{session.steps}</b> of {session.horizon}"
+            f" &middot; <span class='ssrsim-date'>{session.date()}</span>")
+    return solara.HTML(tag="div", unsafe_innerHTML=text, classes=["ssrsim-step"],
+                       style="font-size: 1.1em")
+
+
+@solara.component
+def RunControls(session: Session, playing: solara.Reactive[bool],
+                tick: solara.Reactive[int], version: solara.Reactive[int],
+                colour_by: solara.Reactive[str], delay_ms: solara.Reactive[int]):
+    """Play / pause, step, reset, the step counter and date, speed and map colouring."""
+    version.get()
+    ready = bool(session.runs)
+
+    def step():
+        session.step()
+        tick.set(tick.value + 1)
+
+    def reset():
+        playing.set(False)
+        session.reset()
+        version.set(version.value + 1)
+        tick.set(tick.value + 1)
+
+    with solara.Card("Run", classes=["ssrsim-run"], margin=0):
+        with solara.Row(gap="6px"):
+            solara.Button("Pause" if playing.value else "Play",
+                          icon_name="mdi-pause" if playing.value else "mdi-play",
+                          color="primary", on_click=lambda: playing.set(not playing.value),
+                          disabled=not ready, classes=["ssrsim-play"])
+            solara.Button("Step", icon_name="mdi-skip-next", on_click=step,
+                          disabled=playing.value or not ready, classes=["ssrsim-stepbtn"])
+            solara.Button("Reset", icon_name="mdi-restore", on_click=reset,
+                          color="warning" if session.pending else None,
+                          classes=["ssrsim-reset"])
+        StepCounter(session, tick)
+        solara.SliderInt("Pause between steps (ms)", value=delay_ms, min=0, max=1000, step=10)
+        solara.Text("Colour civilians by", style="font-size: 0.85em; color: #555")
+        solara.ToggleButtonsSingle(value=colour_by, values=list(COLOUR_MODES), dense=True,
+                                   classes=["ssrsim-colour"])
+
+
+@solara.component
+def ScenarioPicker(session: Session, version: solara.Reactive[int],
+                   on_rebuilt: Callable[[], None]):
+    """Scenario file picker and policy presets (one policy, or the compared pair)."""
+    version.get()
+    files = {p.name: p for p in session.scenario_files()}
+    current = session.path.name if session.path.name in files else None
+
+    def open_file(name: str):
+        session.open(files[name])
+        on_rebuilt()
+
+    with solara.Card("Scenario", classes=["ssrsim-scenario"], margin=0):
+        solara.Select("Scenario file", values=list(files), value=current,
+                      on_value=open_file, classes=["ssrsim-scenario-select"])
+        policies = session.policies()
+        if session.compare:
+            first, second = session.compare
+            for i, name in enumerate((first, second)):
+                def choose(value, i=i):
+                    pair = list(session.compare)
+                    pair[i] = value
+                    session.choose_compare(*pair)
+                    on_rebuilt()
+                solara.Select(f"Policy {'AB'[i]}", values=list(policies),
+                              value=name if name in policies else None, on_value=choose,
+                              classes=[f"ssrsim-policy-{'ab'[i]}"])
+        elif policies:
+            def choose_one(value):
+                session.choose_policy(None if value == NO_POLICY else value)
+                on_rebuilt()
+            solara.Select("Policy preset", values=[NO_POLICY, *policies],
+                          value=session.policy or NO_POLICY, on_value=choose_one,
+                          classes=["ssrsim-policy"])
+            if session.policy and policies.get(session.policy):
+                solara.Text(policies[session.policy], style="font-size: 0.85em; color: #555")
+
+
+@solara.component
+def ShockButtons(session: Session, version: solara.Reactive[int],
+                 tick: solara.Reactive[int]):
+    """One button per shock: the schema's event, with its defaults, injected now."""
+    version.get()
+    tick.get()
+
+    def fire(kind: str):
+        session.shock(kind)
+        tick.set(tick.value + 1)
+
+    with solara.Card("Shocks", classes=["ssrsim-shocks"], margin=0):
+        solara.Text("Inject an event with the schema's defaults; it acts at the start of the "
+                    "next step"
+                    + (" (into both runs)" if session.compare else "") + ".",
+                    style="font-size: 0.85em; color: #555")
+        with solara.Row(gap="4px", style="flex-wrap: wrap"):
+            for shock in shocks():
+                with solara.Tooltip(shock.help):
+                    solara.Button(shock.title, on_click=lambda k=shock.type: fire(k),
+                                  outlined=True, small=True, disabled=not session.runs,
+                                  classes=["ssrsim-shock", f"ssrsim-shock-{shock.type}"])
+        if session.messages:
+            solara.HTML(tag="div", unsafe_innerHTML="<br>".join(
+                        m.replace("&", "&amp;").replace("<", "&lt;")
+                        for m in session.messages[-4:]),
+                        classes=["ssrsim-shock-log"], style="font-size: 0.8em; color: #555")
+
+
+@solara.component
+def LeverPanel(session: Session, version: solara.Reactive[int]):
+    """Sliders for the policy levers; label, range and help come from the schema."""
+    version.get()
+    values = session.lever_values()
+
+    def move(path: str, value: float):
+        session.move_lever(path, value)
+        version.set(version.value + 1)
+
+    def revert():
+        session.revert_levers()
+        version.set(version.value + 1)
+
+    with solara.Card("Levers", classes=["ssrsim-levers"], margin=0):
+        solara.Text(LEVERS_NOTE, style="font-size: 0.85em; color: #555")
+        if session.pending:
+            solara.Warning("Changed: press Reset to apply.", dense=True,
+                           classes=["ssrsim-pending"])
+        if not values:
+            return
+        section = None
+        for lever in session.levers():
+            if lever.section != section:
+                section = lever.section
+                solara.HTML(tag="div", unsafe_innerHTML=(
+                    f"<b>{section}</b> <span style='color:#666'>{lever.section_help}</span>"),
+                    style="margin-top: 8px; font-size: 0.85em")
+            value = values[lever.path]
+            unit = f" <span style='color:#666'>{lever.unit}</span>" if lever.unit else ""
+            with solara.Column(gap="0px",
+                               classes=["ssrsim-lever",
+                                        "ssrsim-lever-" + lever.path.replace(".", "-")]):
+                solara.HTML(tag="div", unsafe_innerHTML=(
+                    f"{lever.label}: <b class='ssrsim-lever-value'>{_fmt(value, lever)}</b>"
+                    f"{unit}"), style="font-size: 0.9em")
+                solara.v.Slider(v_model=value, min=lever.minimum, max=lever.maximum,
+                                step=lever.step, hide_details=True, dense=True,
+                                on_v_model=lambda v, p=lever.path: move(p, float(v)),
+                                class_="ssrsim-slider")
+                solara.Text(lever.help, style="font-size: 0.75em; color: #666; "
+                            "line-height: 1.2; margin-bottom: 4px")
+        solara.Button("Revert levers", on_click=revert, text=True, small=True,
+                      disabled=not session.edits, classes=["ssrsim-revert"])

@@ -1,0 +1,234 @@
+"""One browser tab's simulation: the scenario, its run or two compared runs, levers, shocks.
+
+Plain Python, no UI: the page calls these methods and redraws. Everything that loads a
+scenario catches `ScenarioError` and keeps its message in `error`, so a bad file shows the
+same clear text in the page and the server keeps running.
+
+Modes:
+
+- single: one run of the scenario file, with an optional policy from its `policies:`;
+- compare: one run per policy of a pair, built with the same seed, stepped together and
+  given the same shocks.
+
+Levers apply on Reset: `reset()` re-reads the file (so edits on disk are picked up),
+applies the policy with `load_scenario(path, policy=...)`, then the trainer's lever edits
+with `apply_changes`, and builds new models. Choosing a scenario or a policy resets at once
+and clears lever edits (a preset replaces manual changes).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model.model import SSRModel
+from ..scenario import ScenarioError, apply_changes, load_scenario
+from ..scenario.schema import Scenario
+from . import levers as lv
+from .shocks import make_shock
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+LEVER_SOURCE = "app levers"
+"""Where lever changes come from, in error messages."""
+
+
+@dataclass
+class Run:
+    """One model in the page: its label (policy name), scenario and model."""
+
+    label: str
+    policy: str | None
+    scenario: Scenario
+    model: SSRModel
+
+
+def scenario_files(folder: Path) -> list[Path]:
+    """The scenario files in a folder, sorted by name."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir()
+                  if p.suffix in SCENARIO_SUFFIXES and p.is_file())
+
+
+def build_runs(path: Path, policies: Sequence[str | None], edits: dict[str, float],
+               ) -> list[Run]:
+    """Build one run per policy from a scenario file, lever edits applied over each.
+
+    With more than one policy, every model gets the seed of the first run's scenario, so
+    compared runs differ only by policy.
+
+    Raises:
+        ScenarioError: when the file, a policy or the edits do not validate.
+
+    """
+    runs: list[Run] = []
+    for policy in policies:
+        scenario = load_scenario(path, policy=policy)
+        if edits:
+            scenario = apply_changes(scenario, lv.changes(edits), source=LEVER_SOURCE)
+        seed = runs[0].scenario.seed if runs else scenario.seed
+        label = policy or scenario.name
+        runs.append(Run(label, policy, scenario, SSRModel(scenario, rng=seed)))
+    return runs
+
+
+class Session:
+    """The state behind one page: scenario file, mode, levers, runs, last error.
+
+    Args:
+        path: the scenario file; the picker offers the scenario files of its folder.
+        policy: in single mode, a policy of the scenario to start with (or None).
+        compare: two policy names for side-by-side mode (or None for single mode).
+
+    """
+
+    def __init__(self, path: str | Path, *, policy: str | None = None,
+                 compare: tuple[str, str] | None = None) -> None:
+        self.path = Path(path)
+        self.policy = policy
+        self.compare = tuple(compare) if compare else None
+        self.edits: dict[str, float] = {}
+        self.applied_edits: dict[str, float] = {}
+        self.base: Scenario | None = None
+        self.runs: list[Run] = []
+        self.error: str | None = None
+        self.messages: list[str] = []
+        self.generation = 0
+        self.lock = threading.RLock()
+        self.reset()
+
+    # -- what the page shows ----------------------------------------------------------------
+
+    @property
+    def folder(self) -> Path:
+        """The folder whose scenario files the picker offers."""
+        return self.path.parent
+
+    def scenario_files(self) -> list[Path]:
+        """The scenario files next to the current one."""
+        return scenario_files(self.folder)
+
+    def policies(self) -> dict[str, str]:
+        """The current scenario's policies: name -> description."""
+        if self.base is None:
+            return {}
+        return {name: p.description for name, p in self.base.policies.items()}
+
+    @property
+    def steps(self) -> int:
+        """Steps taken so far (all runs step together)."""
+        return self.runs[0].model.steps if self.runs else 0
+
+    @property
+    def horizon(self) -> int:
+        """The scenario's run length (`time.steps`)."""
+        return self.runs[0].scenario.time.steps if self.runs else 0
+
+    def date(self) -> str:
+        """The current step's date in scenario time, ISO format."""
+        return self.runs[0].scenario.step_date(self.steps).isoformat() if self.runs else ""
+
+    def levers(self) -> list[lv.Lever]:
+        """The levers, with ranges that hold the current values."""
+        return lv.levers_for(self.base)
+
+    def lever_values(self) -> dict[str, float]:
+        """Each lever's value: the trainer's edit, else the scenario's value."""
+        if self.base is None:
+            return {}
+        return {**lv.lever_values(self.base), **self.edits}
+
+    @property
+    def pending(self) -> bool:
+        """Whether lever edits wait for Reset to apply."""
+        return self.edits != self.applied_edits
+
+    # -- what the trainer does ----------------------------------------------------------------
+
+    def move_lever(self, path: str, value: float) -> None:
+        """Move one lever (budget shares rescale to sum to 1, on the slider's step grid).
+
+        Applies on Reset. A move smaller than half the lever's step is ignored: it is a
+        slider rounding a value that is off its step grid.
+        """
+        if self.base is None:
+            return
+        lever = lv.make_lever(path, self.base)
+        current = self.lever_values()
+        if abs(float(value) - current[path]) < lever.step / 2:
+            return  # a slider rounding the value it was shown, not the trainer
+        values = lv.set_lever(current, path, lever.clamp(value),
+                              lever.step if lv.is_share(path) else None)
+        touched = [p for p in values if lv.is_share(p)] if lv.is_share(path) else [path]
+        with self.lock:
+            self.edits.update({p: values[p] for p in touched})
+
+    def revert_levers(self) -> None:
+        """Forget the lever edits (the scenario's values come back on Reset)."""
+        with self.lock:
+            self.edits = {}
+
+    def open(self, path: str | Path) -> None:
+        """Switch to another scenario file and reset (lever edits are cleared)."""
+        with self.lock:
+            self.path = Path(path)
+            self.policy = None
+            self.edits = {}
+            self.reset()
+
+    def choose_policy(self, policy: str | None) -> None:
+        """Single mode: apply a policy preset (None: the file as written) and reset."""
+        with self.lock:
+            self.policy = policy or None
+            self.edits = {}
+            self.reset()
+
+    def choose_compare(self, first: str, second: str) -> None:
+        """Compare mode: the two policies to run side by side; reset."""
+        with self.lock:
+            self.compare = (first, second)
+            self.edits = {}
+            self.reset()
+
+    def reset(self) -> None:
+        """Re-read the file and rebuild the model(s) with the policy and lever edits."""
+        with self.lock:
+            self.generation += 1
+            self.messages = []
+            self.runs = []
+            self.error = None
+            try:
+                self.base = load_scenario(self.path, policy=None if self.compare
+                                          else self.policy)
+            except ScenarioError as err:
+                self.base = None
+                self.error = str(err)
+            if self.base is not None:
+                policies = self.compare if self.compare else (self.policy,)
+                try:
+                    self.runs = build_runs(self.path, policies, self.edits)
+                except ScenarioError as err:
+                    self.error = str(err)
+            self.applied_edits = dict(self.edits)
+
+    def step(self) -> None:
+        """Advance every run by one step."""
+        with self.lock:
+            for run in self.runs:
+                run.model.step()
+
+    def shock(self, event_type: str) -> None:
+        """Inject an event with the schema's defaults into every run, at the current step.
+
+        The model applies an injected event at the start of its next step, as it would a
+        scheduled event of that step.
+        """
+        with self.lock:
+            for run in self.runs:
+                run.model.inject_event(make_shock(event_type, run.model.steps))
+            if self.runs:
+                self.messages.append(f"{event_type.replace('_', ' ')}: injected at step "
+                                     f"{self.steps}, acts at the start of step "
+                                     f"{self.steps + 1}")

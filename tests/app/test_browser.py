@@ -1,0 +1,199 @@
+"""The page in a real browser: Debian's chromium, driven by Playwright, against `ssrsim serve`.
+
+Each test starts the real server as a child process on a free 127.0.0.1 port and stops it
+afterwards. Screenshots go to test-output/app/. Every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from ssrsim.scenario.schema import ACTIVITIES
+
+REPO = Path(__file__).resolve().parents[2]
+WAIT_MS = 20_000
+"""Longest wait for any one thing on the page."""
+
+
+def step_number(page) -> int:
+    return int(page.locator(".ssrsim-step-number").inner_text())
+
+
+def wait_step(page, number: int) -> None:
+    page.wait_for_function(
+        f"document.querySelector('.ssrsim-step-number')?.innerText == '{number}'",
+        timeout=WAIT_MS)
+
+
+def wait_changed(locator, before: bytes, timeout: float = WAIT_MS / 1000) -> bytes:
+    """Screenshot an element until it differs from `before` (bounded)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        now = locator.screenshot()
+        if now != before or time.monotonic() > deadline:
+            return now
+        time.sleep(0.1)
+
+
+def open_page(page, url: str) -> None:
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url, timeout=WAIT_MS)
+    page.locator(".ssrsim-map-0").wait_for(state="visible", timeout=WAIT_MS)
+    page.locator(".ssrsim-charts").wait_for(state="visible", timeout=WAIT_MS)
+
+
+@pytest.fixture
+def baseline_dir(tmp_path) -> Path:
+    """The shipped scenarios, plus a bad one, in a folder of their own."""
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    for path in (REPO / "scenarios").glob("*.yaml"):
+        shutil.copy(path, folder)
+    (folder / "zz_bad.yaml").write_text("name: bad\nbugdet: {per_step: 3}\n"
+                                        "activation: {vision: 0}\n")
+    return folder
+
+
+def test_trainer_session(serve, page, baseline_dir, output_dir):
+    server = serve(str(baseline_dir / "baseline.yaml"))
+    failed: list[str] = []  # offline: every asset must come from the CDN cache
+    page.on("requestfailed", lambda r: failed.append(f"failed {r.url}"))
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400
+            else None)
+    started = time.perf_counter()
+    open_page(page, server.url)
+    load_seconds = time.perf_counter() - started
+    mapbox, charts = page.locator(".ssrsim-map-0"), page.locator(".ssrsim-charts")
+    assert step_number(page) == 0
+    assert page.locator(".ssrsim-date").inner_text() == "2004-01-05"
+    page.screenshot(path=output_dir / "01-loaded.png", full_page=True)
+    map0, chart0 = mapbox.screenshot(), charts.screenshot()
+
+    # Step: the counter, the date, the map and the charts move on
+    page.locator(".ssrsim-stepbtn").click()
+    wait_step(page, 1)
+    assert page.locator(".ssrsim-date").inner_text() == "2004-01-12"
+    map1 = wait_changed(mapbox, map0)
+    chart1 = wait_changed(charts, chart0)
+    assert map1 != map0 and chart1 != chart0
+
+    # Lever: coordination to about 0.9; waits for Reset, then applies
+    lever = page.locator(".ssrsim-lever-cmo-coordination")
+    value = lever.locator(".ssrsim-lever-value")
+    assert value.inner_text() == "0.50"
+    lever.scroll_into_view_if_needed()
+    box = lever.locator(".v-slider").bounding_box()
+    page.mouse.click(box["x"] + 0.9 * box["width"], box["y"] + box["height"] / 2)
+    page.wait_for_function(
+        "document.querySelector('.ssrsim-lever-cmo-coordination .ssrsim-lever-value')"
+        ".innerText != '0.50'", timeout=WAIT_MS)
+    moved = float(value.inner_text())
+    assert 0.8 <= moved <= 1.0
+    page.locator(".ssrsim-pending").wait_for(timeout=WAIT_MS)
+
+    # a budget share: the other four follow so that the five still sum to 1
+    engagement = page.locator(".ssrsim-lever-budget-allocation-engagement")
+    engagement.scroll_into_view_if_needed()
+    box = engagement.locator(".v-slider").bounding_box()
+    page.mouse.click(box["x"] + 0.6 * box["width"], box["y"] + box["height"] / 2)
+    page.wait_for_function(
+        "document.querySelector('.ssrsim-lever-budget-allocation-engagement "
+        ".ssrsim-lever-value').innerText != '0.25'", timeout=WAIT_MS)
+    time.sleep(0.5)  # let any echo from the sliders settle
+    shares = [float(page.locator(f".ssrsim-lever-budget-allocation-{a} .ssrsim-lever-value")
+                    .inner_text()) for a in ACTIVITIES]
+    assert 0.5 <= shares[0] <= 0.7
+    assert sum(shares) == pytest.approx(1.0, abs=1e-9)
+    time.sleep(0.5)
+    assert shares == [float(page.locator(f".ssrsim-lever-budget-allocation-{a} "
+                                         ".ssrsim-lever-value").inner_text())
+                      for a in ACTIVITIES]  # stable
+    page.screenshot(path=output_dir / "02-lever-moved.png", full_page=True)
+    page.locator(".ssrsim-reset").click()
+    wait_step(page, 0)
+    page.locator(".ssrsim-pending").wait_for(state="detached", timeout=WAIT_MS)
+    assert float(value.inner_text()) == moved  # the lever keeps the applied value
+
+    # Shock: a coup, injected now, acts at the start of the next step
+    for n in (1, 2, 3):
+        page.locator(".ssrsim-stepbtn").click()
+        wait_step(page, n)
+    map3, chart3 = mapbox.screenshot(), charts.screenshot()
+    page.locator(".ssrsim-shock-coup").click()
+    page.locator(".ssrsim-shock-log").wait_for(timeout=WAIT_MS)
+    assert "coup: injected at step 3" in page.locator(".ssrsim-shock-log").inner_text()
+    page.locator(".ssrsim-stepbtn").click()
+    wait_step(page, 4)
+    map4 = wait_changed(mapbox, map3)
+    chart4 = wait_changed(charts, chart3)
+    assert map4 != map3 and chart4 != chart3
+    page.screenshot(path=output_dir / "03-after-coup.png", full_page=True)
+
+    # Colouring: trust -> state redraws the map
+    page.locator(".ssrsim-colour button", has_text="state").click()
+    map_state = wait_changed(mapbox, map4)
+    assert map_state != map4
+    mapbox.screenshot(path=output_dir / "04-map-by-state.png")
+
+    # Play: steps go on by themselves with the map redrawn, then pause
+    page.locator(".ssrsim-play").click()
+    started, first = time.perf_counter(), step_number(page)
+    time.sleep(3)
+    last, elapsed = step_number(page), time.perf_counter() - started
+    page.locator(".ssrsim-play").click()
+    assert last > first
+    charts.screenshot(path=output_dir / "05-charts-after-play.png")
+    page.screenshot(path=output_dir / "06-after-play.png", full_page=True)
+    assert failed == []
+    (output_dir / "timings.txt").write_text(
+        f"server up: {server.startup_seconds:.2f} s; page usable: {load_seconds:.2f} s later; "
+        f"played {last - first} steps in {elapsed:.2f} s = "
+        f"{(last - first) / elapsed:.1f} steps/s (baseline, map redrawn every step)\n")
+
+
+def test_a_bad_scenario_shows_the_error_in_the_page(serve, page, baseline_dir, output_dir):
+    server = serve(str(baseline_dir / "baseline.yaml"))
+    open_page(page, server.url)
+    page.locator(".ssrsim-scenario-select").click()
+    page.locator(".v-menu__content .v-list-item", has_text="zz_bad.yaml").click()
+    error = page.locator(".ssrsim-error")
+    error.wait_for(timeout=WAIT_MS)
+    text = error.inner_text()
+    assert "invalid scenario" in text and "zz_bad.yaml (2 problems)" in text
+    assert "bugdet: unknown key 'bugdet'; did you mean 'budget'?" in text
+    assert "activation.vision = 0: must be between 1 and 50" in text
+    assert page.locator(".ssrsim-map-0").count() == 0
+    page.screenshot(path=output_dir / "07-bad-scenario.png", full_page=True)
+
+    # the server lives on: pick the good file again
+    page.locator(".ssrsim-scenario-select").click()
+    page.locator(".v-menu__content .v-list-item", has_text="baseline.yaml").click()
+    page.locator(".ssrsim-map-0").wait_for(timeout=WAIT_MS)
+    assert page.locator(".ssrsim-error").count() == 0
+
+    # a file broken on disk after start-up shows the error on reload, too
+    served = baseline_dir / "baseline.yaml"
+    served.write_text(served.read_text() + "\nbugdet: 3\n")
+    page.reload()
+    page.locator(".ssrsim-error").wait_for(timeout=WAIT_MS)
+    assert "unknown key 'bugdet'" in page.locator(".ssrsim-error").inner_text()
+
+
+def test_side_by_side(serve, page, baseline_dir, output_dir):
+    server = serve(str(baseline_dir / "baseline.yaml"), "--compare", "status_quo",
+                   "coordinated")
+    open_page(page, server.url)
+    page.locator(".ssrsim-map-1").wait_for(timeout=WAIT_MS)
+    title = page.locator(".ssrsim-title").inner_text()
+    assert "status_quo vs coordinated" in title
+    chart0 = page.locator(".ssrsim-charts").screenshot()
+    page.locator(".ssrsim-shock-budget_cut").click()
+    for n in (1, 2):
+        page.locator(".ssrsim-stepbtn").click()
+        wait_step(page, n)
+    assert wait_changed(page.locator(".ssrsim-charts"), chart0) != chart0
+    page.screenshot(path=output_dir / "08-side-by-side.png", full_page=True)

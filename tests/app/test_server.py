@@ -1,0 +1,125 @@
+"""`ssrsim serve`: arguments, validation first, the Solara child's command and environment."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from ssrsim.app import server
+from ssrsim.app.config import ENV_COMPARE, ENV_POLICY, ENV_SCENARIO, AppConfig, app_config
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    server.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_arguments_and_defaults():
+    args = parse("s.yaml")
+    assert (args.scenario, args.host, args.port, args.compare, args.policy) == (
+        "s.yaml", "127.0.0.1", 8765, None, None)
+    args = parse("s.yaml", "--compare", "a", "b", "--host", "0.0.0.0", "--port", "9000")
+    assert args.compare == ["a", "b"] and args.host == "0.0.0.0" and args.port == 9000
+
+
+def test_child_environment_carries_the_page_configuration(scenario_dir):
+    path = scenario_dir / "small.yaml"
+    base = {"PATH": "/bin", ENV_POLICY: "stale", ENV_COMPARE: "stale"}
+    env = server.child_environment(str(path), compare=("a", "b"), base=base)
+    assert env[ENV_SCENARIO] == str(path.resolve())
+    assert json.loads(env[ENV_COMPARE]) == ["a", "b"]
+    assert ENV_POLICY not in env
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env["PATH"] == "/bin"
+    assert app_config(env) == AppConfig(str(path.resolve()), None, ("a", "b"))
+    single = server.child_environment(str(path), policy="lean", base={})
+    assert app_config(single) == AppConfig(str(path.resolve()), "lean", None)
+    assert app_config({}).compare is None
+
+
+def test_solara_command_runs_offline_in_production():
+    command = server.solara_command("127.0.0.1", 8123)
+    assert command[1:5] == ["-m", "solara", "run", "ssrsim.app.page"]
+    for flag in ("--production", "--no-open", "--no-check-version"):
+        assert flag in command
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    assert command[command.index("--port") + 1] == "8123"
+
+
+class FakeChild:
+    def __init__(self, command, env):
+        self.command, self.env = command, env
+
+    def wait(self, timeout=None):
+        return 0
+
+
+@pytest.fixture
+def children(monkeypatch):
+    started: list[FakeChild] = []
+
+    def popen(command, env):
+        started.append(FakeChild(command, env))
+        return started[-1]
+
+    monkeypatch.setattr(server.subprocess, "Popen", popen)
+    return started
+
+
+def test_a_bad_scenario_fails_fast_with_the_clear_message(scenario_dir, children, capsys):
+    code = server.serve(str(scenario_dir / "bad.yaml"))
+    assert code == server.EXIT_BAD_INPUT
+    assert children == []  # no server started
+    err = capsys.readouterr().err
+    assert err.startswith("invalid scenario")
+    assert "did you mean 'budget'?" in err
+
+
+def test_an_unknown_compare_policy_fails_fast(scenario_dir, children, capsys):
+    code = server.serve(str(scenario_dir / "small.yaml"), compare=("status_quo", "nope"))
+    assert code == server.EXIT_BAD_INPUT and children == []
+    assert "unknown policy 'nope'" in capsys.readouterr().err
+
+
+def test_serve_prints_the_address_and_starts_solara(scenario_dir, children, capsys):
+    code = server.serve(str(scenario_dir / "small.yaml"), port=8124,
+                        compare=("status_quo", "lean"))
+    assert code == 0
+    (child,) = children
+    assert child.command == server.solara_command("127.0.0.1", 8124)
+    assert json.loads(child.env[ENV_COMPARE]) == ["status_quo", "lean"]
+    assert "http://127.0.0.1:8124/" in capsys.readouterr().out
+
+
+def test_port_zero_picks_a_free_port(scenario_dir, children, capsys):
+    server.serve(str(scenario_dir / "small.yaml"), port=0)
+    port = int(children[0].command[children[0].command.index("--port") + 1])
+    assert port > 0
+    assert f"http://127.0.0.1:{port}/" in capsys.readouterr().out
+
+
+def test_a_network_host_is_warned_about(scenario_dir, children, capsys):
+    server.serve(str(scenario_dir / "small.yaml"), host="0.0.0.0", port=8125)
+    assert "no login" in capsys.readouterr().err
+
+
+def test_serve_from_args(scenario_dir, children):
+    args = parse(str(scenario_dir / "small.yaml"), "--policy", "lean", "--port", "8126")
+    assert server.serve_from_args(args) == 0
+    assert children[0].env[ENV_POLICY] == "lean"
+
+
+def test_address_formats_ipv6():
+    assert server.address("::1", 80) == "http://[::1]:80/"
+
+
+def test_without_solara_the_extra_is_named(scenario_dir, children, capsys, monkeypatch):
+    real = server.importlib.util.find_spec
+    monkeypatch.setattr(server.importlib.util, "find_spec",
+                        lambda name: None if name == "solara" else real(name))
+    assert server.serve(str(scenario_dir / "small.yaml")) == server.EXIT_BAD_INPUT
+    assert children == []
+    assert "pip install -e '.[app]'" in capsys.readouterr().err
