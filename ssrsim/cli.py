@@ -22,6 +22,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from .analysis.results import ResultsError
+from .app.server import add_arguments as add_serve_arguments
+from .app.server import serve_from_args
 from .scenario import ScenarioError, load_scenario
 from .scenario.reference import json_schema, parameter_table
 
@@ -87,6 +90,32 @@ def build_parser() -> argparse.ArgumentParser:
                        help="delete results of a different scenario in --out and start again")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(handler=cmd_batch)
+
+    comp = sub.add_parser("compare", help="compare a batch's policies with a baseline")
+    comp.add_argument("results", help="a batch results folder")
+    comp.add_argument("--baseline", required=True, help="the policy to compare with")
+    _analysis_args(comp, default_out="compare")
+    comp.add_argument("--precision", type=float,
+                      help="target half-width of difference intervals, for the replicates-"
+                           "needed estimate (default: 5%% of the baseline's mean)")
+    comp.set_defaults(handler=cmd_compare)
+
+    sens = sub.add_parser("sensitivity", help="Morris or Sobol indices of a design batch")
+    sens.add_argument("results", help="a batch results folder with a Morris or Saltelli design")
+    sens.add_argument("--policy", help="the policy to analyse (when the batch has several)")
+    _analysis_args(sens, default_out="sensitivity")
+    sens.set_defaults(handler=cmd_sensitivity)
+
+    rep = sub.add_parser("report", help="one self-contained HTML report of a batch")
+    rep.add_argument("results", help="a batch results folder")
+    rep.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
+    rep.add_argument("--baseline", help="policy to compare with (default status_quo or first)")
+    rep.add_argument("--measures", help="comma-separated measures (default: headline ones)")
+    rep.set_defaults(handler=cmd_report)
+
+    serve = sub.add_parser("serve", help="serve the trainers' browser app (127.0.0.1)")
+    add_serve_arguments(serve)
+    serve.set_defaults(handler=lambda args, console: serve_from_args(args))
 
     validate = sub.add_parser("validate", help="check scenario files (and all their policies)")
     validate.add_argument("files", nargs="+", help="scenario YAML files")
@@ -194,6 +223,93 @@ def batch_summary(report, out: str) -> str:
     return text
 
 
+def _analysis_args(parser: argparse.ArgumentParser, default_out: str) -> None:
+    """Flags shared by the analysis commands."""
+    parser.add_argument("--measures", help="comma-separated measures (default: headline ones)")
+    parser.add_argument("--statistic", choices=("mean", "final"), default="mean",
+                        help="per run: its average over the steps (default) or final value")
+    parser.add_argument("--confidence", type=float, default=0.95, help="interval level")
+    parser.add_argument("--out", help=f"folder for tables and figures "
+                                      f"(default RESULTS/{default_out})")
+
+
+def _measure_list(text: str | None) -> list[str] | None:
+    return [m.strip() for m in text.split(",") if m.strip()] if text else None
+
+
+def _text_table(title: str, header: list[str], rows: list[list[str]]) -> Table:
+    table = Table(title=title, show_lines=False)
+    for column in header:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def cmd_compare(args: argparse.Namespace, console: Console) -> int:
+    """`ssrsim compare`: table in the terminal; CSV, Markdown and figures on disk."""
+    from .analysis import compare, figures, load_results, tables
+
+    results = load_results(args.results)
+    measures = _measure_list(args.measures)
+    comparison = compare(results, args.baseline, measures=measures, statistic=args.statistic,
+                         confidence=args.confidence, precision=args.precision)
+    out = Path(args.out or Path(args.results) / "compare")
+    paths = list(tables.write_comparison(comparison, out).values())
+    paths += figures.fan_charts(results, measures, out)
+    paths += figures.final_distributions(results, measures, args.statistic, out)
+    outcome = measures[0] if measures else "trust"
+    paths += figures.cost_vs_outcome(results, out, outcome=outcome, statistic=args.statistic,
+                                     confidence=args.confidence)
+    title = (f"policies vs {args.baseline} ({args.statistic} of each run; "
+             f"{args.confidence:.0%} t intervals, paired by replicate)")
+    rows = [[*row[:-1], _short_verdict(row[-1])] for row in tables.comparison_rows(comparison)]
+    console.print(_text_table(title, tables.comparison_header(), rows))
+    for sentence in tables.verdict_sentences(comparison):
+        console.print(sentence.replace("**", ""), soft_wrap=True, markup=False)
+    for warning in comparison.warnings:
+        console.print(f"warning: {warning}", style="yellow", soft_wrap=True)
+    console.print(f"wrote {len(paths)} files to {out}", soft_wrap=True)
+    return 0
+
+
+def _short_verdict(verdict: str) -> str:
+    """A verdict in one or two words for the terminal table (the sentences say it in full)."""
+    for start, short in (("better", "better"), ("worse", "worse"), ("higher", "higher"),
+                         ("lower", "lower"), ("cannot", "≈ baseline"), ("too few", "?")):
+        if verdict.startswith(start):
+            return short + (" (small)" if "less than the precision" in verdict else "")
+    return verdict
+
+
+def cmd_sensitivity(args: argparse.Namespace, console: Console) -> int:
+    """`ssrsim sensitivity`: indices in the terminal; CSV, Markdown and bar charts on disk."""
+    from .analysis import figures, load_results, sensitivity, tables
+
+    results = load_results(args.results)
+    sens = sensitivity(results, measures=_measure_list(args.measures), policy=args.policy,
+                       statistic=args.statistic, confidence=args.confidence)
+    out = Path(args.out or Path(args.results) / "sensitivity")
+    paths = list(tables.write_sensitivity(sens, out).values()) + figures.sensitivity_bars(
+        sens, out)
+    console.print(_text_table(f"{sens.method} sensitivity, policy {sens.policy}",
+                              tables.sensitivity_header(sens), tables.sensitivity_rows(sens)))
+    for warning in sens.warnings:
+        console.print(f"warning: {warning}", style="yellow", soft_wrap=True)
+    console.print(f"wrote {len(paths)} files to {out}", soft_wrap=True)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace, console: Console) -> int:
+    """`ssrsim report`: one self-contained HTML file."""
+    from .analysis import load_results, write_report
+
+    path = write_report(load_results(args.results), args.output, baseline=args.baseline,
+                        measures=_measure_list(args.measures))
+    console.print(f"wrote {path}", soft_wrap=True)
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     """`ssrsim validate`: report every file's problems; exit 2 if any file is invalid."""
     bad = 0
@@ -219,10 +335,11 @@ def cmd_schema(args: argparse.Namespace, console: Console) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `ssrsim` command."""
     args = build_parser().parse_args(argv)
-    console = Console(stderr=True) if args.command == "schema" else Console()
+    width = None if sys.stdout.isatty() else 140  # files and pipes get a readable width
+    console = Console(stderr=True) if args.command == "schema" else Console(width=width)
     try:
         return args.handler(args, console)
-    except ScenarioError as err:
+    except (ScenarioError, ResultsError) as err:
         print(err, file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -108,3 +108,47 @@ def test_batch_bad_policy_exits_2(capsys):
     code = main(["batch", "scenarios/baseline.yaml", "--policies", "nope", "--out", "unused"])
     assert code == 2
     assert "unknown policy 'nope'" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def tiny_batch(tmp_path_factory):
+    out = tmp_path_factory.mktemp("batch") / "b"
+    code = main(["batch", "scenarios/baseline.yaml", *SMALL, "--replicates", "3",
+                 "--policies", "status_quo,coordinated", "--workers", "0", "--quiet",
+                 "--out", str(out)])
+    assert code == 0
+    return out
+
+
+def test_compare_command_writes_tables_and_figures(tiny_batch, tmp_path, capsys):
+    out = tmp_path / "cmp"
+    assert main(["compare", str(tiny_batch), "--baseline", "status_quo", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "coordinated compared with status_quo" in printed
+    assert "only 3 paired replicates" in printed
+    table = pd.read_csv(out / "comparison.csv")
+    assert set(table["policy"]) == {"status_quo", "coordinated"}
+    assert any(p.suffix == ".svg" for p in out.iterdir())
+    assert any(p.suffix == ".png" for p in out.iterdir())
+
+
+def test_compare_bad_inputs_exit_2(tiny_batch, tmp_path, capsys):
+    assert main(["compare", str(tiny_batch), "--baseline", "nope"]) == 2
+    assert "status_quo" in capsys.readouterr().err
+    assert main(["compare", str(tiny_batch), "--baseline", "status_quo",
+                 "--measures", "trustt", "--out", str(tmp_path)]) == 2
+    assert "available" in capsys.readouterr().err
+    assert main(["compare", str(tmp_path), "--baseline", "status_quo"]) == 2
+    assert "not a batch results folder" in capsys.readouterr().err
+
+
+def test_sensitivity_refuses_a_batch_without_design(tiny_batch, capsys):
+    assert main(["sensitivity", str(tiny_batch)]) == 2
+    assert "Morris or Saltelli" in capsys.readouterr().err
+
+
+def test_report_command_writes_html(tiny_batch, tmp_path):
+    path = tmp_path / "r.html"
+    assert main(["report", str(tiny_batch), "-o", str(path)]) == 0
+    html = path.read_text()
+    assert "coordinated" in html and "<img" in html or "<svg" in html

@@ -4,6 +4,9 @@ Reads results folders only (see `load_results`); never runs or touches a model.
 """
 
 from .compare import Comparison, compare
+from .report import write_report
 from .results import Results, ResultsError, load_results
+from .sensitivity import Sensitivity, sensitivity
 
-__all__ = ["Comparison", "Results", "ResultsError", "compare", "load_results"]
+__all__ = ["Comparison", "Results", "ResultsError", "Sensitivity", "compare", "load_results",
+           "sensitivity", "write_report"]

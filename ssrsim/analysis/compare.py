@@ -1,7 +1,9 @@
 """Policy comparison with honest uncertainty, from a batch's per-run values.
 
 Runs of one replicate share their seed across policies (common random numbers), so each option
-is compared with the baseline through paired differences over (design point, replicate).
+is compared with the baseline through paired differences by replicate. With a parameter design
+an option's values are first averaged over the design points within each replicate: the
+replicates, not the runs, are the independent units, so n is the number of replicates.
 Intervals are Student-t intervals: for each option's mean, and for the mean paired difference.
 The probability that an option beats the baseline is the posterior probability that the mean
 paired difference lies on the better side, under the t model with a flat prior (the same t
@@ -27,7 +29,7 @@ DEFAULT_MEASURES = (*HEADLINE, "abuses", "spent")
 MIN_REPLICATES = 10
 """Below this many paired replicates the intervals are flagged as not to be trusted."""
 
-PAIR_KEYS = ["point", "replicate"]
+PAIR_KEY = "replicate"
 
 
 @dataclass(frozen=True)
@@ -133,39 +135,57 @@ def compare(
     results.check_policy(baseline)
     if not 0 < confidence < 1:
         raise ResultsError(f"confidence must be between 0 and 1, got {confidence}")
+    order = [baseline, *[p for p in results.policies if p != baseline]]
     rows = []
-    warnings: list[str] = []
-    for measure in measures or DEFAULT_MEASURES:
+    for measure in DEFAULT_MEASURES if measures is None else measures:
         values = results.values(measure, statistic)
-        rows += _measure_rows(values, measure, baseline, confidence, precision)
+        rows += _measure_rows(values, measure, order, confidence, precision)
     table = pd.DataFrame(rows)
     _rank(table)
+    return Comparison(table, baseline, statistic, confidence, _warnings(results, table))
+
+
+def _warnings(results: Results, table: pd.DataFrame) -> list[str]:
+    """Too few replicates, intervals wider than the precision, unfinished or failed runs."""
+    warnings: list[str] = []
+    counts = results.manifest.get("counts", {})
+    if counts.get("done", 0) < counts.get("planned", 0):
+        warnings.append(f"the batch is not complete ({counts.get('done')} of "
+                        f"{counts.get('planned')} runs done, {counts.get('failed', 0)} "
+                        f"failed): options are compared on the replicates both have")
     n = int(table["n"].min()) if len(table) else 0
     if n < MIN_REPLICATES:
         warnings.append(f"only {n} paired replicates: with fewer than {MIN_REPLICATES} the "
                         f"intervals are rough; rerun `ssrsim batch` with more --replicates")
     short = table[table["replicates_needed"] > table["n"]]
-    for row in short.itertuples():
-        warnings.append(f"{row.measure}, {row.policy}: about {int(row.replicates_needed)} "
-                        f"replicates needed for a difference interval of ±{row.precision:.3g} "
-                        f"(have {row.n})")
-    return Comparison(table, baseline, statistic, confidence, warnings)
+    for measure, group in short.groupby("measure", sort=False):
+        need = group["replicates_needed"]
+        span = (f"{int(need.min())}" if need.min() == need.max()
+                else f"{int(need.min())} to {int(need.max())}")
+        warnings.append(f"{measure}: about {span} replicates needed for difference intervals "
+                        f"of ±{group['precision'].iloc[0]:.3g} (have {int(group['n'].min())}; "
+                        f"options {', '.join(group['policy'])})")
+    return warnings
 
 
-def _measure_rows(values: pd.DataFrame, measure: str, baseline: str, confidence: float,
+def _measure_rows(values: pd.DataFrame, measure: str, order: list[str], confidence: float,
                   precision: float | None) -> list[dict]:
+    """One row per policy, baseline (order[0]) first, from per-replicate values."""
     better = direction(measure)
-    base = values[values["policy"] == baseline].set_index(PAIR_KEYS)["value"]
+    by_replicate = values.groupby(["policy", PAIR_KEY])["value"].mean()
+    base = by_replicate.get(order[0], pd.Series(dtype=float))
     base_mean = float(base.mean()) if len(base) else math.nan
-    target = precision if precision is not None else 0.05 * abs(base_mean)
+    target = precision if precision is not None else _default_precision(base)
     rows = []
-    for policy, group in values.groupby("policy", sort=False):
-        mine = group.set_index(PAIR_KEYS)["value"]
+    for policy in order:
+        if policy not in by_replicate.index.get_level_values(0):
+            continue
+        mine = by_replicate[policy]
         paired = pd.concat([mine, base], axis=1, join="inner", keys=["x", "b"]).dropna()
         diffs = _snap((paired["x"] - paired["b"]).to_numpy(), base_mean)
         mean, low, high = t_interval(mine.to_numpy(), confidence)
         diff, diff_low, diff_high = t_interval(diffs, confidence)
-        is_base = policy == baseline
+        is_base = policy == order[0]
         distinct, verdict = ((False, "baseline") if is_base else
                              _verdict(diff, diff_low, diff_high, better, target))
         rows.append({
@@ -182,6 +202,14 @@ def _measure_rows(values: pd.DataFrame, measure: str, baseline: str, confidence:
                 diffs, target, confidence),
         })
     return rows
+
+
+def _default_precision(base: pd.Series) -> float:
+    """5% of the baseline's mean, or of its spread when the mean is (near) zero."""
+    scale = abs(float(base.mean())) if len(base) else 0.0
+    if scale < 1e-9 and len(base) > 1:
+        scale = float(base.std(ddof=1))
+    return 0.05 * scale
 
 
 def _snap(diffs: np.ndarray, scale: float) -> np.ndarray:

@@ -113,4 +113,8 @@ def load_results(folder: str | Path) -> Results:
     if not (root / SUMMARY).exists():
         raise ResultsError(f"{root} has no {SUMMARY} yet (see {JOURNAL}); "
                            f"rerun the batch command to finish it")
-    return Results(root, manifest)
+    results = Results(root, manifest)
+    if results.summary.empty:
+        raise ResultsError(f"no run of the batch in {root} has finished yet "
+                           f"(status: {manifest.get('status')}); rerun the batch command")
+    return results

@@ -94,6 +94,7 @@ def prepare_batch(
     scenarios = {name: base if name == NO_POLICY else
                  load_scenario(path, policy=name, overrides=overrides) for name in names}
     design, method = _design(base, design_file)
+    _check_policies_against_design(base, names, design)
     store = ResultsStore(out)
     identity = {"scenario_hash": scenario_hash(base), "design_hash": _frame_hash(design)}
     _check_folder(store, identity, force_new)
@@ -129,6 +130,19 @@ def _design(base: Scenario, design_file: str | Path | None) -> tuple[pd.DataFram
     except ScenarioError as exc:
         raise BatchInputError(f"design file {design_file}, first row:\n{exc}") from exc
     return design, "file"
+
+
+def _check_policies_against_design(base: Scenario, names: list[str],
+                                   design: pd.DataFrame) -> None:
+    """Refuse a policy that sets a parameter the design varies (the design would win)."""
+    varied = set(design.columns)
+    for name in names:
+        clash = sorted(varied & set(base.policies[name].set)) if name in base.policies else []
+        if clash:
+            raise BatchInputError(
+                f"policy {name!r} sets {', '.join(clash)}, which the design also varies, so "
+                f"the policy would have no effect there; drop the parameter from the design "
+                f"or run that policy separately")
 
 
 def _frame_hash(frame: pd.DataFrame) -> str:

@@ -1,0 +1,103 @@
+"""compare() on synthetic results folders with known answers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ssrsim.analysis import ResultsError, compare, load_results
+
+
+def row(comparison, policy, measure="trust"):
+    table = comparison.table
+    return table[(table["policy"] == policy) & (table["measure"] == measure)].iloc[0]
+
+
+def test_a_known_paired_shift_is_found_better(tmp_path, synthetic, paired):
+    rng = np.random.default_rng(1)
+    shared = rng.normal(0.5, 0.05, 30)
+    values = {"status_quo": shared + rng.normal(0, 0.01, 30),
+              "coordinated": shared + 0.1 + rng.normal(0, 0.01, 30)}
+    folder = synthetic(tmp_path / "r", paired(values), policies=list(values))
+    for statistic in ("mean", "final"):
+        found = row(compare(load_results(folder), "status_quo", measures=["trust"],
+                            statistic=statistic), "coordinated")
+        assert found["verdict"] == "better than the baseline"
+        assert found["distinguishable"]
+        assert found["diff_low"] < 0.1 < found["diff_high"]
+        assert found["diff_low"] > 0
+        assert found["p_better"] > 0.95
+        assert found["n"] == 30
+        assert found["rank"] == 1
+
+
+def test_identical_policies_cannot_be_told_apart(tmp_path, synthetic, paired):
+    same = np.random.default_rng(2).normal(0.4, 0.05, 12)
+    values = {"status_quo": same, "twin": same.copy()}
+    folder = synthetic(tmp_path / "r", paired(values), policies=list(values))
+    found = row(compare(load_results(folder), "status_quo", measures=["trust"]), "twin")
+    assert found["verdict"] == "cannot be told apart from the baseline"
+    assert not found["distinguishable"]
+    assert found["diff"] == 0
+
+
+def test_fewer_abuses_are_better(tmp_path, synthetic, paired):
+    rng = np.random.default_rng(3)
+    shared = rng.normal(6, 1, 20)
+    values = {"status_quo": shared, "train": shared - 1.5 + rng.normal(0, 0.2, 20)}
+    folder = synthetic(tmp_path / "r", paired(values, {"abuses": ""}), policies=list(values))
+    found = row(compare(load_results(folder), "status_quo", measures=["abuses"]), "train",
+                "abuses")
+    assert found["better"] == "lower"
+    assert found["verdict"].startswith("better than the baseline")
+    assert found["p_better"] > 0.99
+    assert found["diff_high"] < 0
+
+
+def test_too_few_replicates_are_flagged(tmp_path, synthetic, paired):
+    rng = np.random.default_rng(4)
+    values = {"status_quo": rng.normal(0.5, 0.05, 4), "other": rng.normal(0.5, 0.05, 4)}
+    folder = synthetic(tmp_path / "r", paired(values), policies=list(values))
+    comparison = compare(load_results(folder), "status_quo", measures=["trust"])
+    assert any("only 4 paired replicates" in w for w in comparison.warnings)
+
+
+def test_a_folder_without_manifest_is_refused_naming_what_is_there(tmp_path):
+    (tmp_path / "notes.txt").write_text("hi")
+    with pytest.raises(ResultsError, match=r"no manifest\.json.*notes\.txt"):
+        load_results(tmp_path)
+
+
+def test_a_missing_baseline_is_refused_naming_the_policies(tmp_path, synthetic, paired):
+    values = {"status_quo": np.ones(3), "coordinated": np.ones(3)}
+    folder = synthetic(tmp_path / "r", paired(values), policies=list(values))
+    with pytest.raises(ResultsError, match=r"no policy 'nope'.*status_quo, coordinated"):
+        compare(load_results(folder), "nope")
+
+
+def test_an_unknown_measure_is_refused_naming_the_measures(tmp_path, synthetic, paired):
+    values = {"status_quo": np.ones(3), "coordinated": np.ones(3)}
+    folder = synthetic(tmp_path / "r", paired(values), policies=list(values))
+    with pytest.raises(ResultsError, match=r"no measure 'trsut'.*available: trust"):
+        compare(load_results(folder), "status_quo", measures=["trsut"])
+
+
+def test_difference_intervals_have_their_stated_coverage(tmp_path, synthetic):
+    """200 independent replications with a true difference of 0: ~5% exclude 0."""
+    rng = np.random.default_rng(5)
+    reps, k = 15, 200
+    shared = rng.normal(0.5, 0.1, (reps, k))
+    rows = []
+    for policy in ("status_quo", "other"):
+        values = shared + rng.normal(0, 0.02, (reps, k))
+        for replicate in range(reps):
+            record = {"policy": policy, "replicate": replicate}
+            for j in range(k):
+                record[f"final_m{j}"] = record[f"mean_m{j}"] = values[replicate, j]
+            rows.append(record)
+    folder = synthetic(tmp_path / "r", pd.DataFrame(rows), policies=["status_quo", "other"])
+    comparison = compare(load_results(folder), "status_quo",
+                         measures=[f"m{j}" for j in range(k)])
+    others = comparison.table[comparison.table["policy"] == "other"]
+    excludes = (others["diff_low"] > 0) | (others["diff_high"] < 0)
+    assert 0.01 <= excludes.mean() <= 0.11
+    assert (others["distinguishable"] == excludes).all()
