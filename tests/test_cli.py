@@ -151,4 +151,5 @@ def test_report_command_writes_html(tiny_batch, tmp_path):
     path = tmp_path / "r.html"
     assert main(["report", str(tiny_batch), "-o", str(path)]) == 0
     html = path.read_text()
-    assert "coordinated" in html and "<img" in html or "<svg" in html
+    assert "coordinated" in html
+    assert "<img" in html or "<svg" in html

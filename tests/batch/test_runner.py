@@ -19,7 +19,6 @@ from ssrsim.batch import (
     ResultsStore,
     execute_batch,
     prepare_batch,
-    run_scenario,
 )
 
 SMALL = ["space.width=20", "space.height=20", "time.steps=6"]
