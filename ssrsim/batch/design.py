@@ -85,7 +85,10 @@ def read_design_file(path: str | Path, scenario: Scenario) -> pd.DataFrame:
         raise DesignError(f"cannot read design file {path}: {exc}") from exc
     if table.empty or table.columns.empty:
         raise DesignError(f"design file {path} has no rows or no columns")
-    return _round_integers(table.reset_index(drop=True), scenario)
+    try:
+        return _round_integers(table.reset_index(drop=True), scenario)
+    except DesignError as exc:
+        raise DesignError(f"design file {path}: {exc}") from exc
 
 
 def _round_integers(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -93,7 +96,12 @@ def _round_integers(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     for column in table.columns:
         current = current_value(scenario, column)
         if isinstance(current, int) and not isinstance(current, bool):
-            table[column] = np.rint(table[column].astype(float)).astype(np.int64)
+            try:
+                table[column] = np.rint(table[column].astype(float)).astype(np.int64)
+            except (TypeError, ValueError) as exc:
+                raise DesignError(f"design column {column} needs whole numbers (the "
+                                  f"parameter is an integer); a cell is blank or not a "
+                                  f"number: {exc}") from exc
     return table
 
 

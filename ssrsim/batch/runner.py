@@ -202,7 +202,7 @@ def _execute(batch: Batch, executor, slots: int, chunk_size: int | None,
     except BrokenProcessPool:
         report.interrupted = "a worker process died"
     finally:
-        store.write_summary(records)
+        store.write_summary()
         manifest = _manifest(batch, records, started, _now(), "")
         counts = manifest["counts"]
         manifest["status"] = report.interrupted or (
@@ -227,7 +227,7 @@ def _drain(executor, slots: int, chunks: list[list[RunSpec]], batch: Batch,
             finished, running = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 for record in batch.store.record(future.result()):
-                    records[record["run_id"]] = record
+                    records[record["run_id"]] = _slim(record)
                     if record["status"] == "done":
                         report.done += 1
                     else:
@@ -241,6 +241,11 @@ def _drain(executor, slots: int, chunks: list[list[RunSpec]], batch: Batch,
         if hasattr(executor, "shutdown"):
             executor.shutdown(wait=False, cancel_futures=True)
         raise
+
+
+def _slim(record: dict[str, Any]) -> dict[str, Any]:
+    """A journal record without its measures (what the manifest needs)."""
+    return {k: v for k, v in record.items() if k not in ("final", "mean")}
 
 
 def _manifest(batch: Batch, records: dict[str, dict[str, Any]], started: str,

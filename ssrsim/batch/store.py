@@ -9,8 +9,10 @@ Layout:
     summary.parquet      one row per finished run: final and time-averaged measures
 
 Every file is written atomically (write to a temporary name, then rename); a shard is
-renamed into place before its runs are journalled, and shards no journal line names are
-removed on resume, so a run is never counted twice.
+renamed into place before its runs are journalled, each journal line says how many runs its
+shard holds, and on resume a shard not fully journalled is removed with its runs redone, so a
+run is never counted twice. Memory does not grow with the number of runs: the journal is
+read without the measures, and the summary is written from it in batches.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import json
 import os
 import shutil
 import uuid
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,7 @@ MANIFEST = "manifest.json"
 JOURNAL = "runs.jsonl"
 SHARDS = "timeseries"
 SUMMARY = "summary.parquet"
+SUMMARY_BATCH = 1000
 
 
 class StoreError(OSError):
@@ -77,18 +82,37 @@ class ResultsStore:
         _atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2) + "\n")
 
     def journal(self) -> dict[str, dict[str, Any]]:
-        """The latest journal record of each run (a later success replaces a failure)."""
-        path = self.root / JOURNAL
+        """The latest valid record of each run, without its measures (kept small).
+
+        A record is valid when its line is complete and every run of its shard was
+        journalled; a crash can leave neither a half line (it is cut off here, so later
+        appends start clean) nor a shard whose runs are only partly journalled (those runs
+        are redone and the shard is removed as an orphan).
+        """
+        lines = list(self._lines())
+        named = Counter(r["shard"] for _, r in lines if r.get("shard"))
         records: dict[str, dict[str, Any]] = {}
-        if not path.exists():
-            return records
-        with path.open() as lines:
-            for line in lines:
-                if not line.endswith("\n"):
-                    break  # a line cut short by a crash: that run is redone
-                record = json.loads(line)
-                records[record["run_id"]] = record
+        for index, record in lines:
+            shard = record.get("shard")
+            if shard and named[shard] != record.get("shard_runs"):
+                continue
+            record.pop("final", None)
+            record.pop("mean", None)
+            records[record["run_id"]] = {**record, "line": index}
         return records
+
+    def _lines(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Complete journal lines, numbered; a partial last line is cut off the file."""
+        path = self.root / JOURNAL
+        if not path.exists():
+            return
+        data = path.read_bytes()
+        complete = data.rfind(b"\n") + 1
+        if complete < len(data):
+            with path.open("r+b") as journal:
+                journal.truncate(complete)
+        for index, line in enumerate(data[:complete].splitlines()):
+            yield index, json.loads(line)
 
     def remove_orphans(self, records: dict[str, dict[str, Any]]) -> int:
         """Delete shards and temporary files no journal record names; returns how many."""
@@ -109,39 +133,89 @@ class ResultsStore:
                                          preserve_index=False)
             _atomic_write(self.root / SHARDS / shard,
                           lambda tmp: pq.write_table(table, tmp))
-        records = [_record(o, shard if o.status == "done" else None) for o in outcomes]
+        records = [_record(o, shard if o.status == "done" else None, len(tables))
+                   for o in outcomes]
         with (self.root / JOURNAL).open("a") as journal:
             journal.writelines(json.dumps(r) + "\n" for r in records)
             journal.flush()
             os.fsync(journal.fileno())
         return records
 
-    def write_summary(self, records: dict[str, dict[str, Any]]) -> int:
-        """Write summary.parquet from the done runs; returns the number of rows."""
-        rows = [_summary_row(r) for r in records.values() if r["status"] == "done"]
-        frame = pd.DataFrame(rows)
-        if not frame.empty:
-            frame = frame.sort_values("run_id", kind="stable").reset_index(drop=True)
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        _atomic_write(self.root / SUMMARY, lambda tmp: pq.write_table(table, tmp))
-        return len(rows)
+    def write_summary(self) -> int:
+        """Write summary.parquet from the done runs, streaming the journal; returns the rows.
+
+        Rows are sorted by run id. The journal is read in batches and rows are kept only as
+        compact Arrow columns, so memory grows little with the number of runs.
+        """
+        wanted = {r["line"] for r in self.journal().values() if r["status"] == "done"}
+        rows: list[dict[str, Any]] = []
+        count = 0
+        with _SummaryWriter(self.root / SUMMARY) as writer:
+            for index, record in self._lines():
+                if index in wanted:
+                    rows.append(_summary_row(record))
+                if len(rows) == SUMMARY_BATCH:
+                    count += writer.write(rows)
+                    rows = []
+            count += writer.write(rows)
+        return count
 
 
-def _record(outcome: Outcome, shard: str | None) -> dict[str, Any]:
+def _record(outcome: Outcome, shard: str | None, shard_runs: int) -> dict[str, Any]:
     spec = outcome.spec
     return {"run_id": spec.run_id, "policy": spec.policy, "point": spec.point,
             "replicate": spec.replicate, "seed": spec.seed, "changes": spec.changes,
             "status": outcome.status, "error": outcome.error,
             "seconds": round(outcome.seconds, 3), "shard": shard,
+            "shard_runs": shard_runs if shard else 0,
             "final": outcome.final, "mean": outcome.mean}
 
 
 def _summary_row(record: dict[str, Any]) -> dict[str, Any]:
     row = {k: record[k] for k in ("run_id", "policy", "point", "replicate", "seed")}
     row.update(record["changes"])
-    row.update({f"final_{k}": v for k, v in record["final"].items()})
-    row.update({f"mean_{k}": v for k, v in record["mean"].items()})
+    row.update({f"final_{k}": _number(v) for k, v in record["final"].items()})
+    row.update({f"mean_{k}": _number(v) for k, v in record["mean"].items()})
     return row
+
+
+def _number(value: Any) -> float:
+    """Measures as floats (a missing value, e.g. an empty district's trust, as NaN)."""
+    return float("nan") if value is None else float(value)
+
+
+class _SummaryWriter:
+    """Writes summary rows in batches to a temporary Parquet file, renamed when closed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp = path.parent / f".{path.name}.tmp"
+        self.writer: pq.ParquetWriter | None = None
+
+    def __enter__(self) -> _SummaryWriter:
+        return self
+
+    def write(self, rows: list[dict[str, Any]]) -> int:
+        if not rows:
+            return 0
+        frame = pd.DataFrame(rows)
+        if self.writer is None:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            self.writer = pq.ParquetWriter(self.tmp, table.schema)
+        else:
+            table = pa.Table.from_pandas(frame, schema=self.writer.schema,
+                                         preserve_index=False)
+        self.writer.write_table(table)
+        return len(rows)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.writer is None:
+            pq.write_table(pa.table({}), self.tmp)
+        else:  # sorted by run id (compact Arrow columns), so any executor gives one file
+            self.writer.close()
+            pq.write_table(pq.read_table(self.tmp).sort_by("run_id"), self.tmp)
+        if exc[0] is None:
+            os.replace(self.tmp, self.path)
 
 
 def _atomic_write(path: Path, write) -> None:
