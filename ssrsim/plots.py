@@ -4,33 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.figure import Figure
 
-from .model.measures import HEADLINE
+from .model.measures import HEADLINE, LABELS
 from .scenario import Scenario
-
-LABELS = {
-    "trust": "Trust in security forces",
-    "stability": "Stability",
-    "reform_uptake": "Reform uptake (share of units reformed)",
-    "accountability": "Accountability (abuses sanctioned)",
-    "civilian_control": "Civilian control",
-    "capacity": "Capacity (arrest probability)",
-}
 
 
 def headline_chart(table: pd.DataFrame, scenario: Scenario, policy: str | None,
                    path: Path) -> None:
     """A grid of the headline measures over calendar time, with event markers, as PNG."""
     dates = pd.to_datetime(table["date"])
-    fig, axes = plt.subplots(2, 3, figsize=(12, 6.5), sharex=True, layout="constrained")
-    event_dates = [pd.Timestamp(scenario.step_date(scenario.event_step(e)))
-                   for e in scenario.events]
+    fig = Figure(figsize=(12, 6.5), layout="constrained")  # no pyplot: no global state
+    axes = fig.subplots(2, 3, sharex=True)
+    event_dates = [when for e in scenario.events
+                   if (when := pd.Timestamp(scenario.step_date(scenario.event_step(e))))
+                   <= dates.iloc[-1]]  # events after the run's end are not drawn
     for ax, name in zip(axes.flat, HEADLINE, strict=True):
         ax.plot(dates, table[name], color="#1f5f8b", linewidth=1.6)
         for when in event_dates:
@@ -43,4 +33,3 @@ def headline_chart(table: pd.DataFrame, scenario: Scenario, policy: str | None,
     title = f"{scenario.name}" + (f" — policy {policy}" if policy else "")
     fig.suptitle(f"{title} (seed {scenario.seed}; dashed lines: events)", fontsize=12)
     fig.savefig(path, dpi=110, metadata={"Software": None})
-    plt.close(fig)

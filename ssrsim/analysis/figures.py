@@ -22,7 +22,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..model.measures import HEADLINE, direction
+from ..model.measures import HEADLINE, LABELS, direction
 from .compare import Comparison, t_interval
 from .results import Results, ResultsError
 from .sensitivity import Sensitivity
@@ -38,18 +38,6 @@ STYLE: dict[str, Any] = {
     "savefig.dpi": 120, "svg.hashsalt": "ssrsim", "svg.fonttype": "none",
 }
 """One look for every chart."""
-
-LABELS = {
-    "trust": "Trust in security forces",
-    "stability": "Stability",
-    "reform_uptake": "Reform uptake (share of units reformed)",
-    "accountability": "Accountability (abuses sanctioned)",
-    "civilian_control": "Civilian control",
-    "capacity": "Capacity (arrest probability)",
-    "abuses": "Abuses per step",
-    "incidents": "Insurgent incidents per step",
-    "spent": "Programme spending per step",
-}
 
 BANDS = ((0.05, 0.95, 0.18), (0.25, 0.75, 0.35))
 """Quantile bands of the fan charts (low, high, opacity): 90% and 50% of runs."""

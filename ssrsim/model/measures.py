@@ -145,6 +145,19 @@ HEADLINE = ("trust", "stability", "reform_uptake", "accountability", "civilian_c
             "capacity")
 """Measures shown in the run's chart and terminal summary."""
 
+LABELS = {
+    "trust": "Trust in security forces",
+    "stability": "Stability",
+    "reform_uptake": "Reform uptake (share of units reformed)",
+    "accountability": "Accountability (abuses sanctioned)",
+    "civilian_control": "Civilian control",
+    "capacity": "Capacity (arrest probability)",
+    "abuses": "Abuses per step",
+    "incidents": "Insurgent incidents per step",
+    "spent": "Programme spending per step",
+}
+"""Readable names of the measures charts show most."""
+
 
 def district_trust(index: int, name: str) -> Measure:
     """Mean trust of the civilians living in one district (NaN if nobody lives there)."""
