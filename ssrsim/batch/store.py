@@ -3,16 +3,17 @@
 Layout:
     manifest.json        the resolved scenario, design, seeds, versions, times, and per run:
                          id, policy, replicate, design point, seed, status, error, wall time
-    runs.jsonl           the journal: one line per finished run, appended and synced as runs
-                         finish (the truth when resuming)
+    runs.jsonl           the journal: one line per finished run (with its measures),
+                         appended and synced as chunks finish (the truth when resuming)
     timeseries/*.parquet per-step series in long format, one shard per finished chunk
     summary.parquet      one row per finished run: final and time-averaged measures
 
 Every file is written atomically (write to a temporary name, then rename); a shard is
 renamed into place before its runs are journalled, each journal line says how many runs its
 shard holds, and on resume a shard not fully journalled is removed with its runs redone, so a
-run is never counted twice. Memory does not grow with the number of runs: the journal is
-read without the measures, and the summary is written from it in batches.
+run is never counted twice. The parent's memory barely grows with the number of runs (under
+1 KiB per run): the journal is read without the measures, and the summary is written from it
+in batches.
 """
 
 from __future__ import annotations
