@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -23,9 +22,9 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
-from importlib.metadata import version
 from pathlib import Path
+
+from common import format_table, machine_lines  # benchmarks/common.py
 
 SCENARIO_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 THROUGHPUT_OVERRIDES = ["space.width=40", "space.height=40", "time.steps=30"]
@@ -200,36 +199,6 @@ def configs(quick: bool, repeats: int) -> list[Config]:
     return [*pairs, Config("memory", 2, memory_replicates, MEMORY_OVERRIDES)]
 
 
-def machine_lines() -> list[str]:
-    """Date, CPUs, load, Python and library versions."""
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        names = [ln.split(":", 1)[1].strip() for ln in cpuinfo.read_text().splitlines()
-                 if ln.startswith("model name")]
-        cpu = names[0] if names else cpu
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    libs = ", ".join(f"{n} {version(n)}" for n in ("ssrsim", "mesa", "numpy", "pandas",
-                                                    "pyarrow"))
-    return [f"date:    {datetime.now().astimezone().isoformat(timespec='seconds')}",
-            f"machine: {os.cpu_count()} CPUs ({usable} usable; {cpu}), "
-            f"{platform.system()} {platform.release()}",
-            f"load:    {load} (1, 5, 15 min, before the benchmark)",
-            f"python:  {platform.python_version()}; {libs}"]
-
-
-def format_table(headers: list[str], rows: list[list[str]]) -> str:
-    """A plain-text table, first column left-aligned, the others right-aligned."""
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
-
-
 def throughput_table(results: list[Result]) -> str:
     """One row per throughput batch."""
     headers = ["workers", "runs", "chunks", "wall s", "runs/s", "s/run in worker",
@@ -317,7 +286,7 @@ def main() -> None:
         print(json.dumps(asdict(run_one(Config(**json.loads(args.one))))))
         return
     print("\n".join(["ssrsim batch benchmark" + (" (--quick)" if args.quick else ""),
-                     *machine_lines(), ""]))
+                     *machine_lines(("ssrsim", "mesa", "numpy", "pandas", "pyarrow")), ""]))
     results = []
     plan = configs(args.quick, args.repeats or (1 if args.quick else 2))
     for i, config in enumerate(plan, 1):

@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from common import format_table, machine_lines  # benchmarks/common.py
 
 SCENARIO_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "epstein.yaml"
 SMALL, LARGE = 120, 378  # grid sides: 10,080 and 100,019 civilians at density 0.7
@@ -161,31 +158,6 @@ def run_in_subprocess(config: Config) -> Result:
     return Result(**json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
-def machine_lines() -> list[str]:
-    """Date, CPU, Python and library versions."""
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        names = [ln.split(":", 1)[1].strip() for ln in cpuinfo.read_text().splitlines()
-                 if ln.startswith("model name")]
-        cpu = names[0] if names else cpu
-    libs = ", ".join(f"{n} {version(n)}" for n in ("numpy", "scipy", "mesa"))
-    return [f"date:    {datetime.now().astimezone().isoformat(timespec='seconds')}",
-            f"machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}",
-            f"python:  {platform.python_version()}; {libs}"]
-
-
-def format_table(headers: list[str], rows: list[list[str]]) -> str:
-    """A plain-text table, first column left-aligned, the others right-aligned."""
-    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
-
-
 def results_table(results: list[Result]) -> str:
     """One row per run: sizes, build/warm-up/step times, throughput, peak memory."""
     headers = ["model", "grid", "civilians", "cops", "build s", "warm-up s", "timed steps",
@@ -250,7 +222,7 @@ def main() -> None:
         print(json.dumps(asdict(run_one(Config(**json.loads(args.one))))))
         return
     print("\n".join(["ssrsim core benchmark" + (" (--quick)" if args.quick else ""),
-                     *machine_lines(), ""]))
+                     *machine_lines(("numpy", "scipy", "mesa")), ""]))
     results: list[Result] = []
     plan = configs(args.quick)
     for i, config in enumerate(plan, 1):

@@ -21,7 +21,10 @@ REPO = Path(__file__).resolve().parents[2]
 OUTPUT = REPO / "test-output" / "app"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+                 "--disable-component-update", "--disable-sync",
+                 # the browser may reach only loopback: any other host fails to resolve, so
+                 # a page asset that is not served locally shows up as a failed request
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
 SERVER_START_TIMEOUT = 40.0
 
 SMALL: dict[str, Any] = {
