@@ -113,6 +113,20 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--measures", help="comma-separated measures (default: headline ones)")
     rep.set_defaults(handler=cmd_report)
 
+    case = sub.add_parser("check-case",
+                          help="run a case-study scenario's replicates against its observed data")
+    case.add_argument("scenario", help="a case-study scenario (with data/cases/<name>.csv)")
+    case.add_argument("--replicates", type=int, default=20, help="runs (default 20)")
+    case.add_argument("--policy", help="policy to run (default status_quo, if there is one)")
+    case.add_argument("--seed", type=int, help="root seed (overrides seed)")
+    case.add_argument("--set", dest="overrides", action="append", default=[],
+                      metavar="PATH=VALUE", help="override a parameter (repeatable)")
+    case.add_argument("--workers", type=int, help="local worker processes (default all cores)")
+    case.add_argument("--out", help="results folder (default results/<name>-check)")
+    case.add_argument("--force-new", action="store_true",
+                      help="delete earlier results of a different scenario in --out")
+    case.set_defaults(handler=cmd_check_case)
+
     serve = sub.add_parser("serve", help="serve the trainers' browser app (127.0.0.1)")
     add_serve_arguments(serve)
     serve.set_defaults(handler=lambda args, console: serve_from_args(args))
@@ -307,6 +321,22 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     path = write_report(load_results(args.results), args.output, baseline=args.baseline,
                         measures=_measure_list(args.measures))
     console.print(f"wrote {path}", soft_wrap=True)
+    return 0
+
+
+def cmd_check_case(args: argparse.Namespace, console: Console) -> int:
+    """`ssrsim check-case`: observed values beside the model's median and 90% band."""
+    from .batch import BatchInputError
+    from .cases import check_case, format_case_table
+
+    try:
+        check = check_case(args.scenario, replicates=args.replicates, workers=args.workers,
+                           out=args.out, seed=args.seed, overrides=args.overrides,
+                           policy=args.policy, force_new=args.force_new)
+    except BatchInputError as err:
+        print(f"ssrsim check-case: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(format_case_table(check))
     return 0
 
 

@@ -153,3 +153,10 @@ def test_report_command_writes_html(tiny_batch, tmp_path):
     html = path.read_text()
     assert "coordinated" in html
     assert "<img" in html or "<svg" in html
+
+
+def test_check_case_without_data_exits_2(capsys, tmp_path):
+    code = main(["check-case", "scenarios/baseline.yaml", "--replicates", "1",
+                 "--out", str(tmp_path / "cc")])
+    assert code == 2
+    assert "baseline.csv" in capsys.readouterr().err
