@@ -40,7 +40,6 @@ class Institutions:
     political_resistance: float
     institutional_resistance: float
     allocation: np.ndarray
-    window: int
     expected_accountability: float = 0.0
     modifiers: list[BudgetModifier] = field(default_factory=list)
     history: deque[tuple[int, int]] = field(default_factory=deque)
@@ -56,7 +55,6 @@ class Institutions:
             political_resistance=inst.political_resistance,
             institutional_resistance=inst.institutional_resistance,
             allocation=np.array([getattr(alloc, a) for a in ACTIVITIES], dtype=np.float64),
-            window=inst.accountability_window,
             history=deque(maxlen=inst.accountability_window),
         )
 

@@ -123,8 +123,8 @@ class SSRModel(mesa.Model):
             armed[self.rng.choice(members, size=k, replace=False)] = True
         self.civilian_at = np.full(self.shape, -1, dtype=np.int64)
         self.civilian_at[x, y] = np.arange(n)
-        self._occupied = (self.civilian_at >= 0).astype(np.float32)
-        self._social_count = self._social.counts(self._occupied)[x, y]
+        occupied = (self.civilian_at >= 0).astype(np.float32)
+        self._social_count = self._social.counts(occupied)[x, y]
         self.population = Population(
             x=x, y=y, district=district, base_hardship=base, hardship=base.copy(),
             risk_aversion=draw_beta(self.rng, p.population.risk_aversion, n),
