@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("results", help="a batch results folder")
     comp.add_argument("--baseline", required=True, help="the policy to compare with")
     _analysis_args(comp, default_out="compare")
+    comp.add_argument("--burn-in", type=int, default=0, metavar="STEPS",
+                      help="with --statistic mean, leave out the first STEPS steps of each "
+                           "run (the start-up outburst)")
     comp.add_argument("--precision", type=float,
                       help="target half-width of difference intervals, for the replicates-"
                            "needed estimate (default: 5%% of the baseline's mean)")
@@ -267,7 +270,8 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     results = load_results(args.results)
     measures = _measure_list(args.measures)
     comparison = compare(results, args.baseline, measures=measures, statistic=args.statistic,
-                         confidence=args.confidence, precision=args.precision)
+                         confidence=args.confidence, precision=args.precision,
+                         burn_in=args.burn_in)
     out = Path(args.out or Path(args.results) / "compare")
     paths = list(tables.write_comparison(comparison, out).values())
     paths += figures.fan_charts(results, measures, out)
@@ -275,7 +279,8 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     outcome = measures[0] if measures else "trust"
     paths += figures.cost_vs_outcome(results, out, outcome=outcome, statistic=args.statistic,
                                      confidence=args.confidence)
-    title = (f"policies vs {args.baseline} ({args.statistic} of each run; "
+    burn = f" after step {args.burn_in}" if args.burn_in and args.statistic == "mean" else ""
+    title = (f"policies vs {args.baseline} ({args.statistic} of each run{burn}; "
              f"{args.confidence:.0%} t intervals, paired by replicate)")
     rows = [[*row[:-1], _short_verdict(row[-1])] for row in tables.comparison_rows(comparison)]
     console.print(_text_table(title, tables.comparison_header(), rows))

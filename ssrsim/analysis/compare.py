@@ -41,6 +41,7 @@ class Comparison:
     statistic: str
     confidence: float
     warnings: list[str]
+    burn_in: int = 0
 
 
 def t_interval(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
@@ -118,6 +119,7 @@ def compare(
     statistic: str = "mean",
     confidence: float = 0.95,
     precision: float | None = None,
+    burn_in: int = 0,
 ) -> Comparison:
     """Compare every policy of a batch with `baseline`, measure by measure.
 
@@ -130,6 +132,7 @@ def compare(
         confidence: level of every interval.
         precision: target half-width of the difference intervals, in the measure's units,
             for the replicates-needed estimate (default: 5% of the baseline's mean).
+        burn_in: with "mean", steps at the start left out of each run's average.
 
     """
     results.check_policy(baseline)
@@ -138,11 +141,12 @@ def compare(
     order = [baseline, *[p for p in results.policies if p != baseline]]
     rows = []
     for measure in DEFAULT_MEASURES if measures is None else measures:
-        values = results.values(measure, statistic)
+        values = results.values(measure, statistic, burn_in)
         rows += _measure_rows(values, measure, order, confidence, precision)
     table = pd.DataFrame(rows)
     _rank(table)
-    return Comparison(table, baseline, statistic, confidence, _warnings(results, table))
+    return Comparison(table, baseline, statistic, confidence, _warnings(results, table),
+                      burn_in if statistic == "mean" else 0)
 
 
 def _warnings(results: Results, table: pd.DataFrame) -> list[str]:

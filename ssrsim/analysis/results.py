@@ -56,20 +56,34 @@ class Results:
         return [c.removeprefix("final_") for c in self.summary.columns
                 if c.startswith("final_")]
 
-    def values(self, measure: str, statistic: str = "final") -> pd.DataFrame:
+    def values(self, measure: str, statistic: str = "final", burn_in: int = 0
+               ) -> pd.DataFrame:
         """Per-run values of one measure: ids, design values and a `value` column.
 
         Args:
             measure: a measure name (see `measures`).
             statistic: "final" (value at the last step) or "mean" (average over the run).
+            burn_in: with "mean", leave out steps up to and including this one (the start-up
+                transient); read from the per-step series when above 0.
 
         """
         self.check_measure(measure)
         if statistic not in ("final", "mean"):
             raise ResultsError(f"statistic must be 'final' or 'mean', got {statistic!r}")
+        if burn_in < 0:
+            raise ResultsError(f"burn-in must be 0 or more steps, got {burn_in}")
         keep = [*ID_COLUMNS, *self.design_parameters]
         table = self.summary[keep].copy()
-        table["value"] = self.summary[f"{statistic}_{measure}"].astype(float)
+        if statistic == "mean" and burn_in > 0:
+            series = self.timeseries([measure])
+            after = series[series["step"] > burn_in]
+            if after.empty:
+                raise ResultsError(f"burn-in {burn_in} leaves no steps: the runs end at step "
+                                   f"{int(series['step'].max())}")
+            means = after.groupby("run_id")[measure].mean()
+            table["value"] = table["run_id"].map(means).astype(float)
+        else:
+            table["value"] = self.summary[f"{statistic}_{measure}"].astype(float)
         return table
 
     def timeseries(self, columns: list[str] | None = None) -> pd.DataFrame:

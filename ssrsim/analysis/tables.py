@@ -74,13 +74,16 @@ def comparison_method(comparison: Comparison) -> list[str]:
     level = f"{comparison.confidence:.0%}"
     return [
         f"Baseline: **{comparison.baseline}**. Statistic: {comparison.statistic} — "
-        f"{STATISTICS.get(comparison.statistic, comparison.statistic)}. "
+        f"{STATISTICS.get(comparison.statistic, comparison.statistic)}"
+        f"{f', leaving out steps 1 to {comparison.burn_in}' if comparison.burn_in else ''}. "
         f"Confidence level: {level}.",
         "",
         f"Intervals are two-sided {level} Student-t intervals: for each option's mean over its "
-        f"runs, and for the mean paired difference from the baseline. Pairing: each run is "
-        f"paired with the baseline's run of the same design point and replicate, which uses "
-        f"the same random seed (common random numbers); n counts the pairs. P(better) is the "
+        f"replicates, and for the mean paired difference from the baseline. Pairing: each "
+        f"replicate of an option is paired with the baseline's replicate of the same number, "
+        f"which uses the same random seed (common random numbers); with a parameter design an "
+        f"option's runs are first averaged over the design points within each replicate; n "
+        f"counts the paired replicates. P(better) is the "
         f"probability, under the same t model with a flat prior, that the mean difference is "
         f"on the better side; d_z is the mean difference over the standard deviation of the "
         f"differences. An option is better or worse only when the difference interval "

@@ -101,3 +101,22 @@ def test_difference_intervals_have_their_stated_coverage(tmp_path, synthetic):
     excludes = (others["diff_low"] > 0) | (others["diff_high"] < 0)
     assert 0.01 <= excludes.mean() <= 0.11
     assert (others["distinguishable"] == excludes).all()
+
+
+def test_burn_in_leaves_out_the_first_steps(tiny_batch):
+    results = load_results(tiny_batch)
+    full = compare(results, "status_quo", measures=["trust"])
+    later = compare(results, "status_quo", measures=["trust"], burn_in=3)
+    series = results.timeseries(["trust"])
+    per_run = series[series["step"] > 3].groupby(["policy", "run_id"])["trust"].mean()
+    expected = per_run.groupby("policy").mean()
+    got = later.table.set_index("policy")["mean"]
+    for policy, value in expected.items():
+        assert got[policy] == pytest.approx(value)
+    assert later.burn_in == 3 and full.burn_in == 0
+    assert not np.allclose(full.table["mean"], later.table["mean"])
+
+
+def test_burn_in_past_the_end_is_a_clear_error(tiny_batch):
+    with pytest.raises(ResultsError, match="leaves no steps"):
+        compare(load_results(tiny_batch), "status_quo", measures=["trust"], burn_in=10_000)
