@@ -66,7 +66,10 @@ class Time(Section):
     """Calendar mapping of model steps."""
 
     start_date: dt.date = param(dt.date(2004, 1, 5), "Calendar date of step 0.")
-    step_days: int = param(7, "Length of one step.", ge=1, le=366, unit="days")
+    step_days: int = param(
+        7, "Length of one step. Every rate in the model is per step and is not rescaled when "
+        "this changes: the defaults assume 7-day steps.", ge=1, le=366, unit="days",
+    )
     steps: int = param(156, "Number of steps a run lasts.", ge=1, le=100_000, unit="steps")
 
 
