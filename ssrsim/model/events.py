@@ -105,6 +105,10 @@ def _peace_agreement(model: SSRModel, event: s.PeaceAgreement) -> None:
     pop.ddr[armed[chosen]] = DDRStage.DEMOBILISED
 
 
+def _legitimacy_change(model: SSRModel, event: s.LegitimacyChange) -> None:
+    model.institutions.shift_legitimacy(event.change, event.duration)
+
+
 HANDLERS: dict[str, Callable] = {
     "budget_cut": _budget,
     "donor_surge": _budget,
@@ -113,6 +117,7 @@ HANDLERS: dict[str, Callable] = {
     "coup": _coup,
     "abuse_scandal": _abuse_scandal,
     "peace_agreement": _peace_agreement,
+    "legitimacy_change": _legitimacy_change,
 }
 
 

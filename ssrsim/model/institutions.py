@@ -41,6 +41,8 @@ class Institutions:
     institutional_resistance: float
     allocation: np.ndarray
     expected_accountability: float = 0.0
+    legitimacy_shift: float = 0.0
+    legitimacy_ramps: list[list[float]] = field(default_factory=list)
     modifiers: list[BudgetModifier] = field(default_factory=list)
     history: deque[tuple[int, int]] = field(default_factory=deque)
 
@@ -63,6 +65,20 @@ class Institutions:
         self.modifiers = [m for m in self.modifiers if m.until is None or step < m.until]
         factor = float(np.prod([m.factor for m in self.modifiers])) if self.modifiers else 1.0
         return base * factor
+
+    def shift_legitimacy(self, change: float, duration: int) -> None:
+        """Shift legitimacy by `change`, at once or in `duration` equal steps from now on."""
+        if duration == 0:
+            self.legitimacy_shift += change
+        else:
+            self.legitimacy_ramps.append([change / duration, duration])
+
+    def advance_legitimacy(self) -> None:
+        """Apply this step's share of every gradual legitimacy change."""
+        for ramp in self.legitimacy_ramps:
+            self.legitimacy_shift += ramp[0]
+            ramp[1] -= 1
+        self.legitimacy_ramps = [r for r in self.legitimacy_ramps if r[1] > 0]
 
     def governance(self) -> float:
         """Governance quality Q."""

@@ -220,6 +220,7 @@ class SSRModel(mesa.Model):
     def step(self) -> None:
         """Advance the model by one step (see the module docstring for the phases)."""
         self._apply_due_events()
+        self.institutions.advance_legitimacy()
         self._start_step()
         self._spend_national()
         self.of_type(CMOUnit).shuffle_do("step")
@@ -349,10 +350,11 @@ class SSRModel(mesa.Model):
         pop.cooperation = mech.cooperation(pop.trust, d.engagement[pop.district], c.base,
                                            c.trust_weight, c.engagement_weight)
         if p.legitimacy.mode == "fixed":
-            pop.legitimacy = np.full(pop.size, p.legitimacy.fixed_value)
+            base = np.full(pop.size, p.legitimacy.fixed_value)
         else:
-            pop.legitimacy = mech.legitimacy(pop.trust, self.institutions.governance(),
-                                             p.legitimacy.floor, p.legitimacy.trust_weight)
+            base = mech.legitimacy(pop.trust, self.institutions.governance(),
+                                   p.legitimacy.floor, p.legitimacy.trust_weight)
+        pop.legitimacy = np.clip(base + self.institutions.legitimacy_shift, 0.0, 1.0)
         n = len(self.district_names)
         self._cooperation_by_district = (np.bincount(pop.district, pop.cooperation, n)
                                          / np.maximum(d.civilians, 1.0))

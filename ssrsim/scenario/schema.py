@@ -580,12 +580,33 @@ class PeaceAgreement(EventBase):
     political_resistance: Shock = Field(-0.1, description="Change in political resistance.")
 
 
+class LegitimacyChange(EventBase):
+    """Everyone's perceived legitimacy shifts by `change`, at once or evenly over `duration`.
+
+    Epstein's (2002) legitimacy experiments: a sudden fall versus the same fall spread out.
+    National: it takes no district.
+    """
+
+    type: Literal["legitimacy_change"]
+    change: Shock = Field(
+        -0.2, description="Shift added to every civilian's legitimacy L (then clipped to 0..1).")
+    duration: int = Field(
+        0, ge=0, description="Steps over which the shift is spread evenly; 0 means at once.")
+
+    @model_validator(mode="after")
+    def _national(self) -> LegitimacyChange:
+        if self.district is not None:
+            raise ValueError("a legitimacy change is national: remove `district`")
+        return self
+
+
 Event = Annotated[
-    BudgetCut | DonorSurge | TroopDrawdown | Election | Coup | AbuseScandal | PeaceAgreement,
+    BudgetCut | DonorSurge | TroopDrawdown | Election | Coup | AbuseScandal | PeaceAgreement
+    | LegitimacyChange,
     Field(discriminator="type"),
 ]
 EVENT_TYPES = ("budget_cut", "donor_surge", "troop_drawdown", "election", "coup",
-               "abuse_scandal", "peace_agreement")
+               "abuse_scandal", "peace_agreement", "legitimacy_change")
 
 
 class Policy(Section):

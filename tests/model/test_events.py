@@ -326,3 +326,41 @@ def test_injected_budget_cut_lasts_exactly_its_duration(make_scenario):
     np.testing.assert_allclose(budgets[2:5], 0.5 * full)
     np.testing.assert_allclose(budgets[[1, 5]], full)
 
+
+
+def legitimacy_run(event: str, seed: int, steps: int = 160) -> np.ndarray:
+    from ssrsim import load_scenario
+
+    scenario = load_scenario("scenarios/epstein.yaml", overrides=[
+        "legitimacy.fixed_value=0.9", f"time.steps={steps}", f"events=[{event}]"])
+    model = SSRModel(scenario, rng=seed)
+    for _ in range(steps):
+        model.step()
+    return model.timeseries()[["active", "legitimacy"]].to_numpy()
+
+
+def test_legitimacy_change_at_once_and_spread_out():
+    sudden = legitimacy_run("{type: legitimacy_change, step: 10, change: -0.2}", 0, 30)
+    spread = legitimacy_run("{type: legitimacy_change, step: 10, change: -0.2, duration: 4}",
+                            0, 30)
+    np.testing.assert_allclose(sudden[9:11, 1], [0.9, 0.7])
+    np.testing.assert_allclose(spread[9:15, 1], [0.9, 0.85, 0.8, 0.75, 0.7, 0.7])
+
+
+def test_legitimacy_change_is_national():
+    with pytest.raises(ValueError, match="national"):
+        Scenario.model_validate({"districts": [{"name": "a"}], "events": [
+            {"type": "legitimacy_change", "step": 1, "district": "a"}]})
+
+
+def test_sudden_legitimacy_fall_bursts_more_than_the_same_fall_spread_out():
+    """Epstein (2002): a sudden fall in legitimacy gives a burst of actives; spread out, less."""
+    sudden = [legitimacy_run("{type: legitimacy_change, step: 77, change: -0.2}", s)[77:, 0]
+              for s in range(3)]
+    spread = [legitimacy_run(
+        "{type: legitimacy_change, step: 77, change: -0.2, duration: 60}", s)[77:, 0]
+        for s in range(3)]
+    calm = [legitimacy_run("{type: budget_cut, step: 5}", s)[77:, 0] for s in range(3)]
+    assert all(run.max() <= 50 for run in calm)  # no outburst without the fall
+    assert all(run.max() > 300 for run in sudden)
+    assert np.mean([r.max() for r in sudden]) > 1.5 * np.mean([r.max() for r in spread])
