@@ -1,0 +1,626 @@
+"""Regenerate every figure and table of docs/validation.md (pattern-oriented validation).
+
+Run from the repository root:
+
+    python docs/validation/make_figures.py            # the doc's settings (a few minutes)
+    python docs/validation/make_figures.py --quick    # small settings, figures to a temp folder
+
+Two patterns (Grimm et al. 2005):
+
+1. Docking and punctuated equilibrium (Epstein 2002) on scenarios/epstein.yaml, with
+   `activation.rounding` floor, round and none: outbursts (a run of consecutive steps with
+   more than 50 actives counts as one) and the waiting times between their onsets, per seed;
+   and the docking comparison of tests/test_docking.py, restated with its numbers.
+2. The essay's claims as paired experiments on scenarios/baseline.yaml: for each claim a batch
+   with two policies, `reference` and `treatment`, whose replicates share seeds (common random
+   numbers), compared with `ssrsim.analysis.compare`.
+
+The tables are printed to standard output as Markdown; the figures are written as PNG files
+to the output folder (docs/validation/ by default; a temporary folder with --quick).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy.stats import mannwhitneyu
+
+from ssrsim import SSRModel, load_scenario
+from ssrsim.analysis import compare, load_results
+from ssrsim.batch import execute_batch, prepare_batch
+from ssrsim.model.measures import HEADLINE, direction
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+EPSTEIN_FILE = ROOT / "scenarios" / "epstein.yaml"
+BASELINE_FILE = ROOT / "scenarios" / "baseline.yaml"
+
+OUTBURST = 50
+"""Epstein's (2002) outburst threshold: more than 50 actives."""
+
+ROUNDINGS = ("floor", "round", "none")
+EPSTEIN_WAIT_MEAN, EPSTEIN_WAIT_SD = 60.0, 55.0
+
+
+# --------------------------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Settings:
+    """Sizes of every experiment; `full` is what docs/validation.md reports."""
+
+    epstein_seeds: int = 10
+    epstein_steps: int = 1000
+    epstein_burn_in: int = 50
+    docking_seeds: int = 8
+    docking_steps: int = 150
+    docking_burn_in: int = 20
+    replicates: int = 20
+    essay_overrides: tuple[str, ...] = ()
+    label: str = "full"
+
+
+FULL = Settings()
+QUICK = Settings(epstein_seeds=3, epstein_steps=300, epstein_burn_in=50, docking_seeds=3,
+                 docking_steps=60, docking_burn_in=20, replicates=4,
+                 essay_overrides=("space.width=60", "space.height=60", "time.steps=60"),
+                 label="quick")
+
+
+# --------------------------------------------------------------------------------------------
+# Pattern 1: punctuated equilibrium and docking
+# --------------------------------------------------------------------------------------------
+
+def outbursts(actives: np.ndarray, threshold: int = OUTBURST) -> tuple[np.ndarray, np.ndarray]:
+    """Onsets and ends (exclusive) of outbursts: maximal runs of steps with actives > threshold.
+
+    An outburst already under way at the first step of the window counts, with onset 0.
+    """
+    above = np.concatenate([[False], np.asarray(actives) > threshold, [False]])
+    change = np.flatnonzero(np.diff(above.astype(np.int8)))
+    return change[0::2], change[1::2]
+
+
+def outburst_stats(actives: np.ndarray) -> dict[str, float]:
+    """Count, inter-onset waiting times, quiet gaps and sizes of the outbursts of one series."""
+    onsets, ends = outbursts(actives)
+    waits = np.diff(onsets)
+    gaps = onsets[1:] - ends[:-1]
+    peaks = [actives[a:b].max() for a, b in zip(onsets, ends, strict=True)]
+    sums = [actives[a:b].sum() for a, b in zip(onsets, ends, strict=True)]
+    nan = math.nan
+    return {
+        "outbursts": len(onsets),
+        "per_1000": 1000 * len(onsets) / len(actives),
+        "wait_mean": float(waits.mean()) if len(waits) else nan,
+        "wait_sd": float(waits.std(ddof=1)) if len(waits) > 1 else nan,
+        "gap_mean": float(gaps.mean()) if len(gaps) else nan,
+        "peak_median": float(np.median(peaks)) if peaks else nan,
+        "activation_mean": float(np.mean(sums)) if sums else nan,
+        "max_actives": float(np.max(actives)),
+        "mean_actives": float(np.mean(actives)),
+        "waits": waits,
+    }
+
+
+def epstein_run(rounding: str, seed: int, steps: int) -> np.ndarray:
+    """Actives per step (steps 1..steps) of scenarios/epstein.yaml with the given rounding."""
+    scenario = load_scenario(EPSTEIN_FILE, overrides=[f"activation.rounding={rounding}",
+                                                      f"time.steps={steps}"])
+    model = SSRModel(scenario, rng=seed)
+    for _ in range(steps):
+        model.step()
+    return model.timeseries()["active"].to_numpy()[1:]
+
+
+def punctuated_equilibrium(s: Settings) -> dict[str, object]:
+    """Run every rounding × seed; per-seed outburst statistics and the series of seed 0."""
+    total = s.epstein_burn_in + s.epstein_steps
+    rows, series = [], {}
+    for rounding in ROUNDINGS:
+        for seed in range(s.epstein_seeds):
+            actives = epstein_run(rounding, seed, total)
+            if seed == 0:
+                series[rounding] = actives
+            stats = outburst_stats(actives[s.epstein_burn_in:])
+            rows.append({"rounding": rounding, "seed": seed, **stats})
+    return {"per_seed": pd.DataFrame(rows), "series": series}
+
+
+def _med_range(values: pd.Series, fmt: str = "{:.0f}") -> str:
+    v = values.dropna()
+    if v.empty:
+        return "–"
+    return f"{fmt.format(v.median())} ({fmt.format(v.min())}–{fmt.format(v.max())})"
+
+
+def outburst_table(per_seed: pd.DataFrame, s: Settings) -> str:
+    """Markdown: outbursts and waiting times per rounding, beside Epstein's figures."""
+    lines = [
+        "| rounding | outbursts per 1,000 steps | waiting time mean | waiting time s.d. "
+        "| pooled waiting time mean ± s.d. (n) | s.d./mean | peak actives per outburst "
+        "| quiet gap mean | mean actives | runs with an outburst |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for rounding in ROUNDINGS:
+        g = per_seed[per_seed["rounding"] == rounding]
+        waits = np.concatenate(list(g["waits"]))
+        pooled = (f"{waits.mean():.1f} ± {waits.std(ddof=1):.1f} ({len(waits)})"
+                  if len(waits) > 1 else "–")
+        cv = f"{waits.std(ddof=1) / waits.mean():.2f}" if len(waits) > 1 else "–"
+        lines.append(
+            f"| {rounding} | {_med_range(g['per_1000'], '{:.1f}')} "
+            f"| {_med_range(g['wait_mean'], '{:.1f}')} | {_med_range(g['wait_sd'], '{:.1f}')} "
+            f"| {pooled} | {cv} | {_med_range(g['peak_median'])} "
+            f"| {_med_range(g['gap_mean'], '{:.1f}')} "
+            f"| {_med_range(g['mean_actives'], '{:.1f}')} "
+            f"| {int((g['outbursts'] > 0).sum())} of {len(g)} |")
+    lines.append("| Epstein (2002), published (agents and cops move) | – | 60 | 55 | 60 ± 55 "
+                 "| 0.92 | – | – | – | – |")
+    lines.append("| a replication with floor (project reference notes) | 34–41 | – | – | – | – "
+                 "| – | – | – | – |")
+    note = (f"\n{s.epstein_seeds} seeds (0–{s.epstein_seeds - 1}) × {s.epstein_steps} steps "
+            f"after a burn-in of {s.epstein_burn_in}; per-seed values as median (min–max) over "
+            f"seeds. Waiting time: steps between the onsets of consecutive outbursts; quiet "
+            f"gap: steps from the end of one outburst to the onset of the next.")
+    return "\n".join(lines) + "\n" + note
+
+
+def docking(s: Settings) -> dict[str, object]:
+    """tests/test_docking.py's comparison: time-averaged actives and jailed, ssrsim vs Mesa."""
+    from mesa.examples.advanced.epstein_civil_violence.model import (
+        EpsteinCivilViolence,
+        EpsteinScenario,
+    )
+
+    scenario = load_scenario(EPSTEIN_FILE)
+    width, height = scenario.space.width, scenario.space.height
+    ours, mesas = [], []
+    for seed in range(s.docking_seeds):
+        model = SSRModel(scenario, rng=seed)
+        for _ in range(s.docking_steps):
+            model.step()
+        ours.append(model.timeseries()[["active", "jailed"]].to_numpy()[:s.docking_steps])
+        params = EpsteinScenario(
+            rng=seed, citizen_density=scenario.population.density,
+            cop_density=scenario.districts[0].police / (width * height),
+            citizen_vision=scenario.activation.vision, cop_vision=scenario.security.vision,
+            legitimacy=scenario.legitimacy.fixed_value,
+            max_jail_term=scenario.activation.max_jail_term,
+            active_threshold=scenario.activation.threshold,
+            arrest_prob_constant=scenario.activation.arrest_constant, movement=False)
+        mesa = EpsteinCivilViolence(width=width, height=height, scenario=params)
+        for _ in range(s.docking_steps):
+            mesa.step()
+        table = mesa.datacollector.get_model_vars_dataframe()[["active", "arrested"]]
+        mesas.append(table.to_numpy()[:s.docking_steps])
+    return {"ours": np.array(ours), "mesa": np.array(mesas)}
+
+
+def docking_table(dock: dict[str, np.ndarray], s: Settings) -> str:
+    """Markdown: per-run time-averaged counts, Mann–Whitney p, ratio, runs with an outburst."""
+    ours, mesa = dock["ours"], dock["mesa"]
+    lines = ["| measure | ssrsim (round, 8 batches) | Mesa's example | ratio of means "
+             "| Mann–Whitney p |", "|---|---|---|---|---|"]
+    for column, name in ((0, "actives"), (1, "jailed")):
+        a = ours[:, s.docking_burn_in:, column].mean(axis=1)
+        b = mesa[:, s.docking_burn_in:, column].mean(axis=1)
+        p = mannwhitneyu(a, b).pvalue
+        lines.append(f"| {name}, time-averaged | {a.mean():.1f} ± {a.std(ddof=1):.1f} "
+                     f"| {b.mean():.1f} ± {b.std(ddof=1):.1f} | {a.mean() / b.mean():.2f} "
+                     f"| {p:.2f} |")
+    n = len(ours)
+    a_out = int((ours[:, :, 0].max(axis=1) > OUTBURST).sum())
+    b_out = int((mesa[:, :, 0].max(axis=1) > OUTBURST).sum())
+    lines.append(f"| runs with an outburst (> {OUTBURST} actives) | {a_out} of {n} "
+                 f"| {b_out} of {n} | – | – |")
+    note = (f"\n{n} seeds × {s.docking_steps} steps, burn-in {s.docking_burn_in}; mean ± s.d. "
+            f"over seeds of each run's average over steps {s.docking_burn_in + 1}–"
+            f"{s.docking_steps}. The test requires p > 0.01 and a ratio in (0.6, 1.6).")
+    return "\n".join(lines) + "\n" + note
+
+
+def figure_actives(series: dict[str, np.ndarray], s: Settings, out: Path) -> Path:
+    """Actives over time for seed 0 under each rounding."""
+    fig, axes = plt.subplots(len(ROUNDINGS), 1, figsize=(10, 6.5), sharex=True, sharey=True)
+    for ax, rounding in zip(axes, ROUNDINGS, strict=True):
+        actives = series[rounding]
+        steps = np.arange(1, len(actives) + 1)
+        ax.plot(steps, actives, lw=0.7, color="tab:red")
+        ax.axhline(OUTBURST, color="k", lw=0.8, ls="--")
+        ax.axvspan(0, s.epstein_burn_in, color="0.9", lw=0)
+        n = outburst_stats(actives[s.epstein_burn_in:])["outbursts"]
+        ax.set_title(f"rounding = {rounding}: {n} outbursts after the burn-in", fontsize=10,
+                     loc="left")
+        ax.set_ylabel("actives")
+    axes[-1].set_xlabel("step (grey: burn-in, not counted; dashed: outburst threshold 50)")
+    fig.suptitle("Epstein Run 2 without movement (scenarios/epstein.yaml), seed 0", fontsize=11)
+    fig.tight_layout()
+    path = out / "epstein_actives.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def figure_waiting(per_seed: pd.DataFrame, out: Path) -> Path:
+    """Histogram of pooled waiting times between outburst onsets, per rounding."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    colors = {"floor": "tab:blue", "round": "tab:orange", "none": "tab:green"}
+    bins = np.arange(0, 400, 10)
+    for rounding in ROUNDINGS:
+        g = per_seed[per_seed["rounding"] == rounding]
+        waits = np.concatenate(list(g["waits"]))
+        if len(waits) == 0:
+            continue
+        ax.hist(waits, bins=bins, density=True, alpha=0.45, color=colors[rounding],
+                label=f"{rounding}: mean {waits.mean():.0f}, s.d. {waits.std(ddof=1):.0f} "
+                      f"(n = {len(waits)})")
+        ax.axvline(waits.mean(), color=colors[rounding], lw=1.5)
+    ax.axvline(EPSTEIN_WAIT_MEAN, color="k", ls="--", lw=1.2,
+               label="Epstein (2002): mean 60, s.d. 55")
+    ax.set_xlabel("steps between outburst onsets")
+    ax.set_ylabel("density")
+    ax.set_title("Waiting times between outbursts (rounding none: no outbursts)", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = out / "epstein_waiting.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# Pattern 2: the essay's claims as paired experiments
+# --------------------------------------------------------------------------------------------
+
+def shifted_allocation(activity: str, share: float) -> dict[str, float]:
+    """Baseline allocation with `activity` set to `share`, the others rescaled to sum to 1."""
+    base = load_scenario(BASELINE_FILE).budget.allocation.model_dump()
+    others = {k: v for k, v in base.items() if k != activity}
+    scale = (1 - share) / sum(others.values())
+    shares = {k: round(v * scale, 6) for k, v in others.items()}
+    last = list(shares)[-1]
+    shares[last] = round(1 - share - sum(v for k, v in shares.items() if k != last), 6)
+    return {f"budget.allocation.{k}": v for k, v in {activity: share, **shares}.items()}
+
+
+def topped_up_allocation(activity: str, extra: float) -> dict[str, float]:
+    """`extra` more budget per step, all of it for `activity`; the others keep their amounts."""
+    base = load_scenario(BASELINE_FILE).budget
+    budget = base.per_step + extra
+    amounts = {k: v * base.per_step for k, v in base.allocation.model_dump().items()}
+    amounts[activity] += extra
+    shares = {k: round(v / budget, 12) for k, v in amounts.items()}
+    last = next(k for k in reversed(shares) if k != activity)
+    shares[last] = round(1 - sum(v for k, v in shares.items() if k != last), 12)
+    return {"budget.per_step": budget, **{f"budget.allocation.{k}": v for k, v in shares.items()}}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One batch: two policies over the baseline with shared seeds."""
+
+    key: str
+    reference: dict[str, object]
+    treatment: dict[str, object]
+    reference_label: str
+    treatment_label: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An essay claim read as `arm` vs the other arm of an experiment, with a predicted sign."""
+
+    claim: str
+    experiment: str
+    arm: str              # "treatment" or "reference": the arm the claim is about
+    predicted: str        # "better" or "worse" than the other arm
+    primary: tuple[str, ...]
+
+
+EXPERIMENTS = (
+    Experiment("coordination", {"cmo.coordination": 0.1}, {"cmo.coordination": 0.9},
+               "coordination 0.1", "coordination 0.9"),
+    Experiment("engagement", shifted_allocation("engagement", 0.10),
+               shifted_allocation("engagement", 0.40),
+               "engagement share 0.10", "engagement share 0.40"),
+    Experiment("engagement_extra", {}, topped_up_allocation("engagement", 3.0),
+               "budget 10 as planned", "budget 13, the extra 3 all on engagement"),
+    Experiment("training", shifted_allocation("training", 0.05),
+               shifted_allocation("training", 0.35),
+               "training share 0.05", "training share 0.35"),
+    Experiment("training_extra", {}, topped_up_allocation("training", 3.0),
+               "budget 10 as planned", "budget 13, the extra 3 all on training"),
+    Experiment("evaluation", {"adaptive.enabled": False}, {"adaptive.enabled": True},
+               "adaptive off", "adaptive on (every 12 steps)"),
+    Experiment("resistance", {"institutions.institutional_resistance": 0.2},
+               {"institutions.institutional_resistance": 0.8},
+               "resistance 0.2", "resistance 0.8"),
+    Experiment("resources", {"budget.per_step": 20.0}, {"budget.per_step": 5.0},
+               "budget 20", "budget 5"),
+)
+
+CLAIMS = (
+    Claim("Coordination improves outcomes", "coordination", "treatment", "better",
+          ("trust", "stability", "reform_uptake")),
+    Claim("Community engagement improves outcomes (shift at fixed budget)", "engagement",
+          "treatment", "better", ("trust", "stability")),
+    Claim("Community engagement improves outcomes (extra money)", "engagement_extra",
+          "treatment", "better", ("trust", "stability")),
+    Claim("Training improves outcomes (shift at fixed budget)", "training", "treatment",
+          "better", ("reform_uptake", "capacity")),
+    Claim("Training improves outcomes (extra money)", "training_extra", "treatment", "better",
+          ("reform_uptake", "capacity")),
+    Claim("Regular evaluation improves outcomes", "evaluation", "treatment", "better",
+          ("trust", "stability", "reform_uptake")),
+    Claim("Resistance to change holds reform back", "resistance", "treatment", "worse",
+          ("reform_uptake", "accountability")),
+    Claim("Lack of coordination holds reform back", "coordination", "reference", "worse",
+          ("trust", "stability", "reform_uptake")),
+    Claim("Resource constraints hold reform back", "resources", "treatment", "worse",
+          ("reform_uptake", "trust", "stability")),
+)
+
+MEASURES = list(HEADLINE)
+NO_DIFFERENCE = 1e-6
+"""Differences whose whole interval is closer to 0 than this are float noise (shares rounded)."""
+ACTIVITY_ORDER = ("engagement", "services", "training", "oversight", "ddr")
+
+
+def experiment_file(exp: Experiment, folder: Path) -> Path:
+    """A scenario file extending baseline.yaml with the experiment's two policies."""
+    def block(name: str, label: str, changes: dict[str, object]) -> str:
+        items = ", ".join(f"{k}: {str(v).lower() if isinstance(v, bool) else v}"
+                          for k, v in changes.items())
+        return f"  {name}:\n    description: \"{label}\"\n    set: {{{items}}}\n"
+
+    path = folder / f"{exp.key}.yaml"
+    path.write_text(f"extends: {BASELINE_FILE}\nname: validation_{exp.key}\npolicies:\n"
+                    + block("reference", exp.reference_label, exp.reference)
+                    + block("treatment", exp.treatment_label, exp.treatment))
+    return path
+
+
+def run_experiments(s: Settings, folder: Path, workers: int | None) -> dict[str, Path]:
+    """One batch per experiment (reference and treatment, paired replicates)."""
+    folders = {}
+    for exp in EXPERIMENTS:
+        started = time.time()
+        batch = prepare_batch(experiment_file(exp, folder), out=folder / exp.key,
+                              replicates=s.replicates, policies=["reference", "treatment"],
+                              overrides=list(s.essay_overrides))
+        report = execute_batch(batch, workers=workers)
+        if report.failed or report.interrupted:
+            raise RuntimeError(f"batch {exp.key}: {report.failed} failed runs "
+                               f"{report.interrupted or ''}: {report.errors}")
+        print(f"  batch {exp.key}: {report.done} runs in {time.time() - started:.0f} s",
+              file=sys.stderr)
+        folders[exp.key] = folder / exp.key
+    return folders
+
+
+def claim_rows(claim: Claim, folders: dict[str, Path]) -> pd.DataFrame:
+    """compare() of the claim's arm against the other arm, every headline measure."""
+    other = "reference" if claim.arm == "treatment" else "treatment"
+    results = load_results(folders[claim.experiment])
+    table = compare(results, baseline=other, measures=MEASURES).table
+    base = table[table["policy"] == other].set_index("measure")["mean"]
+    mine = table[table["policy"] == claim.arm].copy()
+    mine["other_mean"] = mine["measure"].map(base)
+    mine["claim"] = claim.claim
+    mine["primary"] = mine["measure"].isin(claim.primary)
+    mine["outcome"] = [_outcome(r, claim.predicted) for r in mine.itertuples()]
+    return mine
+
+
+def _outcome(row, predicted: str) -> str:
+    """Whether this measure moved the way the claim predicts, against the other arm."""
+    if max(abs(row.diff_low), abs(row.diff_high)) < NO_DIFFERENCE:
+        return "no difference"
+    if not (row.diff_low > 0 or row.diff_high < 0):
+        return "no detectable difference"
+    better = direction(row.measure)
+    if better is None:
+        return "higher" if row.diff_low > 0 else "lower"
+    good = (row.diff_low > 0) == (better == "higher")
+    return "as predicted" if good == (predicted == "better") else "opposite"
+
+
+def verdict(rows: pd.DataFrame) -> str:
+    """Supported / not supported / contradicted / mixed, from the primary measures."""
+    primary = rows[rows["primary"]]
+    right = (primary["outcome"] == "as predicted").sum()
+    wrong = (primary["outcome"] == "opposite").sum()
+    if right and not wrong:
+        return "supported" if right == len(primary) else "partly supported"
+    if wrong and not right:
+        return "contradicted"
+    if wrong and right:
+        return "mixed"
+    return "not supported (no detectable effect)"
+
+
+def experiment_table() -> str:
+    """Markdown: each experiment's two arms."""
+    lines = ["| experiment | reference arm | treatment arm |", "|---|---|---|"]
+    # allocation shares are listed as engagement/services/training/oversight/ddr
+    for exp in EXPERIMENTS:
+        def fmt(changes: dict[str, object]) -> str:
+            prefix = "budget.allocation."
+            plain = [f"`{k}={v}`" for k, v in changes.items() if not k.startswith(prefix)]
+            shares = [f"{changes[prefix + a]:.3f}" for a in ACTIVITY_ORDER
+                      if prefix + a in changes]
+            if shares:
+                plain.append(f"allocation E/S/T/O/D = {'/'.join(shares)}")
+            return ", ".join(plain)
+        ref = f"{exp.reference_label}: {fmt(exp.reference)}" if exp.reference else (
+            f"{exp.reference_label} (baseline.yaml unchanged)")
+        lines.append(f"| {exp.key} | {ref} | {exp.treatment_label}: {fmt(exp.treatment)} |")
+    return "\n".join(lines)
+
+
+def effects_table(all_rows: pd.DataFrame) -> str:
+    """Markdown: every claim × headline measure, paired difference, interval and d_z."""
+    lines = ["| claim (arm vs other arm) | measure | other arm | arm | paired difference "
+             "[95% CI] | d_z | result |", "|---|---|---|---|---|---|---|"]
+    for claim in CLAIMS:
+        rows = all_rows[all_rows["claim"] == claim.claim]
+        for r in rows.itertuples():
+            name = f"**{r.measure}**" if r.primary else r.measure
+            lines.append(
+                f"| {claim.claim} | {name} | {r.other_mean:.3f} | {r.mean:.3f} "
+                f"| {r.diff:+.4f} [{r.diff_low:+.4f}, {r.diff_high:+.4f}] "
+                f"| {'–' if r.outcome == 'no difference' else _dz(r.effect_size)} "
+                f"| {r.outcome} |")
+    return "\n".join(lines)
+
+
+def _dz(value: float) -> str:
+    """Cohen's d_z; infinite when every replicate gives the same difference (no noise)."""
+    if math.isinf(value) or abs(value) > 1e6:
+        return "±∞ (same in every replicate)".replace("±", "+" if value > 0 else "−")
+    return f"{value:+.2f}"
+
+
+def verdict_table(all_rows: pd.DataFrame, s: Settings) -> str:
+    """Markdown: one verdict per claim."""
+    lines = ["| claim | experiment (arm vs other arm) | primary measures | verdict |",
+             "|---|---|---|---|"]
+    labels = {e.key: e for e in EXPERIMENTS}
+    for claim in CLAIMS:
+        exp = labels[claim.experiment]
+        arm, other = ((exp.treatment_label, exp.reference_label) if claim.arm == "treatment"
+                      else (exp.reference_label, exp.treatment_label))
+        rows = all_rows[all_rows["claim"] == claim.claim]
+        primary = ", ".join(f"{r.measure} ({r.outcome})"
+                            for r in rows[rows["primary"]].itertuples())
+        lines.append(f"| {claim.claim} | {arm} vs {other} | {primary} | "
+                     f"**{verdict(rows)}** |")
+    n = int(all_rows["n"].min())
+    return "\n".join(lines) + (f"\n\n{n} paired replicates per experiment; statistic: each "
+                               f"run's mean over its steps.")
+
+
+def figure_effects(all_rows: pd.DataFrame, out: Path) -> Path:
+    """Forest plot: paired difference and 95% interval per claim, one panel per measure."""
+    claims = [c.claim for c in CLAIMS]
+    fig, axes = plt.subplots(2, 3, figsize=(14, 9), sharey=True)
+    colors = {"as predicted": "tab:green", "opposite": "tab:red"}
+    for ax, measure in zip(axes.flat, MEASURES, strict=True):
+        rows = all_rows[all_rows["measure"] == measure].set_index("claim").loc[claims]
+        y = np.arange(len(claims))[::-1]
+        for yi, r in zip(y, rows.itertuples(), strict=True):
+            ax.errorbar(r.diff, yi, xerr=[[r.diff - r.diff_low], [r.diff_high - r.diff]],
+                        fmt="o", color=colors.get(r.outcome, "0.5"), ms=6 if r.primary else 3,
+                        capsize=2)
+        ax.axvline(0, color="k", lw=0.7)
+        ax.set_title(measure, fontsize=10)
+        ax.tick_params(axis="x", labelsize=7)
+        ax.set_yticks(y)
+        ax.set_yticklabels(claims, fontsize=8)
+    fig.supxlabel("paired difference, the claim's arm minus the other arm (each run's mean over "
+                  "its steps; 95% CI over paired replicates).\nGreen: as the claim predicts; "
+                  "red: opposite; grey: no detectable difference. Large dots: the claim's "
+                  "primary measures", fontsize=9)
+    fig.tight_layout()
+    path = out / "essay_effects.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def figure_timecourse(folders: dict[str, Path], out: Path) -> Path:
+    """Each experiment's first primary measure over time: both arms, mean and 90% band."""
+    first = {}
+    for claim in CLAIMS:
+        first.setdefault(claim.experiment, claim.primary[0])
+    fig, axes = plt.subplots(2, 4, figsize=(17, 7.5))
+    for ax, exp in zip(axes.flat, EXPERIMENTS, strict=True):
+        measure = first[exp.key]
+        series = load_results(folders[exp.key]).timeseries([measure])
+        for policy, label, color in (("reference", exp.reference_label, "tab:gray"),
+                                     ("treatment", exp.treatment_label, "tab:purple")):
+            g = series[series["policy"] == policy].groupby("step")[measure]
+            mean, lo, hi = g.mean(), g.quantile(0.05), g.quantile(0.95)
+            ax.fill_between(mean.index, lo, hi, color=color, alpha=0.2, lw=0)
+            ax.plot(mean.index, mean, color=color, label=label)
+        ax.set_title(f"{exp.key}: {measure}", fontsize=10)
+        ax.set_xlabel("step (week)")
+        ax.legend(fontsize=8)
+    fig.suptitle("Essay experiments on scenarios/baseline.yaml: mean and 90% band over "
+                 "paired replicates", fontsize=11)
+    fig.tight_layout()
+    path = out / "essay_timecourse.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both patterns, write the figures, print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="small settings (a minute or so); figures go to a temp folder "
+                             "unless --out is given")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder for the PNG figures (default: docs/validation/)")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="keep the essay batches' results folders here (default: a "
+                             "temporary folder, deleted at the end)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="local worker processes for the batches (default: all cores)")
+    args = parser.parse_args(argv)
+    s = QUICK if args.quick else FULL
+    out = args.out or (Path(tempfile.mkdtemp(prefix="ssrsim-validation-")) if args.quick
+                       else HERE)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+
+    print(f"# Validation tables ({s.label} settings)\n")
+    print("## Pattern 1: punctuated equilibrium\n")
+    pe = punctuated_equilibrium(s)
+    print(outburst_table(pe["per_seed"], s), "\n")
+    figures = [figure_actives(pe["series"], s, out), figure_waiting(pe["per_seed"], out)]
+    print(f"  pattern 1: {time.time() - started:.0f} s", file=sys.stderr)
+
+    print("## Pattern 1: docking with Mesa's example\n")
+    t = time.time()
+    print(docking_table(docking(s), s), "\n")
+    print(f"  docking: {time.time() - t:.0f} s", file=sys.stderr)
+
+    print("## Pattern 2: the essay's claims\n")
+    print(experiment_table(), "\n")
+    t = time.time()
+    with tempfile.TemporaryDirectory(prefix="ssrsim-essay-") as tmp:
+        folder = args.results or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        folders = run_experiments(s, folder, args.workers)
+        all_rows = pd.concat([claim_rows(c, folders) for c in CLAIMS], ignore_index=True)
+        print(verdict_table(all_rows, s), "\n")
+        print(effects_table(all_rows), "\n")
+        figures += [figure_effects(all_rows, out), figure_timecourse(folders, out)]
+    print(f"  pattern 2: {time.time() - t:.0f} s", file=sys.stderr)
+
+    for path in figures:
+        print(f"wrote {path}", file=sys.stderr)
+    print(f"total {time.time() - started:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
