@@ -130,6 +130,25 @@ def build_parser() -> argparse.ArgumentParser:
                       help="delete earlier results of a different scenario in --out")
     case.set_defaults(handler=cmd_check_case)
 
+    cal = sub.add_parser("calibrate",
+                         help="fit parameters to a case study's observed data (ABC rejection)")
+    cal.add_argument("scenario", help="a case-study scenario (with data/cases/<name>.csv)")
+    cal.add_argument("--params", required=True, help="comma-separated parameter paths to fit")
+    cal.add_argument("--samples", type=int, default=64, help="prior points (default 64)")
+    cal.add_argument("--replicates", type=int, default=3, help="runs per point (default 3)")
+    cal.add_argument("--accept", type=float, default=0.1,
+                     help="share of points kept, the closest to the data (default 0.1)")
+    cal.add_argument("--bounds", action="append", default=[], metavar="PATH=LO:HI",
+                     help="prior range of a parameter (default: its schema range)")
+    cal.add_argument("--seed", type=int, help="root seed (overrides seed)")
+    cal.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="PATH=VALUE", help="override a parameter (repeatable)")
+    cal.add_argument("--workers", type=int, help="local worker processes (default all cores)")
+    cal.add_argument("--out", help="results folder (default results/<name>-calibrate)")
+    cal.add_argument("--force-new", action="store_true",
+                     help="delete earlier results of a different calibration in --out")
+    cal.set_defaults(handler=cmd_calibrate)
+
     serve = sub.add_parser("serve", help="serve the trainers' browser app (127.0.0.1)")
     add_serve_arguments(serve)
     serve.set_defaults(handler=lambda args, console: serve_from_args(args))
@@ -342,6 +361,18 @@ def cmd_check_case(args: argparse.Namespace, console: Console) -> int:
         print(f"ssrsim check-case: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(format_case_table(check))
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
+    """`ssrsim calibrate`: ABC rejection over a batch, fitted scenario and report."""
+    from .calibrate import calibrate, format_calibration, parse_bounds
+
+    result = calibrate(args.scenario, args.params, samples=args.samples,
+                       replicates=args.replicates, accept=args.accept,
+                       bounds=parse_bounds(args.bounds), workers=args.workers, out=args.out,
+                       seed=args.seed, overrides=args.overrides, force_new=args.force_new)
+    print(format_calibration(result))
     return 0
 
 
