@@ -118,35 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     case = sub.add_parser("check-case",
                           help="run a case-study scenario's replicates against its observed data")
-    case.add_argument("scenario", help="a case-study scenario (with data/cases/<name>.csv)")
-    case.add_argument("--replicates", type=int, default=20, help="runs (default 20)")
+    _case_args(case, replicates=20, out="check")
     case.add_argument("--policy", help="policy to run (default status_quo, if there is one)")
-    case.add_argument("--seed", type=int, help="root seed (overrides seed)")
-    case.add_argument("--set", dest="overrides", action="append", default=[],
-                      metavar="PATH=VALUE", help="override a parameter (repeatable)")
-    case.add_argument("--workers", type=int, help="local worker processes (default all cores)")
-    case.add_argument("--out", help="results folder (default results/<name>-check)")
-    case.add_argument("--force-new", action="store_true",
-                      help="delete earlier results of a different scenario in --out")
     case.set_defaults(handler=cmd_check_case)
 
     cal = sub.add_parser("calibrate",
                          help="fit parameters to a case study's observed data (ABC rejection)")
-    cal.add_argument("scenario", help="a case-study scenario (with data/cases/<name>.csv)")
+    _case_args(cal, replicates=3, out="calibrate")
     cal.add_argument("--params", required=True, help="comma-separated parameter paths to fit")
     cal.add_argument("--samples", type=int, default=64, help="prior points (default 64)")
-    cal.add_argument("--replicates", type=int, default=3, help="runs per point (default 3)")
     cal.add_argument("--accept", type=float, default=0.1,
                      help="share of points kept, the closest to the data (default 0.1)")
     cal.add_argument("--bounds", action="append", default=[], metavar="PATH=LO:HI",
                      help="prior range of a parameter (default: its schema range)")
-    cal.add_argument("--seed", type=int, help="root seed (overrides seed)")
-    cal.add_argument("--set", dest="overrides", action="append", default=[],
-                     metavar="PATH=VALUE", help="override a parameter (repeatable)")
-    cal.add_argument("--workers", type=int, help="local worker processes (default all cores)")
-    cal.add_argument("--out", help="results folder (default results/<name>-calibrate)")
-    cal.add_argument("--force-new", action="store_true",
-                     help="delete earlier results of a different calibration in --out")
     cal.set_defaults(handler=cmd_calibrate)
 
     serve = sub.add_parser("serve", help="serve the trainers' browser app (127.0.0.1)")
@@ -257,6 +241,21 @@ def batch_summary(report, out: str) -> str:
     if report.interrupted:
         text += f"; {report.interrupted}: finished runs are kept, run the same command to resume"
     return text
+
+
+def _case_args(parser: argparse.ArgumentParser, replicates: int, out: str) -> None:
+    """Flags shared by the case-study commands (they run a batch of a case scenario)."""
+    parser.add_argument("scenario", help="a case-study scenario (with data/cases/<name>.csv)")
+    parser.add_argument("--replicates", type=int, default=replicates,
+                        help=f"runs per point (default {replicates})")
+    parser.add_argument("--seed", type=int, help="root seed (overrides seed)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="PATH=VALUE", help="override a parameter (repeatable)")
+    parser.add_argument("--workers", type=int,
+                        help="local worker processes (default all cores)")
+    parser.add_argument("--out", help=f"results folder (default results/<name>-{out})")
+    parser.add_argument("--force-new", action="store_true",
+                        help="delete earlier results of a different batch in --out")
 
 
 def _analysis_args(parser: argparse.ArgumentParser, default_out: str) -> None:
