@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,7 +23,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from common import format_table, machine_lines  # benchmarks/common.py
+from common import format_table, machine_lines, run_child  # benchmarks/common.py
 
 SCENARIO_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 THROUGHPUT_OVERRIDES = ["space.width=40", "space.height=40", "time.steps=30"]
@@ -184,11 +183,7 @@ def run_one(config: Config) -> Result:
 
 def run_in_subprocess(config: Config) -> Result:
     """Run one configuration in a fresh Python process and parse its JSON line."""
-    proc = subprocess.run([sys.executable, __file__, "--one", json.dumps(asdict(config))],
-                          capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        sys.exit(f"benchmark {config} failed:\n{proc.stderr}")
-    return Result(**json.loads(proc.stdout.strip().splitlines()[-1]))
+    return Result(**run_child(__file__, asdict(config)))
 
 
 def configs(quick: bool, repeats: int) -> list[Config]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from common import format_table, machine_lines  # benchmarks/common.py
+from common import format_table, machine_lines, run_child  # benchmarks/common.py
 
 SCENARIO_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "epstein.yaml"
 SMALL, LARGE = 120, 378  # grid sides: 10,080 and 100,019 civilians at density 0.7
@@ -151,11 +150,7 @@ def run_one(config: Config) -> Result:
 
 def run_in_subprocess(config: Config) -> Result:
     """Run one configuration in a fresh Python process and parse its JSON line."""
-    proc = subprocess.run([sys.executable, __file__, "--one", json.dumps(asdict(config))],
-                          capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        sys.exit(f"benchmark {config} failed:\n{proc.stderr}")
-    return Result(**json.loads(proc.stdout.strip().splitlines()[-1]))
+    return Result(**run_child(__file__, asdict(config)))
 
 
 def results_table(results: list[Result]) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import subprocess
+import sys
 from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -41,3 +44,15 @@ def format_table(headers: list[str], rows: list[list[str]]) -> str:
                          for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def run_child(script: str, config: dict) -> dict:
+    """Run `script --one CONFIG` in a fresh Python process; its last stdout line as JSON.
+
+    Each configuration gets its own process so that its peak memory is its own.
+    """
+    proc = subprocess.run([sys.executable, script, "--one", json.dumps(config)],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.exit(f"benchmark {config} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
