@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..scenario import schema
 
 SHOCK_TYPES: tuple[str, ...] = (
-    "abuse_scandal", "budget_cut", "coup", "troop_drawdown", "donor_surge")
+    "abuse_scandal", "budget_cut", "coup", "troop_drawdown", "donor_surge", "community_policing")
 """The event types offered as shock buttons, in display order."""
 
 SHOCK_LABEL = "shock (app)"

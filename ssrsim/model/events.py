@@ -14,7 +14,7 @@ import numpy as np
 from ..scenario import schema as s
 from . import mechanisms as mech
 from .agents import CMOUnit, SecurityForceUnit
-from .institutions import BudgetModifier
+from .institutions import BudgetModifier, VisitProgramme
 from .population import DDRStage
 
 if TYPE_CHECKING:
@@ -109,6 +109,12 @@ def _legitimacy_change(model: SSRModel, event: s.LegitimacyChange) -> None:
     model.institutions.shift_legitimacy(event.change, event.duration)
 
 
+def _community_policing(model: SSRModel, event: s.CommunityPolicingProgramme) -> None:
+    until = model.steps + event.duration if event.duration else None
+    model.districts.programmes.append(
+        VisitProgramme(_district_mask(model, event), event.visits_per_year, until))
+
+
 HANDLERS: dict[str, Callable] = {
     "budget_cut": _budget,
     "donor_surge": _budget,
@@ -118,6 +124,7 @@ HANDLERS: dict[str, Callable] = {
     "abuse_scandal": _abuse_scandal,
     "peace_agreement": _peace_agreement,
     "legitimacy_change": _legitimacy_change,
+    "community_policing": _community_policing,
 }
 
 

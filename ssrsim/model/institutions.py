@@ -30,6 +30,15 @@ class BudgetModifier:
 
 
 @dataclass
+class VisitProgramme:
+    """A community-policing programme: a visit rate in some districts, until a step."""
+
+    districts: np.ndarray  # mask
+    visits_per_year: float
+    until: int | None
+
+
+@dataclass
 class Institutions:
     """National institutions and the programme budget."""
 
@@ -128,6 +137,10 @@ class Districts:
     training_per_unit: np.ndarray  # this step's effective training spend per security unit
     violence: np.ndarray  # last step's active share plus incidents per civilian
     incidents: np.ndarray  # this step's incident counts
+    knowledge: np.ndarray  # residents' knowledge of the police k_d
+    visits: np.ndarray  # this step's community-policing visits
+    standing_visits: float  # visits per year everywhere outside programmes
+    programmes: list[VisitProgramme] = field(default_factory=list)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario, civilians: np.ndarray) -> Districts:
@@ -143,8 +156,18 @@ class Districts:
             insurgency=np.array([d.insurgency for d in scenario.districts]),
             service_level=zeros(), crisis=zeros(), ddr_program=zeros(), engagement=zeros(),
             new_services=zeros(), monitoring=zeros(), training_per_unit=zeros(),
-            violence=zeros(), incidents=np.zeros(n, dtype=np.int64),
+            violence=zeros(), incidents=np.zeros(n, dtype=np.int64), knowledge=zeros(),
+            visits=np.zeros(n, dtype=np.int64),
+            standing_visits=scenario.community_policing.visits_per_year,
         )
+
+    def visit_rates(self, step: int) -> np.ndarray:
+        """Visits per year per district at `step`: the standing rate, or the newest programme."""
+        self.programmes = [p for p in self.programmes if p.until is None or step < p.until]
+        rates = np.full(len(self.civilians), self.standing_visits)
+        for programme in self.programmes:
+            rates[programme.districts] = programme.visits_per_year
+        return rates
 
     def per_1000(self, amounts: np.ndarray) -> np.ndarray:
         """Amounts per 1,000 civilians of each district."""

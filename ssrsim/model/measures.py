@@ -63,6 +63,12 @@ def service_coverage(model: SSRModel) -> float:
     return float(np.average(d.service_level, weights=np.maximum(d.civilians, 1e-12)))
 
 
+def police_knowledge(model: SSRModel) -> float:
+    """Population-weighted mean of the districts' knowledge of the police."""
+    d = model.districts
+    return float(np.average(d.knowledge, weights=np.maximum(d.civilians, 1e-12)))
+
+
 def _ddr(stage: DDRStage) -> Measure:
     return Measure(f"ddr_{stage.name.lower()}", f"Ex-combatants {stage.name.lower()}.",
                    lambda m: m.population.count_ddr(stage))
@@ -116,6 +122,10 @@ MEASURES: list[Measure] = [
             lambda m: float(m.population.legitimacy.mean()), better="higher"),
     Measure("cooperation", "Mean willingness to report.",
             lambda m: float(m.population.cooperation.mean()), better="higher"),
+    Measure("police_knowledge", "Population-weighted mean knowledge of the police k_d.",
+            police_knowledge, better="higher"),
+    Measure("policing_visits", "Community-policing visits this step.",
+            lambda m: int(m.districts.visits.sum())),
     Measure("hardship", "Mean hardship H.", lambda m: float(m.population.hardship.mean()),
             better="lower"),
     Measure("active_share", "Share of civilians active.",

@@ -94,11 +94,12 @@ def social_influence(
 
 
 def cooperation(
-    trust: ArrayLike, engagement: ArrayLike, base: float, trust_weight: float,
-    engagement_weight: float,
+    trust: ArrayLike, engagement: ArrayLike, knowledge: ArrayLike, base: float,
+    trust_weight: float, engagement_weight: float, knowledge_weight: float,
 ) -> ArrayLike:
-    """Willingness to report, K = clip(b + w_T T + w_E e_d, 0, 1)."""
-    return np.clip(base + trust_weight * trust + engagement_weight * engagement, 0.0, 1.0)
+    """Willingness to report, K = clip(b + w_T T + w_E e_d + w_K k_d, 0, 1)."""
+    return np.clip(base + trust_weight * trust + engagement_weight * engagement
+                   + knowledge_weight * knowledge, 0.0, 1.0)
 
 
 def hardship(

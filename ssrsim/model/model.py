@@ -5,7 +5,8 @@ One step (docs/model.md, "Process overview and scheduling"):
 1. events due at this step are applied;
 2. the budget ledger opens; oversight and DDR money is spent; institutions update;
 3. CMO units and NGOs act in random order (re-plan, spend in their district);
-4. district programme levels follow from this step's spending;
+4. district programme levels follow from this step's spending, and community-policing visits
+   build residents' knowledge of the police;
 5. security units act in random order (reform, patrol, arrest, abuse, fair contact);
 6. insurgent incidents happen;
 7. the civilian phase runs for all civilians at once (trust, legitimacy, activation, jail,
@@ -60,6 +61,9 @@ class SSRModel(mesa.Model):
         self.params = scenario
         self.seed = seed
         self.district_names = [d.name for d in scenario.districts]
+        # Visits draw from their own stream (of the same seed), so a run with a programme
+        # and one without share every other random number: paired comparisons stay tight.
+        self._visit_rng = np.random.default_rng([seed, 1])
         self._build_space()
         self._build_population()
         self.institutions = Institutions.from_scenario(scenario)
@@ -281,12 +285,25 @@ class SSRModel(mesa.Model):
                                     p.crisis.decay, p.crisis.response_rate)
         d.monitoring = mech.saturation(eff["monitoring"], hs.monitoring)
         untrained = np.zeros(len(self.district_names))
+        police = np.zeros(len(self.district_names))
         for unit in self.of_type(SecurityForceUnit):
             untrained[unit.district] += unit.reform == ReformState.UNREFORMED
+            police[unit.district] += unit.kind == "police"
         d.training_per_unit = eff["training"] / np.maximum(untrained, 1.0)
+        self._community_policing(police > 0)
         ddr_intensity = eff["ddr"] * 1000.0 / np.maximum(self._ex_in_ddr, 1.0)
         d.ddr_program = mech.stock_step(d.ddr_program, mech.saturation(ddr_intensity, hs.ddr),
                                         p.ddr.program_build, p.ddr.program_decay)
+
+    def _community_policing(self, has_police: np.ndarray) -> None:
+        """Community-policing visits (Poisson, where there are police) and the knowledge built."""
+        p = self.params
+        d = self.districts
+        rates = d.visit_rates(self.steps) * has_police
+        d.visits = self._visit_rng.poisson(rates * p.time.step_days / 365.0)
+        cp = p.community_policing
+        d.knowledge = mech.stock_step(d.knowledge, mech.repeated_gain(cp.knowledge_gain, d.visits),
+                                      1.0, cp.knowledge_decay)
 
     def _insurgent_incidents(self) -> None:
         """Poisson incidents per district, each at the home of a random resident."""
@@ -326,7 +343,8 @@ class SSRModel(mesa.Model):
         d = self.districts
         gain = 1.0 - ((1.0 - mech.repeated_gain(t.fair_contact_gain, fair))
                       * (1.0 - t.engagement_gain * d.engagement[pop.district])
-                      * (1.0 - t.service_gain * d.new_services[pop.district]))
+                      * (1.0 - t.service_gain * d.new_services[pop.district])
+                      * (1.0 - p.community_policing.trust_gain) ** d.visits[pop.district])
         trust = mech.trust_after_gain(trust, gain)
         if t.social_weight > 0:
             grid = np.zeros(self.shape, dtype=np.float32)
@@ -347,8 +365,9 @@ class SSRModel(mesa.Model):
                                      p.services.hardship_relief, d.crisis[pop.district],
                                      p.crisis.hardship)
         c = p.cooperation
-        pop.cooperation = mech.cooperation(pop.trust, d.engagement[pop.district], c.base,
-                                           c.trust_weight, c.engagement_weight)
+        pop.cooperation = mech.cooperation(
+            pop.trust, d.engagement[pop.district], d.knowledge[pop.district], c.base,
+            c.trust_weight, c.engagement_weight, p.community_policing.cooperation_weight)
         if p.legitimacy.mode == "fixed":
             base = np.full(pop.size, p.legitimacy.fixed_value)
         else:

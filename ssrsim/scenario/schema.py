@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 EPSTEIN = "Epstein (2002), PNAS 99(suppl 3):7243-7250"
 ASSUMPTION = "assumption"
+BLAIR = "Blair, Karim & Morse (2019), APSR 113(3):641-657"
 
 ACTIVITIES = ("engagement", "services", "training", "oversight", "ddr")
 """Budget activities, in the order used by the allocation vector."""
@@ -221,7 +222,36 @@ class Cooperation(Section):
     trust_weight: float = param(0.6, "Increase in willingness per unit of trust.", ge=0, le=1)
     engagement_weight: float = param(
         0.3, "Increase per unit of district engagement level (contact raises reporting).",
-        ge=0, le=1, source="Blair, Karim & Morse (2019) APSR 113(3)",
+        ge=0, le=1, source=BLAIR,
+    )
+
+
+class CommunityPolicing(Section):
+    """Community-policing visits: police meet residents, who learn how to reach them.
+
+    A lever separate from engagement: Blair, Karim & Morse (2019) found that a few visits
+    raised knowledge of the police and reporting, but not trust in the police.
+    """
+
+    visits_per_year: float = param(
+        0.0, "Standing rate of visits in every district that has police (0: no programme; "
+        "`community_policing` events set it per district for a while).", ge=0, le=365,
+        unit="visits per district per year",
+    )
+    knowledge_gain: float = param(
+        0.3, "Share of the gap in residents' knowledge of the police closed by one visit.",
+        ge=0, le=1,
+    )
+    knowledge_decay: float = param(
+        0.01, "Per-step depreciation of that knowledge.", ge=0, le=1,
+    )
+    cooperation_weight: float = param(
+        0.3, "Increase in reporting willingness per unit of knowledge of the police.",
+        ge=0, le=1, source=f"{BLAIR} for the direction; assumption for the size",
+    )
+    trust_gain: float = param(
+        0.0, "Share of distrust recovered per visit (direct effect on trust).", ge=0, le=1,
+        source=f"{BLAIR}: trust in the police did not rise",
     )
 
 
@@ -600,13 +630,23 @@ class LegitimacyChange(EventBase):
         return self
 
 
+class CommunityPolicingProgramme(EventBase):
+    """Police visit communities at `visits_per_year` for `duration` steps (0: for good)."""
+
+    type: Literal["community_policing"]
+    visits_per_year: float = Field(
+        2.6, ge=0, le=365, description="Visits per district per year while it lasts (about 3 "
+        "over 14 months in Blair, Karim & Morse 2019).")
+    duration: int = Field(0, ge=0, description="Steps it lasts; 0 means for the rest of the run.")
+
+
 Event = Annotated[
     BudgetCut | DonorSurge | TroopDrawdown | Election | Coup | AbuseScandal | PeaceAgreement
-    | LegitimacyChange,
+    | LegitimacyChange | CommunityPolicingProgramme,
     Field(discriminator="type"),
 ]
 EVENT_TYPES = ("budget_cut", "donor_surge", "troop_drawdown", "election", "coup",
-               "abuse_scandal", "peace_agreement", "legitimacy_change")
+               "abuse_scandal", "peace_agreement", "legitimacy_change", "community_policing")
 
 
 class Policy(Section):
@@ -682,6 +722,7 @@ class Scenario(Section):
     legitimacy: Legitimacy = Field(default_factory=Legitimacy)
     trust: Trust = Field(default_factory=Trust)
     cooperation: Cooperation = Field(default_factory=Cooperation)
+    community_policing: CommunityPolicing = Field(default_factory=CommunityPolicing)
     security: Security = Field(default_factory=Security)
     cmo: CMO = Field(default_factory=CMO)
     ngo: NGO = Field(default_factory=NGO)

@@ -9,9 +9,9 @@ from ssrsim.model.model import SSRModel
 from ssrsim.scenario import schema
 
 
-def test_the_shocks_the_issue_asks_for():
+def test_the_shocks_the_issue_asks_for_and_a_visit_programme():
     assert set(SHOCK_TYPES) == {"abuse_scandal", "budget_cut", "coup", "troop_drawdown",
-                                "donor_surge"}
+                                "donor_surge", "community_policing"}
 
 
 def test_event_classes_are_read_from_the_schema():

@@ -364,3 +364,74 @@ def test_sudden_legitimacy_fall_bursts_more_than_the_same_fall_spread_out():
     assert all(run.max() <= 50 for run in calm)  # no outburst without the fall
     assert all(run.max() > 300 for run in sudden)
     assert np.mean([r.max() for r in sudden]) > 1.5 * np.mean([r.max() for r in spread])
+
+
+# -- community policing -----------------------------------------------------------------------
+
+WEEKLY = {"type": "community_policing", "step": 2, "visits_per_year": 52.0, "duration": 10}
+"""About one visit per district per week (Poisson mean 1 per 7-day step), steps 2 to 11."""
+
+
+def visit_history(model: SSRModel, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Visits and knowledge per district after each step."""
+    visits, knowledge = [], []
+    for _ in range(steps):
+        model.step()
+        visits.append(model.districts.visits.copy())
+        knowledge.append(model.districts.knowledge.copy())
+    return np.array(visits), np.array(knowledge)
+
+
+def test_community_policing_visits_only_where_police_are_and_while_it_lasts(make_scenario):
+    districts = [dict(d, police=0) if d["name"] == "west" else d
+                 for d in make_scenario().model_dump()["districts"]]
+    scenario = make_scenario({"events": [WEEKLY], "districts": districts})
+    visits, _ = visit_history(SSRModel(scenario), 16)
+    # step k's row is the k+1-th step; the programme runs during steps 2..11
+    assert visits[:1].sum() == 0 and visits[11:].sum() == 0
+    assert visits[:, 3].sum() == 0  # west has no police to visit
+    assert (visits[1:11, :3].sum(axis=0) >= 3).all()  # about 10 expected in each other district
+
+
+def test_knowledge_follows_its_stock_equation(make_scenario):
+    scenario = make_scenario({"events": [WEEKLY]})
+    cp = scenario.community_policing
+    visits, knowledge = visit_history(SSRModel(scenario), 16)
+    before = np.vstack([np.zeros(4), knowledge[:-1]])
+    expected = (before * (1 - cp.knowledge_decay)
+                + (1 - (1 - cp.knowledge_gain) ** visits) * (1 - before))
+    np.testing.assert_allclose(knowledge, expected)
+    assert knowledge[11].min() > 0.5  # ten weekly visits at gain 0.3
+    assert (np.diff(knowledge[11:], axis=0) < 0).all()  # and it fades after the programme
+
+
+def test_knowledge_raises_cooperation_by_its_weight(make_scenario):
+    scenario = make_scenario({"events": [WEEKLY]})
+    model = SSRModel(scenario)
+    visit_history(model, 8)
+    pop, d, c = model.population, model.districts, scenario.cooperation
+    expected = np.clip(c.base + c.trust_weight * pop.trust + c.engagement_weight
+                       * d.engagement[pop.district] + scenario.community_policing
+                       .cooperation_weight * d.knowledge[pop.district], 0, 1)
+    assert d.knowledge.max() > 0.3
+    np.testing.assert_allclose(pop.cooperation, expected)
+
+
+def test_visits_raise_trust_only_through_trust_gain(make_scenario, run):
+    """Blair et al. (2019): no direct trust effect by default; `trust_gain` adds one."""
+    events = {"events": [dict(WEEKLY, step=0)]}
+    start = run(make_scenario(NO_GAINS | events), 0).population.trust.mean()
+    flat = run(make_scenario(NO_GAINS | events), 10)
+    gaining = run(make_scenario(NO_GAINS | events
+                                | {"community_policing": {"trust_gain": 0.2}}), 10)
+    assert flat.districts.knowledge.min() > 0.5  # the visits happened
+    assert flat.population.trust.mean() <= start + 1e-3  # nothing else raises trust here
+    assert gaining.population.trust.mean() > flat.population.trust.mean() + 0.1
+
+
+def test_standing_visit_rate_and_programme_runs_are_reproducible(make_scenario, run):
+    scenario = make_scenario({"community_policing": {"visits_per_year": 26.0}})
+    a, b = run(scenario), run(scenario)
+    assert a.timeseries()["policing_visits"].sum() > 0
+    assert a.timeseries().equals(b.timeseries())
+

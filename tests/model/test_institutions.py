@@ -17,6 +17,7 @@ from ssrsim.model.institutions import (
     Districts,
     Institutions,
     Ledger,
+    VisitProgramme,
 )
 from ssrsim.scenario.schema import ACTIVITIES, Scenario
 
@@ -218,3 +219,17 @@ def test_ledger_never_spends_more_than_available(available, allocation, crisis, 
         assert 0.0 <= ledger.remaining <= available
         for key, values in ledger.effective.items():
             assert np.all(values >= 0), key
+
+
+def test_visit_rates_standing_rate_then_newest_programme_until_it_ends():
+    scenario = TWO_DISTRICTS.model_copy(
+        update={"community_policing": TWO_DISTRICTS.community_policing.model_copy(
+            update={"visits_per_year": 1.0})})
+    d = Districts.from_scenario(scenario, np.array([40, 60]))
+    assert d.visit_rates(0).tolist() == [1.0, 1.0]
+    d.programmes.append(VisitProgramme(np.array([True, True]), 5.0, until=10))
+    d.programmes.append(VisitProgramme(np.array([False, True]), 2.6, until=None))
+    assert d.visit_rates(9).tolist() == [5.0, 2.6]  # the newer programme wins where both run
+    assert d.visit_rates(10).tolist() == [1.0, 2.6]  # the first has ended
+    assert len(d.programmes) == 1
+

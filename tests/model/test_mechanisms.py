@@ -115,10 +115,12 @@ def test_social_influence_with_and_without_neighbours():
 
 
 def test_cooperation_and_its_clipping():
-    assert mech.cooperation(0.5, 0.5, 0.05, 0.6, 0.3) == pytest.approx(0.5)
-    assert mech.cooperation(1.0, 1.0, 0.5, 0.6, 0.3) == 1.0
-    assert mech.cooperation(0.0, 0.0, 0.0, 0.6, 0.3) == 0.0
-    assert mech.cooperation(-1.0, 0.0, 0.0, 1.0, 0.0) == 0.0
+    assert mech.cooperation(0.5, 0.5, 0.0, 0.05, 0.6, 0.3, 0.3) == pytest.approx(0.5)
+    # knowledge adds w_K k_d: 0.5 + 0.3 * 0.5
+    assert mech.cooperation(0.5, 0.5, 0.5, 0.05, 0.6, 0.3, 0.3) == pytest.approx(0.65)
+    assert mech.cooperation(1.0, 1.0, 1.0, 0.5, 0.6, 0.3, 0.3) == 1.0
+    assert mech.cooperation(0.0, 0.0, 0.0, 0.0, 0.6, 0.3, 0.3) == 0.0
+    assert mech.cooperation(-1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0) == 0.0
 
 
 def test_hardship_and_its_clipping():
@@ -321,13 +323,13 @@ def test_social_influence_in_unit_interval(trust, data, weight):
 
 
 @settings(max_examples=200, deadline=None)
-@given(trust=unit, governance=unit, floor=unit, weight=unit, engagement=unit, base=unit,
-       wt=unit, we=unit)
+@given(trust=unit, governance=unit, floor=unit, weight=unit, engagement=unit, knowledge=unit,
+       base=unit, wt=unit, we=unit, wk=unit)
 def test_legitimacy_and_cooperation_in_unit_interval(trust, governance, floor, weight,
-                                                     engagement, base, wt, we):
+                                                     engagement, knowledge, base, wt, we, wk):
     legit = mech.legitimacy(trust, governance, floor, weight)
     assert floor - 1e-12 <= legit <= 1.0 + 1e-12
-    assert 0.0 <= mech.cooperation(trust, engagement, base, wt, we) <= 1.0
+    assert 0.0 <= mech.cooperation(trust, engagement, knowledge, base, wt, we, wk) <= 1.0
 
 
 @settings(max_examples=200, deadline=None)
