@@ -5,11 +5,56 @@ The public API: load a scenario file, build or run the model, write the results.
     >>> from ssrsim import load_scenario, run
     >>> result = run(load_scenario("scenarios/baseline.yaml"))
     >>> result.timeseries[["step", "trust", "stability"]].tail()
+
+The model and run functions are imported on first use (PEP 562), so commands that only read
+scenarios (`ssrsim validate`, `ssrsim schema`) do not load Mesa and pandas.
 """
 
-from .model import SSRModel
-from .run import RunResult, run, write_run
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
 from .scenario import Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from .model import SSRModel
+    from .run import RunResult, run, write_run
 
 __all__ = ["RunResult", "SSRModel", "Scenario", "ScenarioError", "load_scenario", "run",
            "write_run"]
+
+_LAZY = {"SSRModel": ".model", "RunResult": ".run", "run": ".run", "write_run": ".run"}
+"""Public names imported on first access, and the module that defines each."""
+
+
+def __getattr__(name: str) -> Any:
+    """Import a lazy public name on first access and keep it as a module attribute."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """List the lazy names too, as if they had been imported."""
+    return sorted({*globals(), *__all__})
+
+
+class _Package(ModuleType):
+    """The module type of `ssrsim`: keeps `ssrsim.run` the function, not the submodule.
+
+    Importing a submodule sets it as an attribute of its package; the first import of
+    `ssrsim.run` (by the batch runner, say) would otherwise hide the function `run`.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _LAZY and isinstance(value, ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -1,7 +1,9 @@
 """The `ssrsim` command: thin subcommands over the library functions.
 
 Bad input (a scenario that does not validate, an unknown policy, a bad --set) prints a
-clear message and exits with code 2; it never shows a traceback.
+clear message and exits with code 2; it never shows a traceback. Each command imports the
+model, batch and analysis code it needs when it runs, so `--help`, `validate` and `schema`
+start without loading Mesa, pandas or Solara.
 """
 
 from __future__ import annotations
@@ -22,10 +24,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .analysis.results import ResultsError
 from .app.server import add_arguments as add_serve_arguments
 from .app.server import serve_from_args
-from .scenario import ScenarioError, load_scenario
+from .scenario import Scenario, ScenarioError, load_scenario
 from .scenario.reference import json_schema, parameter_table
 
 EXIT_BAD_INPUT = 2
@@ -148,8 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_from_args(args: argparse.Namespace):
-    """The scenario a command's flags describe: file, then policy, then overrides."""
+def load_from_args(args: argparse.Namespace) -> Scenario:
+    """The scenario a command's flags describe: file, then policy, then the other overrides.
+
+    Overrides under `policies` apply before the policy (see `load_scenario`).
+    """
     return load_scenario(args.scenario, policy=args.policy, overrides=_overrides(args))
 
 
@@ -404,7 +408,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(stderr=True) if args.command == "schema" else Console(width=width)
     try:
         return args.handler(args, console)
-    except (ScenarioError, ResultsError) as err:
+    except ScenarioError as err:
+        print(err, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ValueError as err:
+        from .analysis.results import ResultsError  # imported here: it needs pandas
+
+        if not isinstance(err, ResultsError):
+            raise
         print(err, file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -19,6 +19,27 @@ def ssrsim(*args, cwd=None):
     return subprocess.run([exe, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
 
 
+def test_importing_the_cli_does_not_load_the_model_or_app():
+    """`--help`, `validate` and `schema` must start without Mesa, pandas or Solara."""
+    code = ("import ssrsim.cli, sys; "
+            "print(sorted(m for m in ('mesa', 'pandas', 'solara') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_lazy_public_names_are_the_real_ones():
+    """`ssrsim.run` stays the function even after the `ssrsim.run` module is imported."""
+    code = ("import ssrsim.run as _, ssrsim; from ssrsim import SSRModel, run; "
+            "from ssrsim.model import SSRModel as M; from ssrsim.run import run as r; "
+            "print(SSRModel is M, run is r, ssrsim.run is r)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["True", "True", "True"]
+
+
 def test_installed_command_runs_baseline(tmp_path):
     out = tmp_path / "run"
     proc = ssrsim("run", "scenarios/baseline.yaml", *SMALL, "--out", str(out))

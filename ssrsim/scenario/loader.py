@@ -1,10 +1,13 @@
 """Loading scenarios: YAML files, `extends:` chains, named policies and overrides.
 
 A scenario is built in stages: the files of an `extends:` chain are deep-merged (mappings
-merge, lists and scalars are replaced), then the chosen policy's `set:` changes are applied,
-then the command-line overrides. Every policy is checked, chosen or not. Any problem raises a
-`ScenarioError` whose issues each give a file and line, the parameter path, the bad value and
-what is allowed; bad input never raises anything else.
+merge, lists and scalars are replaced), then the overrides of `policies` (`--set` paths that
+start with `policies`) are applied, so a policy can be defined or changed and chosen in one
+call; then the chosen policy's `set:` changes, then all other overrides, so what was typed on
+the command line wins over the policy. Every policy is checked, chosen or not, against the
+scenario before the other overrides. Any problem raises a `ScenarioError` whose issues each
+give a file and line, the parameter path, the bad value and what is allowed; bad input never
+raises anything else.
 """
 
 from __future__ import annotations
@@ -38,9 +41,11 @@ def load_scenario(
 
     Args:
         path: the scenario YAML file; `extends:` paths in it are relative to it.
-        policy: name of one of the scenario's `policies:` to apply, or None.
-        overrides: `dotted.path=value` strings applied last; values are read as YAML, so
-            `3`, `0.5`, `true` and `[2, 2]` have their YAML types.
+        policy: name of one of the scenario's `policies:` to apply, or None; it may be one
+            that `overrides` define.
+        overrides: `dotted.path=value` strings; values are read as YAML, so `3`, `0.5`,
+            `true` and `[2, 2]` have their YAML types. Those under `policies` apply before
+            the policy is chosen, all others after it (they win over its changes).
 
     Returns:
         The validated scenario.
@@ -112,12 +117,21 @@ class _Result:
 
 
 def _build(tree: Node, source: str, policy: str | None, overrides: Sequence[str]) -> Scenario:
-    """Validate a merged tree and all its policies, then apply a policy and overrides."""
+    """Edit the policies, validate the tree and all its policies, then apply one and the rest.
+
+    Overrides of `policies` go first so the policy can be one they define or change; the
+    others go last so they win over the policy's changes, as they would over the file's.
+    """
+    changes, malformed = _parse_overrides(overrides)
+    to_policies = [change for change in changes if _in_policies(change.key)]
+    edited = _run_stage(tree, to_policies, OVERRIDES, "", check=False)
+    tree = edited.tree
     base, issues = validate(tree)
+    issues += edited.issues + malformed
     results: dict[str, _Result] = {}
-    for name, (where, changes) in _policies(tree).items():
+    for name, (where, policy_changes) in _policies(tree).items():
         prefix = f"in policy {name!r}: "
-        results[name] = _run_stage(tree, changes, where, prefix, check=base is not None)
+        results[name] = _run_stage(tree, policy_changes, where, prefix, check=base is not None)
         issues += results[name].issues
     if base is not None:
         seen: set[tuple[str, int | None, str, str]] = set()
@@ -132,10 +146,15 @@ def _build(tree: Node, source: str, policy: str | None, overrides: Sequence[str]
     if issues:
         raise ScenarioError(issues, source)
     chosen = results[policy] if policy is not None else _Result(tree, base, [])
-    if overrides:
-        changes = _parse_overrides(overrides, source)
-        chosen = _run_stage(chosen.tree, changes, OVERRIDES, "", check=True)
+    others = [change for change in changes if not _in_policies(change.key)]
+    if others:
+        chosen = _run_stage(chosen.tree, others, OVERRIDES, "", check=True)
     return _valid(chosen, source)
+
+
+def _in_policies(key: str) -> bool:
+    """Whether an override path edits the `policies:` mapping."""
+    return key.split(".", 1)[0] == "policies"
 
 
 def _valid(result: _Result, source: str) -> Scenario:
@@ -232,8 +251,8 @@ def _unknown_policy(name: str, names: list[str]) -> Issue:
     return Issue(POLICY_FLAG.file, POLICY_FLAG.line, "", NO_VALUE, message)
 
 
-def _parse_overrides(overrides: Sequence[str], source: str) -> list[_Change]:
-    """Read `path=value` strings; raise a ScenarioError listing every malformed one."""
+def _parse_overrides(overrides: Sequence[str]) -> tuple[list[_Change], list[Issue]]:
+    """Read `path=value` strings: the changes, and an issue for each malformed one."""
     changes: list[_Change] = []
     issues: list[Issue] = []
     for text in overrides:
@@ -247,6 +266,4 @@ def _parse_overrides(overrides: Sequence[str], source: str) -> list[_Change]:
             changes.append(_Change(key, from_plain(parse_value(raw, OVERRIDES.file), OVERRIDES)))
         except ScenarioError as exc:
             issues += [replace(i, line=None, path=key, value=raw.strip()) for i in exc.issues]
-    if issues:
-        raise ScenarioError(issues, source)
-    return changes
+    return changes, issues

@@ -228,6 +228,68 @@ def test_override_values_are_parsed_as_yaml_and_win_over_policy(tmp_path):
     assert scenario.time.start_date.isoformat() == "2010-02-01"
 
 
+@pytest.mark.parametrize("overrides", [
+    ["policies.frugal={set: {budget.per_step: 2, districts.south.police: 1}}"],
+    ["policies={frugal: {set: {budget.per_step: 2, districts.south.police: 1}}}"],
+])
+def test_policy_defined_by_an_override_can_be_chosen(tmp_path, overrides):
+    path = write(tmp_path, "p.yaml", POLICIES)
+    scenario = load_scenario(path, policy="frugal", overrides=overrides)
+    assert scenario.budget.per_step == 2 and scenario.districts[1].police == 1
+    assert "frugal" in scenario.policies
+    assert load_scenario(path, overrides=overrides).budget.per_step == 10.0  # not chosen
+
+
+def test_override_of_a_policy_changes_what_choosing_it_does(tmp_path):
+    path = write(tmp_path, "p.yaml", POLICIES)
+    scenario = load_scenario(path, policy="surge",
+                             overrides=["policies.surge.set={budget.per_step: 30}"])
+    assert scenario.budget.per_step == 30
+    assert scenario.policies["surge"].set == {"budget.per_step": 30}
+
+
+@pytest.mark.parametrize("overrides", [
+    ["budget.per_step=3", "policies.frugal.set={budget.per_step: 2}"],
+    ["policies.frugal.set={budget.per_step: 2}", "budget.per_step=3"],
+])
+def test_ordinary_override_wins_over_a_policy_defined_by_an_override(tmp_path, overrides):
+    path = write(tmp_path, "p.yaml", POLICIES)
+    assert load_scenario(path, policy="frugal", overrides=overrides).budget.per_step == 3
+
+
+def test_unknown_policy_names_the_ones_overrides_define(tmp_path):
+    path = write(tmp_path, "p.yaml", POLICIES)
+    (issue,) = problems(path, policy="frugl",
+                        overrides=["policies.frugal.set={budget.per_step: 2}"])
+    assert (issue.file, issue.line) == ("--policy", None)
+    assert "did you mean 'frugal'?" in issue.message
+    assert "austerity, surge, frugal" in issue.message
+
+
+def test_bad_policy_from_an_override_is_reported_at_set_even_unchosen(tmp_path):
+    path = write(tmp_path, "p.yaml", POLICIES)
+    (issue,) = problems(path, overrides=["policies.frugal.set={budget.per_stp: 2}"])
+    assert (issue.file, issue.line, issue.path) == ("--set", None, "budget.per_stp")
+    assert issue.message.startswith("in policy 'frugal': ")
+    assert "did you mean 'budget.per_step'?" in issue.message
+    (issue,) = problems(path, overrides=["policies.frugal.sett={budget.per_step: 2}"])
+    assert (issue.file, issue.path) == ("--set", "policies.frugal.sett")
+    assert "did you mean 'policies.frugal.set'?" in issue.message
+
+
+def test_a_batch_run_equals_a_load_with_its_design_values_as_overrides(tmp_path):
+    """A batch applies design values over its policy's scenario; `ssrsim run --set` must match."""
+    path = write(tmp_path, "p.yaml", POLICIES)
+    batch = ["policies.frugal.set={budget.per_step: 2, cmo.coordination: 0.2}", "time.steps=4"]
+    point = {"cmo.coordination": 0.7, "seed": 11}
+    in_batch = apply_changes(load_scenario(path, policy="frugal", overrides=batch), point,
+                             source="run")
+    alone = load_scenario(path, policy="frugal",
+                          overrides=[*batch, "cmo.coordination=0.7", "seed=11"])
+    assert alone == in_batch
+    assert (alone.cmo.coordination, alone.budget.per_step, alone.seed) == (0.7, 2, 11)
+
+
 def test_override_list_value(tmp_path):
     path = write(tmp_path, "p.yaml", TWO_DISTRICTS)
     overrides = ["space.district_grid=[2, 1]"]
