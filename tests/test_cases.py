@@ -117,7 +117,7 @@ def test_check_case_returns_observed_and_model_columns_and_writes_the_figure(tmp
     for column in ("date", "measure", "indicator", "observed", "model_median", "model_p05",
                    "model_p95", "in_band", "in_run"):
         assert column in table.columns
-    assert set(table["measure"]) == {"trust"}
+    assert set(table["measure"]) == {"army_trust"}
     inside = check.compared
     assert len(inside) >= 1  # the pre-coup trust level is dated at step 0
     assert inside["model_median"].between(0, 1).all()

@@ -48,7 +48,9 @@ def _effects(cls: type[schema.EventBase]) -> str:
     for name, info in cls.model_fields.items():
         if name in schema.EventBase.model_fields or name == "type":
             continue
-        parts.append(f"{name.replace('_', ' ')} {info.get_default(call_default_factory=True):g}")
+        default = info.get_default(call_default_factory=True)
+        shown = f"{default:g}" if isinstance(default, int | float) else str(default)
+        parts.append(f"{name.replace('_', ' ')} {shown}")
     return ", ".join(parts)
 
 

@@ -78,7 +78,7 @@ class SecurityForceUnit(Unit):
         self.arrest()
         self.maybe_abuse()
         if self.reform == ReformState.REFORMED:
-            self.model.record_fair_contact(*self.xy)
+            self.model.record_fair_contact(self.kind, *self.xy)
 
     def progress_reform(self) -> None:
         """Enter training (funded intake), finish it, or back-slide."""
@@ -136,7 +136,7 @@ class SecurityForceUnit(Unit):
                                    inst.oversight, inst.sanction_rate(),
                                    sec.oversight_deterrence, sec.sanction_deterrence)
         if p > 0 and self.random.random() < p:
-            model.record_abuse(self.district, *self.xy)
+            model.record_abuse(self.kind, self.district, *self.xy)
 
 
 class CMOUnit(Unit):

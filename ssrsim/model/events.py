@@ -15,7 +15,7 @@ from ..scenario import schema as s
 from . import mechanisms as mech
 from .agents import CMOUnit, SecurityForceUnit
 from .institutions import BudgetModifier, VisitProgramme
-from .population import DDRStage
+from .population import FORCES, DDRStage
 
 if TYPE_CHECKING:
     from .model import SSRModel
@@ -30,16 +30,24 @@ def _district_mask(model: SSRModel, event: s.EventBase) -> np.ndarray:
     return mask
 
 
-def _trust_shock(model: SSRModel, event: s.EventBase, size: float) -> None:
-    """Negative: that share of trust is lost; positive: that share of distrust recovered."""
+def _trust_shock(model: SSRModel, event: s.EventBase, size: float,
+                 force: str = "both") -> None:
+    """Negative: that share of trust is lost; positive: that share of distrust recovered.
+
+    With one `force`, trust in the other takes `trust.spillover` of the shock.
+    """
     if size == 0:
         return
     pop = model.population
     hit = _district_mask(model, event)[pop.district]
-    if size < 0:
-        pop.trust[hit] *= 1.0 + size
-    else:
-        pop.trust[hit] = mech.trust_after_gain(pop.trust[hit], size)
+    spillover = model.params.trust.spillover
+    for f in FORCES:
+        z = size if force in ("both", f) else spillover * size
+        trust = pop.trust_in(f)
+        if z < 0:
+            trust[hit] *= 1.0 + z
+        elif z > 0:
+            trust[hit] = mech.trust_after_gain(trust[hit], z)
 
 
 def _add_crisis(model: SSRModel, event: s.EventBase, size: float) -> None:
@@ -91,7 +99,7 @@ def _coup(model: SSRModel, event: s.Coup) -> None:
 def _abuse_scandal(model: SSRModel, event: s.AbuseScandal) -> None:
     inst = model.institutions
     inst.oversight = float(np.clip(inst.oversight + event.oversight, 0.0, 1.0))
-    _trust_shock(model, event, event.trust_shock)
+    _trust_shock(model, event, event.trust_shock, event.force)
     _add_crisis(model, event, event.crisis)
 
 

@@ -64,14 +64,18 @@ def governance_quality(
 
 
 def trust_after_harm(
-    trust: np.ndarray, abuses_seen: np.ndarray, incidents_seen: np.ndarray,
-    abuse_loss: float, incident_loss: float,
+    trust: np.ndarray, own_abuses: np.ndarray, other_abuses: np.ndarray,
+    incidents_seen: np.ndarray, abuse_loss: float, spillover: float, incident_loss: float,
 ) -> np.ndarray:
-    """Each witnessed abuse removes a share of trust, each incident a smaller share.
+    """Trust in a force after the abuses and incidents a civilian witnessed.
 
-    T' = T (1 - a)^W (1 - i)^I.
+    Each abuse by this force removes a share a of trust in it, each abuse by the other force
+    a share s a, each incident (a failure of both to protect) a share i:
+    T' = T (1 - a)^W (1 - s a)^W' (1 - i)^I.
     """
-    return trust * (1.0 - abuse_loss) ** abuses_seen * (1.0 - incident_loss) ** incidents_seen
+    return (trust * (1.0 - abuse_loss) ** own_abuses
+            * (1.0 - spillover * abuse_loss) ** other_abuses
+            * (1.0 - incident_loss) ** incidents_seen)
 
 
 def trust_after_gain(trust: ArrayLike, gain: ArrayLike) -> ArrayLike:

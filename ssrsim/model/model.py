@@ -40,7 +40,7 @@ from .institutions import (
     Ledger,
 )
 from .measures import measures_for, reform_share, service_coverage
-from .population import Civilian, CivilianState, DDRStage, Population, draw_beta
+from .population import FORCES, Civilian, CivilianState, DDRStage, Population, draw_beta
 from .space import NeighbourhoodSum, cells_within, district_map, neighbourhood_offsets
 
 TALLIES = ("arrests", "abuses", "abuses_reported", "abuses_sanctioned", "incidents")
@@ -132,7 +132,7 @@ class SSRModel(mesa.Model):
         self.population = Population(
             x=x, y=y, district=district, base_hardship=base, hardship=base.copy(),
             risk_aversion=draw_beta(self.rng, p.population.risk_aversion, n),
-            trust=draw_beta(self.rng, p.population.initial_trust, n),
+            **self._initial_trust(n),
             cooperation=np.zeros(n), legitimacy=np.zeros(n),
             state=np.full(n, CivilianState.QUIESCENT, dtype=np.int8),
             jail_left=np.zeros(n, dtype=np.int64),
@@ -140,6 +140,15 @@ class SSRModel(mesa.Model):
         )
         for i in range(n):
             Civilian(self, i)
+
+    def _initial_trust(self, n: int) -> dict[str, object]:
+        """Trust in police and army: equal at the start unless the army has its own draw."""
+        p = self.params
+        police = draw_beta(self.rng, p.population.initial_trust, n)
+        army = (police.copy() if p.population.initial_army_trust is None
+                else draw_beta(self.rng, p.population.initial_army_trust, n))
+        return {"trust_police": police, "trust_army": army,
+                "police_weight": p.trust.police_weight}
 
     def _build_units(self) -> None:
         p = self.params
@@ -196,9 +205,9 @@ class SSRModel(mesa.Model):
                 presence[unit.district] += 1
         return int(np.argmax(self._need / (1.0 + presence)))
 
-    def record_abuse(self, district: int, x: int, y: int) -> None:
-        """An abuse at (x, y): witnessed around it, possibly reported and sanctioned."""
-        self._abuse_grid[x, y] += 1
+    def record_abuse(self, force: str, district: int, x: int, y: int) -> None:
+        """An abuse by a unit of `force` at (x, y): witnessed around it, maybe sanctioned."""
+        self._abuse_grid[force][x, y] += 1
         self.tally["abuses"] += 1
         p_report = mech.report_probability(self._cooperation_by_district[district],
                                            self.districts.monitoring[district])
@@ -208,9 +217,9 @@ class SSRModel(mesa.Model):
             if self.random.random() < mech.sanction_probability(inst.oversight, inst.judicial):
                 self.tally["abuses_sanctioned"] += 1
 
-    def record_fair_contact(self, x: int, y: int) -> None:
-        """A reformed unit's patrol at (x, y): fair contact with those around it."""
-        self._fair_grid[x, y] += 1
+    def record_fair_contact(self, force: str, x: int, y: int) -> None:
+        """A reformed unit's patrol at (x, y): fair contact with `force` for those around it."""
+        self._fair_grid[force][x, y] += 1
 
     def inject_event(self, event) -> None:
         """Schedule an event for the start of the next step (the browser app's shocks).
@@ -239,8 +248,9 @@ class SSRModel(mesa.Model):
     def _start_step(self) -> None:
         p = self.params
         self.tally = Counter({k: 0 for k in TALLIES})
-        for name in ("_abuse_grid", "_fair_grid", "_incident_grid"):
-            setattr(self, name, np.zeros(self.shape, dtype=np.float32))
+        self._abuse_grid = {f: np.zeros(self.shape, dtype=np.float32) for f in FORCES}
+        self._fair_grid = {f: np.zeros(self.shape, dtype=np.float32) for f in FORCES}
+        self._incident_grid = np.zeros(self.shape, dtype=np.float32)
         shares = (p.ngo.monitoring, p.ngo.services, p.ngo.advocacy)
         self.ledger = Ledger(
             available=self.institutions.budget(p.budget.per_step, self.steps),
@@ -330,31 +340,52 @@ class SSRModel(mesa.Model):
 
     def _civilian_phase(self) -> None:
         """Trust, outlook and activation of every civilian at once, then DDR transitions."""
-        p = self.params
         pop = self.population
-        x, y = pop.x, pop.y
         free = pop.state != CivilianState.JAILED
-        abuses = np.where(free, self._witnessed.counts(self._abuse_grid)[x, y], 0)
-        incidents = np.where(free, self._witnessed.counts(self._incident_grid)[x, y], 0)
-        fair = np.where(free, self._contacted.counts(self._fair_grid)[x, y], 0)
-        t = p.trust
-        trust = mech.trust_after_harm(pop.trust, abuses, incidents, t.abuse_loss,
-                                      t.incident_loss)
-        d = self.districts
-        gain = 1.0 - ((1.0 - mech.repeated_gain(t.fair_contact_gain, fair))
-                      * (1.0 - t.engagement_gain * d.engagement[pop.district])
-                      * (1.0 - t.service_gain * d.new_services[pop.district])
-                      * (1.0 - p.community_policing.trust_gain) ** d.visits[pop.district])
-        trust = mech.trust_after_gain(trust, gain)
-        if t.social_weight > 0:
-            grid = np.zeros(self.shape, dtype=np.float32)
-            grid[x, y] = trust
-            trust = mech.social_influence(trust, self._social(grid)[x, y], self._social_count,
-                                          t.social_weight)
-        pop.trust = np.where(free, np.clip(trust, 0.0, 1.0), pop.trust)
+        x, y = pop.x, pop.y
+
+        def seen(neighbourhood: NeighbourhoodSum, grid: np.ndarray) -> np.ndarray:
+            """Events on `grid` around each free civilian's home (0 for the jailed)."""
+            if not grid.any():
+                return np.zeros(pop.size, dtype=np.int32)
+            return np.where(free, neighbourhood.counts(grid)[x, y], 0)
+
+        abuses = {f: seen(self._witnessed, self._abuse_grid[f]) for f in FORCES}
+        fair = {f: seen(self._contacted, self._fair_grid[f]) for f in FORCES}
+        incidents = seen(self._witnessed, self._incident_grid)
+        social = self.params.trust.social_weight
+        for force, other in zip(FORCES, FORCES[::-1], strict=True):
+            old = pop.trust_in(force)
+            trust = np.where(free, self._updated_trust(force, abuses[force], abuses[other],
+                                                       incidents, fair[force]), old)
+            if social > 0:  # jailed neighbours count with their unchanged trust
+                grid = np.zeros(self.shape, dtype=np.float32)
+                grid[x, y] = trust
+                trust = np.where(free, mech.social_influence(
+                    trust, self._social(grid)[x, y], self._social_count, social), old)
+            old[:] = np.clip(trust, 0.0, 1.0)
         self._update_civilian_outlook()
         self._activate()
         self._ddr_transitions()
+
+    def _updated_trust(self, force: str, own_abuses: np.ndarray, other_abuses: np.ndarray,
+                       incidents: np.ndarray, fair: np.ndarray) -> np.ndarray:
+        """Trust in one force after this step's harm and gains."""
+        p = self.params
+        t = p.trust
+        pop = self.population
+        d = self.districts
+        trust = mech.trust_after_harm(pop.trust_in(force), own_abuses, other_abuses, incidents,
+                                      t.abuse_loss, t.spillover, t.incident_loss)
+        # Gains: fair contact with the force's reformed units and new services for both;
+        # engagement (CMO units are military) for the army; visits for the police.
+        keep = (1.0 - mech.repeated_gain(t.fair_contact_gain, fair)) * (
+            1.0 - t.service_gain * d.new_services[pop.district])
+        if force == "army":
+            keep = keep * (1.0 - t.engagement_gain * d.engagement[pop.district])
+        else:
+            keep = keep * (1.0 - p.community_policing.trust_gain) ** d.visits[pop.district]
+        return mech.trust_after_gain(trust, 1.0 - keep)
 
     def _update_civilian_outlook(self) -> None:
         """Hardship, cooperation and legitimacy from current trust and district state."""

@@ -17,6 +17,9 @@ import numpy as np
 
 from ..scenario.schema import BetaDist
 
+FORCES = ("police", "army")
+"""The security forces civilians trust separately (the kinds of `SecurityForceUnit`)."""
+
 if TYPE_CHECKING:
     from .model import SSRModel
 
@@ -55,7 +58,9 @@ class Population:
     base_hardship: np.ndarray  # H0
     hardship: np.ndarray  # H after services and crises
     risk_aversion: np.ndarray
-    trust: np.ndarray
+    trust_police: np.ndarray  # T^P
+    trust_army: np.ndarray  # T^A
+    police_weight: float  # w in T = w T^P + (1 - w) T^A
     cooperation: np.ndarray
     legitimacy: np.ndarray
     state: np.ndarray  # CivilianState values
@@ -66,6 +71,15 @@ class Population:
     def size(self) -> int:
         """Number of civilians."""
         return len(self.x)
+
+    @property
+    def trust(self) -> np.ndarray:
+        """Trust in the security forces, T = w T^P + (1 - w) T^A (a new array)."""
+        return self.police_weight * self.trust_police + (1.0 - self.police_weight) * self.trust_army
+
+    def trust_in(self, force: str) -> np.ndarray:
+        """The trust array of one force, "police" or "army" (the array itself, not a copy)."""
+        return self.trust_police if force == "police" else self.trust_army
 
     def count(self, state: CivilianState) -> int:
         """Number of civilians in a state."""
@@ -99,8 +113,19 @@ class Civilian(mesa.Agent):
 
     @property
     def trust(self) -> float:
-        """Trust in the security forces, in [0, 1]."""
-        return float(self._rows.trust[self.index])
+        """Trust in the security forces (police and army combined), in [0, 1]."""
+        return float(self._rows.trust_police[self.index] * self._rows.police_weight
+                     + self._rows.trust_army[self.index] * (1.0 - self._rows.police_weight))
+
+    @property
+    def trust_police(self) -> float:
+        """Trust in the police, in [0, 1]."""
+        return float(self._rows.trust_police[self.index])
+
+    @property
+    def trust_army(self) -> float:
+        """Trust in the army, in [0, 1]."""
+        return float(self._rows.trust_army[self.index])
 
     @property
     def hardship(self) -> float:

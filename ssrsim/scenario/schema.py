@@ -133,7 +133,12 @@ class Population(Section):
     )
     initial_trust: BetaDist = Field(
         default_factory=lambda: BetaDist(mean=0.4, concentration=4.0),
-        description="Distribution of initial trust in the security forces T.",
+        description="Distribution of initial trust in the police T^P, and in the army T^A "
+        "unless initial_army_trust is given (then both start equal).",
+    )
+    initial_army_trust: BetaDist | None = Field(
+        None, description="Distribution of initial trust in the army T^A, drawn independently "
+        "(absent: each civilian starts trusting the army as much as the police).",
     )
 
 
@@ -182,24 +187,39 @@ class Legitimacy(Section):
 
 
 class Trust(Section):
-    """Rates of the trust mechanisms (each a share of the gap or of trust per event)."""
+    """Rates of the trust mechanisms (each a share of the gap or of trust per event).
 
+    Civilians trust the police and the army separately; `police_weight` combines the two into
+    the trust in the security forces that legitimacy, cooperation and DDR read.
+    """
+
+    police_weight: float = param(
+        0.5, "Weight of trust in the police in the combined trust T = w T^P + (1 - w) T^A.",
+        ge=0, le=1,
+    )
     abuse_loss: float = param(
-        0.1, "Share of trust lost per abuse witnessed.", ge=0, le=1,
+        0.1, "Share of trust in a force lost per abuse by that force witnessed.", ge=0, le=1,
+    )
+    spillover: float = param(
+        0.5, "Share of that loss that also falls on trust in the other force (the public "
+        "blames the security forces as a whole).", ge=0, le=1,
     )
     incident_loss: float = param(
         0.02, "Share of trust lost per insurgent incident witnessed (failure to protect).",
         ge=0, le=1,
     )
     fair_contact_gain: float = param(
-        0.01, "Share of distrust recovered per fair contact with a reformed unit.", ge=0, le=1,
+        0.01, "Share of distrust in a force recovered per fair contact with its reformed unit.",
+        ge=0, le=1,
         source="Procedural justice: Tyler (2004); assumption for the size",
     )
     engagement_gain: float = param(
-        0.02, "Share of distrust recovered per step at full engagement level.", ge=0, le=1
+        0.02, "Share of distrust in the army recovered per step at full engagement level "
+        "(CMO units are military).", ge=0, le=1
     )
     service_gain: float = param(
-        0.01, "Share of distrust recovered per step at full new-service level.", ge=0, le=1
+        0.01, "Share of distrust in both forces recovered per step at full new-service level.",
+        ge=0, le=1
     )
     social_weight: float = param(
         0.05, "Weight of neighbours' mean trust in one step (DeGroot averaging).", ge=0, le=1
@@ -250,7 +270,8 @@ class CommunityPolicing(Section):
         ge=0, le=1, source=f"{BLAIR} for the direction; assumption for the size",
     )
     trust_gain: float = param(
-        0.0, "Share of distrust recovered per visit (direct effect on trust).", ge=0, le=1,
+        0.0, "Share of distrust in the police recovered per visit (direct effect on trust).",
+        ge=0, le=1,
         source=f"{BLAIR}: trust in the police did not rise",
     )
 
@@ -594,6 +615,9 @@ class AbuseScandal(EventBase):
     """A publicised abuse: trust falls; oversight may be strengthened in response."""
 
     type: Literal["abuse_scandal"]
+    force: Literal["police", "army", "both"] = Field(
+        "both", description="Whose abuse: trust in that force takes the shock, trust in the "
+        "other `trust.spillover` of it.")
     trust_shock: Shock = Field(-0.2, description="Trust shock.")
     oversight: Shock = Field(0.0, description="Change in oversight strength.")
     crisis: Share = Field(0.2, description="Crisis level added.")

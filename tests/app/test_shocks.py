@@ -36,6 +36,8 @@ def test_shock_help_names_the_defaults():
     assert coup.title == "Coup"
     assert "civilian control 0.5" in coup.help
     assert "trust shock -0.2" in coup.help
+    scandal = next(s for s in shocks() if s.type == "abuse_scandal")
+    assert "force both" in scandal.help
 
 
 def test_unknown_shock_is_refused():

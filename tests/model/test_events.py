@@ -241,6 +241,18 @@ def test_district_trust_shock_hits_only_that_district(make_scenario):
                                   without.population.trust[~east])
 
 
+@pytest.mark.parametrize(("force", "police", "army"), [
+    ("police", 0.6, 0.8), ("army", 0.8, 0.6), ("both", 0.6, 0.6)])
+def test_abuse_scandal_hits_its_force_and_the_other_by_the_spillover(make_scenario, force,
+                                                                       police, army):
+    scandal = {"type": "abuse_scandal", "step": 0, "force": force, "trust_shock": -0.4,
+               "crisis": 0.0}
+    before = SSRModel(make_scenario()).population
+    after = SSRModel(make_scenario({"events": [scandal], "trust": {"spillover": 0.5}}))
+    np.testing.assert_allclose(after.population.trust_police, before.trust_police * police)
+    np.testing.assert_allclose(after.population.trust_army, before.trust_army * army)
+
+
 def test_positive_trust_shock_recovers_distrust(make_scenario):
     election = {"type": "election", "step": 0, "trust_shock": 0.5, "crisis": 0.0}
     with_event = SSRModel(make_scenario({"events": [election]}))

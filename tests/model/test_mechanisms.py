@@ -89,10 +89,10 @@ def test_governance_quality_is_the_mean_of_four_indices():
 
 
 def test_trust_after_harm():
-    # two abuses at 10% and one incident at 2%: 0.5 * 0.9^2 * 0.98
-    got = mech.trust_after_harm(np.array([0.5, 0.5]), np.array([2, 0]), np.array([1, 0]),
-                                0.1, 0.02)
-    assert_allclose(got, [0.5 * 0.81 * 0.98, 0.5])
+    # two own abuses at 10%, one by the other force at half that, one incident at 2%
+    got = mech.trust_after_harm(np.array([0.5, 0.5, 0.5]), np.array([2, 0, 0]),
+                                np.array([1, 0, 2]), np.array([1, 0, 0]), 0.1, 0.5, 0.02)
+    assert_allclose(got, [0.5 * 0.81 * 0.95 * 0.98, 0.5, 0.5 * 0.95 ** 2])
 
 
 def test_trust_after_gain_and_repeated_gain():
@@ -291,11 +291,12 @@ def test_reallocate_returns_a_probability_vector_above_min_share(case, effect, l
 
 
 @settings(max_examples=200, deadline=None)
-@given(trust=unit, abuses=counts, incidents=counts, abuse_loss=unit, incident_loss=unit)
-def test_trust_after_harm_in_unit_interval(trust, abuses, incidents, abuse_loss,
-                                           incident_loss):
-    got = mech.trust_after_harm(np.array([trust]), np.array([abuses]), np.array([incidents]),
-                                abuse_loss, incident_loss)
+@given(trust=unit, abuses=counts, other=counts, incidents=counts, abuse_loss=unit,
+       spillover=unit, incident_loss=unit)
+def test_trust_after_harm_in_unit_interval(trust, abuses, other, incidents, abuse_loss,
+                                           spillover, incident_loss):
+    got = mech.trust_after_harm(np.array([trust]), np.array([abuses]), np.array([other]),
+                                np.array([incidents]), abuse_loss, spillover, incident_loss)
     assert 0.0 <= got[0] <= trust
 
 

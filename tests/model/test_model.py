@@ -99,7 +99,7 @@ def check_invariants(model: SSRModel, n: int, ex_combatants: int) -> None:
     counts = [pop.count(s) for s in CivilianState]
     assert sum(counts) == n
     assert np.isin(pop.state, [int(s) for s in CivilianState]).all()
-    for name in ("trust", "cooperation", "legitimacy", "hardship"):
+    for name in ("trust", "trust_police", "trust_army", "cooperation", "legitimacy", "hardship"):
         values = getattr(pop, name)
         assert np.all(np.isfinite(values)), name
         assert values.min() >= 0.0 and values.max() <= 1.0, (name, values.min(), values.max())
@@ -122,7 +122,8 @@ def check_table(model: SSRModel, n: int, ex_combatants: int) -> None:
     assert (ts[spent_cols] >= 0).all().all()
     np.testing.assert_allclose(ts[spent_cols[:-1]].sum(axis=1), ts["spent"], rtol=1e-9,
                                atol=1e-9)
-    for col in ("trust", "cooperation", "legitimacy", "hardship", "stability",
+    for col in ("trust", "police_trust", "army_trust", "cooperation", "legitimacy", "hardship",
+                "stability",
                 "reform_uptake", "in_training", "accountability", "oversight", "judicial",
                 "legislative", "civilian_control", "service_coverage", "active_share"):
         assert ts[col].between(0.0, 1.0).all(), col
@@ -172,10 +173,13 @@ def test_civilian_agents_are_views_of_population_rows(small_scenario):
         assert civ.hardship == pytest.approx(model.population.hardship[i])
         assert civ.district == model.district_names[model.population.district[i]]
         assert model.civilian_at[civ.position] == i
-    # a view follows later writes to the arrays
+    # a view follows later writes to the arrays; its trust combines police and army
     civ = civilians[0]
-    model.population.trust[civ.index] = 0.123
-    assert civ.trust == pytest.approx(0.123)
+    model.population.trust_police[civ.index] = 0.2
+    model.population.trust_army[civ.index] = 0.6
+    w = small_scenario.trust.police_weight
+    assert (civ.trust_police, civ.trust_army) == (pytest.approx(0.2), pytest.approx(0.6))
+    assert civ.trust == pytest.approx(w * 0.2 + (1 - w) * 0.6)
 
 
 # -- reproducibility ------------------------------------------------------------------------
@@ -263,6 +267,61 @@ def test_abuses_occur_with_positive_abuse_rate(make_scenario, run):
     scenario = make_scenario({"security": {"abuse_rate": {"police": 0.5, "army": 0.5}},
                               "time": {"steps": 10}})
     assert run(scenario).timeseries()["abuses"].sum() > 0
+
+
+# -- trust in police and army ------------------------------------------------------------------
+
+POLICE_ABUSE_ONLY = {
+    # Only police abuse; nothing else moves trust: no programme, no NGO money, no reformed
+    # units, no incidents, no social averaging.
+    "security": {"abuse_rate": {"police": 0.5, "army": 0.0}, "initial_reformed": 0.0},
+    "budget": {"per_step": 0.0}, "ngo": {"budget": 0.0},
+    "trust": {"social_weight": 0.0, "incident_loss": 0.0},
+    "time": {"steps": 10},
+}
+
+
+@pytest.mark.parametrize("spillover", [0.0, 0.5, 1.0])
+def test_police_abuses_hit_trust_in_the_army_by_the_spillover_share(make_scenario, run,
+                                                                     spillover):
+    scenario = make_scenario(POLICE_ABUSE_ONLY | {"trust": {
+        **POLICE_ABUSE_ONLY["trust"], "spillover": spillover}})
+    start = run(scenario, 0).population
+    model = run(scenario)
+    pop = model.population
+    assert model.timeseries()["abuses"].sum() > 0
+    police_kept = pop.trust_police / start.trust_police
+    army_kept = pop.trust_army / start.trust_army
+    assert police_kept.min() < 0.95  # someone saw a police abuse
+    # per civilian: kept trust is (1 - a)^W for the police and (1 - s a)^W for the army
+    a = scenario.trust.abuse_loss
+    witnessed = np.log(police_kept) / np.log(1 - a)
+    np.testing.assert_allclose(army_kept, (1 - spillover * a) ** witnessed, rtol=1e-9)
+
+
+def test_engagement_builds_trust_in_the_army_and_services_in_both(make_scenario, run):
+    allocation = {"engagement": 0.5, "services": 0.5, "training": 0.0, "oversight": 0.0,
+                  "ddr": 0.0}
+    quiet = {"security": {"abuse_rate": {"police": 0.0, "army": 0.0}, "initial_reformed": 0.0},
+             "trust": {"social_weight": 0.0, "incident_loss": 0.0}, "ngo": {"budget": 0.0},
+             "budget": {"per_step": 20.0, "allocation": allocation}, "time": {"steps": 20}}
+    start = run(make_scenario(quiet), 0).population
+    both = run(make_scenario(quiet)).population
+    no_services = run(make_scenario(quiet | {"trust": {**quiet["trust"],
+                                                       "service_gain": 0.0}})).population
+    assert (no_services.trust_police == start.trust_police).all()  # engagement: army only
+    assert no_services.trust_army.mean() > start.trust_army.mean() + 0.01
+    assert both.trust_police.mean() > start.trust_police.mean() + 0.005  # services: both
+    assert both.trust_army.mean() > no_services.trust_army.mean()
+
+
+def test_initial_army_trust_is_the_police_draw_unless_given(make_scenario):
+    same = SSRModel(make_scenario()).population
+    assert (same.trust_army == same.trust_police).all()
+    own = SSRModel(make_scenario({"population": {
+        "initial_army_trust": {"mean": 0.8, "concentration": 20.0}}})).population
+    assert own.trust_army.mean() == pytest.approx(0.8, abs=0.02)
+    assert own.trust_police.mean() == pytest.approx(0.4, abs=0.03)
 
 
 def test_fixed_legitimacy_is_held(make_scenario, run):

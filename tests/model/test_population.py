@@ -32,7 +32,8 @@ def test_population_counts():
     pop = Population(
         x=np.arange(n), y=np.zeros(n, int), district=np.zeros(n, int),
         base_hardship=np.zeros(n), hardship=np.zeros(n), risk_aversion=np.zeros(n),
-        trust=np.zeros(n), cooperation=np.zeros(n), legitimacy=np.zeros(n),
+        trust_police=np.zeros(n), trust_army=np.ones(n), police_weight=0.25,
+        cooperation=np.zeros(n), legitimacy=np.zeros(n),
         state=np.array([0, 1, 1, 2, 0, 0], dtype=np.int8), jail_left=np.zeros(n, int),
         ddr=np.array([0, 1, 2, 3, 3, 0], dtype=np.int8),
     )
@@ -42,6 +43,8 @@ def test_population_counts():
     assert pop.count(CivilianState.JAILED) == 1
     assert pop.count_ddr(DDRStage.NONE) == 2
     assert pop.count_ddr(DDRStage.REINTEGRATED) == 2
+    np.testing.assert_allclose(pop.trust, 0.75)  # 0.25 * 0 + 0.75 * 1
+    assert pop.trust_in("army") is pop.trust_army
 
 
 @pytest.mark.parametrize("torus", [False, True])
