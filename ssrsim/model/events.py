@@ -81,6 +81,28 @@ def _troop_drawdown(model: SSRModel, event: s.TroopDrawdown) -> None:
     _withdraw(model, cmo, event.cmo_share)
 
 
+def _troop_deployment(model: SSRModel, event: s.TroopDeployment) -> None:
+    counts = {"police": event.police, "army": event.army, "cmo": event.cmo_units}
+    for district in np.flatnonzero(_district_mask(model, event)):
+        model.add_units(int(district), counts, event.reformed)
+
+
+def _crisis(model: SSRModel, event: s.HumanitarianCrisis) -> None:
+    _add_crisis(model, event, event.crisis)
+    _trust_shock(model, event, event.trust_shock)
+
+
+def _insurgency_change(model: SSRModel, event: s.InsurgencyChange) -> None:
+    mask = _district_mask(model, event)
+    d = model.districts
+    d.insurgency[mask] = np.clip(d.insurgency[mask] + event.change, 0.0, 1.0)
+
+
+def _allocation_change(model: SSRModel, event: s.AllocationChange) -> None:
+    model.institutions.allocation = np.array(
+        [getattr(event.allocation, a) for a in s.ACTIVITIES], dtype=np.float64)
+
+
 def _election(model: SSRModel, event: s.Election) -> None:
     _shift_political_resistance(model, event.political_resistance)
     _trust_shock(model, event, event.trust_shock)
@@ -127,12 +149,16 @@ HANDLERS: dict[str, Callable] = {
     "budget_cut": _budget,
     "donor_surge": _budget,
     "troop_drawdown": _troop_drawdown,
+    "troop_deployment": _troop_deployment,
     "election": _election,
     "coup": _coup,
     "abuse_scandal": _abuse_scandal,
     "peace_agreement": _peace_agreement,
     "legitimacy_change": _legitimacy_change,
     "community_policing": _community_policing,
+    "crisis": _crisis,
+    "insurgency_change": _insurgency_change,
+    "allocation_change": _allocation_change,
 }
 
 

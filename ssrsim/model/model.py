@@ -157,18 +157,28 @@ class SSRModel(mesa.Model):
                             for i in range(len(p.districts))]
         self._all_cells = [np.argwhere(self.district_of_cell == i)
                            for i in range(len(p.districts))]
-        mean = min(max(self.institutions.institutional_resistance, 1e-6), 1 - 1e-6)
-        conc = p.security.resistance_concentration
         for i, d in enumerate(p.districts):
-            for kind, count in (("police", d.police), ("army", d.army)):
-                resistance = self.rng.beta(mean * conc, (1 - mean) * conc, count)
-                reformed = self.rng.random(count) < p.security.initial_reformed
-                for r, ref in zip(resistance, reformed, strict=True):
-                    SecurityForceUnit(self, i, kind, float(r), bool(ref))
-            for _ in range(d.cmo_units):
-                CMOUnit(self, i)
+            self.add_units(i, {"police": d.police, "army": d.army, "cmo": d.cmo_units},
+                           p.security.initial_reformed)
             for _ in range(d.ngos):
                 NGO(self, i)
+
+    def add_units(self, district: int, counts: dict[str, int], reformed_share: float) -> None:
+        """Create police, army and CMO units in a district (at the start or by deployment).
+
+        Security units draw their resistance to reform from Beta around the institutional
+        resistance, and are reformed with probability `reformed_share`.
+        """
+        mean = min(max(self.institutions.institutional_resistance, 1e-6), 1 - 1e-6)
+        conc = self.params.security.resistance_concentration
+        for kind in ("police", "army"):
+            count = counts[kind]
+            resistance = self.rng.beta(mean * conc, (1 - mean) * conc, count)
+            reformed = self.rng.random(count) < reformed_share
+            for r, ref in zip(resistance, reformed, strict=True):
+                SecurityForceUnit(self, district, kind, float(r), bool(ref))
+        for _ in range(counts["cmo"]):
+            CMOUnit(self, district)
 
     def random_cell(self, district: int):
         """A random cell of a district, one with no civilian home when there is one."""

@@ -591,6 +591,45 @@ class TroopDrawdown(EventBase):
     cmo_share: Share = Field(0.5, description="Share of CMO units withdrawn.")
 
 
+class TroopDeployment(EventBase):
+    """Units arrive: police, army and CMO units added to the district (to each, if none)."""
+
+    type: Literal["troop_deployment"]
+    police: int = Field(0, ge=0, le=100_000, description="Police units added per district.")
+    army: int = Field(10, ge=0, le=100_000, description="Army units added per district.")
+    cmo_units: int = Field(0, ge=0, le=10_000, description="CMO units added per district.")
+    reformed: Share = Field(0.0, description="Share of the new security units already reformed.")
+
+
+class HumanitarianCrisis(EventBase):
+    """A humanitarian crisis (epidemic, disaster, displacement): crisis level and trust shock."""
+
+    type: Literal["crisis"]
+    crisis: Share = Field(0.5, description="Crisis level added.")
+    trust_shock: Shock = Field(0.0, description="Trust shock (negative: share of trust lost).")
+
+
+class InsurgencyChange(EventBase):
+    """Insurgent presence rises (escalation, spread) or falls by `change`, clipped to 0..1."""
+
+    type: Literal["insurgency_change"]
+    change: Shock = Field(0.2, description="Change in the insurgent presence I_d.")
+
+
+class AllocationChange(EventBase):
+    """A new budget strategy: the allocation shares are replaced. National."""
+
+    type: Literal["allocation_change"]
+    allocation: Allocation = Field(
+        default_factory=Allocation, description="The new shares (they sum to 1).")
+
+    @model_validator(mode="after")
+    def _national(self) -> AllocationChange:
+        if self.district is not None:
+            raise ValueError("an allocation change is national: remove `district`")
+        return self
+
+
 class Election(EventBase):
     """An election changes political resistance and may shake trust."""
 
@@ -665,12 +704,14 @@ class CommunityPolicingProgramme(EventBase):
 
 
 Event = Annotated[
-    BudgetCut | DonorSurge | TroopDrawdown | Election | Coup | AbuseScandal | PeaceAgreement
-    | LegitimacyChange | CommunityPolicingProgramme,
+    BudgetCut | DonorSurge | TroopDrawdown | TroopDeployment | Election | Coup | AbuseScandal
+    | PeaceAgreement | LegitimacyChange | CommunityPolicingProgramme | HumanitarianCrisis
+    | InsurgencyChange | AllocationChange,
     Field(discriminator="type"),
 ]
-EVENT_TYPES = ("budget_cut", "donor_surge", "troop_drawdown", "election", "coup",
-               "abuse_scandal", "peace_agreement", "legitimacy_change", "community_policing")
+EVENT_TYPES = ("budget_cut", "donor_surge", "troop_drawdown", "troop_deployment", "election",
+               "coup", "abuse_scandal", "peace_agreement", "legitimacy_change",
+               "community_policing", "crisis", "insurgency_change", "allocation_change")
 
 
 class Policy(Section):

@@ -161,6 +161,67 @@ def test_troop_drawdown_in_one_district(make_scenario, army, share, removed):
     assert sum(u.district == 1 for u in cmo) == 2
 
 
+def test_troop_deployment_adds_units_per_district_from_its_step(make_scenario):
+    scenario = make_scenario({"events": [
+        {"type": "troop_deployment", "step": 2, "district": "east", "police": 2, "army": 3,
+         "cmo_units": 1, "reformed": 1.0},
+        {"type": "troop_deployment", "step": 3, "army": 1}]})
+    model = SSRModel(scenario)
+    before = {u.unique_id for u in model.agents_by_type[SecurityForceUnit]}
+    cmo_before = len(model.agents_by_type[CMOUnit])
+    model.step()
+    assert len(model.agents_by_type[SecurityForceUnit]) == len(before)
+    model.step()
+    new = [u for u in model.agents_by_type[SecurityForceUnit] if u.unique_id not in before]
+    assert sorted(u.kind for u in new) == ["army"] * 3 + ["police"] * 2
+    assert {u.district for u in new} == {1}  # east
+    assert all(model.district_of_cell[u.xy] == 1 for u in new)
+    assert len(model.agents_by_type[CMOUnit]) == cmo_before + 1
+    model.step()  # one more army unit in each of the four districts
+    assert len(model.agents_by_type[SecurityForceUnit]) == len(before) + 5 + 4
+
+
+def test_crisis_event_adds_crisis_and_shakes_trust(make_scenario):
+    event = {"type": "crisis", "step": 0, "district": "south", "crisis": 0.4,
+             "trust_shock": -0.25}
+    before = SSRModel(make_scenario())
+    after = SSRModel(make_scenario({"events": [event]}))
+    np.testing.assert_allclose(after.districts.crisis, [0, 0, 0.4, 0])
+    south = after.population.district == 2
+    np.testing.assert_allclose(after.population.trust_police[south],
+                               before.population.trust_police[south] * 0.75)
+    np.testing.assert_allclose(after.population.trust_police[~south],
+                               before.population.trust_police[~south])
+
+
+def test_insurgency_change_is_added_and_clipped(make_scenario):
+    events = [{"type": "insurgency_change", "step": 0, "change": 0.5},
+              {"type": "insurgency_change", "step": 0, "district": "north", "change": -0.9}]
+    model = SSRModel(make_scenario({"events": events}))
+    # north 0.3, east 0.6, south 0, west 0.5 in the test layout
+    np.testing.assert_allclose(model.districts.insurgency, [0.0, 1.0, 0.5, 1.0])
+
+
+def test_allocation_change_replaces_the_shares_at_its_step(make_scenario, run):
+    shares = {"engagement": 0.0, "services": 0.0, "training": 1.0, "oversight": 0.0,
+              "ddr": 0.0}
+    scenario = make_scenario({"time": {"steps": 4}, "events": [
+        {"type": "allocation_change", "step": 2, "allocation": shares}]})
+    ts = run(scenario).timeseries().set_index("step")
+    assert ts.loc[1, "alloc_training"] == scenario.budget.allocation.training
+    assert ts.loc[2, "alloc_training"] == 1.0 and ts.loc[2, "alloc_engagement"] == 0.0
+    assert ts.loc[2, "spent_engagement"] == 0.0 and ts.loc[2, "spent_training"] > 0
+
+
+def test_allocation_change_must_sum_to_one_and_be_national():
+    with pytest.raises(ValueError, match="sum to 1"):
+        Scenario.model_validate({"events": [{"type": "allocation_change", "step": 1,
+                                             "allocation": {"training": 0.9}}]})
+    with pytest.raises(ValueError, match="national"):
+        Scenario.model_validate({"districts": [{"name": "a"}], "events": [
+            {"type": "allocation_change", "step": 1, "district": "a"}]})
+
+
 def test_peace_agreement_demobilises_armed_ex_combatants(make_scenario):
     changes = {"time": {"steps": 6}, "ddr": {"relapse_rate": 0.0}}
     k = 3
