@@ -54,7 +54,12 @@ def union_leaves(members: tuple[type[BaseModel], ...], prefix: str) -> set[str]:
     paths = {f"{prefix}.{name}" for name in common}
     for model in members:
         tag = get_args(model.model_fields["type"].annotation)[0]
-        paths |= {f"{prefix} ({tag}).{name}" for name in set(model.model_fields) - common}
+        for name in set(model.model_fields) - common:
+            annotation = _bare(model.model_fields[name].annotation)
+            if _is_model(annotation):  # a section inside an event (allocation_change)
+                paths |= schema_leaves(annotation, f"{prefix} ({tag}).{name}.")
+            else:
+                paths.add(f"{prefix} ({tag}).{name}")
     return paths
 
 
