@@ -110,10 +110,9 @@ class SSRModel(mesa.Model):
 
     def _build_population(self) -> None:
         p = self.params
-        width, height = self.shape
-        n = round(p.population.density * width * height)
-        cells = self.rng.choice(width * height, size=n, replace=False)
-        cells.sort()
+        height = self.shape[1]
+        cells = self._home_cells()
+        n = cells.size
         x, y = cells // height, cells % height
         district = self.district_of_cell[x, y]
         base = np.empty(n)
@@ -140,6 +139,28 @@ class SSRModel(mesa.Model):
         )
         for i in range(n):
             Civilian(self, i)
+
+    def _home_cells(self) -> np.ndarray:
+        """Sorted cell indices (x * height + y) of the civilians' homes.
+
+        One uniform draw over the grid at `population.density`, or, if any district sets its
+        own density, a draw per district at its density.
+        """
+        p = self.params
+        width, height = self.shape
+        if all(d.density is None for d in p.districts):
+            size = round(p.population.density * width * height)
+            cells = self.rng.choice(width * height, size=size, replace=False)
+        else:
+            district = self.district_of_cell.ravel()
+            parts = []
+            for i, d in enumerate(p.districts):
+                own = np.flatnonzero(district == i)
+                density = p.population.density if d.density is None else d.density
+                parts.append(self.rng.choice(own, size=round(density * own.size), replace=False))
+            cells = np.concatenate(parts)
+        cells.sort()
+        return cells
 
     def _initial_trust(self, n: int) -> dict[str, object]:
         """Trust in police and army: equal at the start unless the army has its own draw."""

@@ -106,6 +106,10 @@ class District(Section):
         default_factory=BetaDist,
         description="Distribution of civilians' baseline hardship H0 (Epstein: U(0,1)).",
     )
+    density: float | None = param(
+        None, "Share of the district's cells with a civilian home (absent: population.density); "
+        "unequal densities give districts unequal populations.", gt=0, le=0.95,
+    )
     insurgency: float = param(
         0.0, "Insurgent presence: scales the rate of insurgent incidents.", ge=0, le=1
     )
@@ -814,6 +818,8 @@ class Scenario(Section):
                 f"got {len(self.districts)}"
             )
         civilians = round(self.population.density * self.space.width * self.space.height)
+        if any(d.density is not None for d in self.districts):
+            civilians = 1  # some district sets its own density; a district may be empty
         if civilians < 1:
             raise ValueError(
                 f"population.density {self.population.density:g} on a {self.space.width}x"

@@ -66,6 +66,27 @@ def test_civilians_live_on_distinct_cells_of_their_district(make_scenario, torus
         np.testing.assert_array_equal(members, np.flatnonzero(pop.district == i))
 
 
+def test_district_densities_give_unequal_populations(make_scenario):
+    names = ["north", "east", "south", "west"]
+    densities = {"north": 0.9, "east": None, "south": 0.1, "west": 0.0001}
+    districts = [dict(d, density=densities[d["name"]]) if densities[d["name"]] else d
+                 for d in make_scenario().model_dump(exclude_none=True)["districts"]]
+    scenario = make_scenario({"space": {"width": 23, "height": 17},
+                              "population": {"density": 0.5}, "districts": districts})
+    model = SSRModel(scenario)
+    pop = model.population
+    cells = np.bincount(district_map(23, 17, 2, 2).ravel(), minlength=4)
+    expected = [round(0.9 * cells[0]), round(0.5 * cells[1]), round(0.1 * cells[2]), 0]
+    np.testing.assert_array_equal(model.districts.civilians, expected)
+    assert len(set(zip(pop.x.tolist(), pop.y.tolist(), strict=True))) == pop.size
+    np.testing.assert_array_equal(pop.district, district_map(23, 17, 2, 2)[pop.x, pop.y])
+    np.testing.assert_array_equal(model.civilian_at[pop.x, pop.y], np.arange(pop.size))
+    assert names == model.district_names
+    for _ in range(3):  # an empty district runs
+        model.step()
+    assert np.isnan(model.timeseries()["trust_west"]).all()
+
+
 @pytest.mark.parametrize("torus", [False, True])
 def test_social_neighbour_count_matches_brute_force(make_scenario, torus):
     scenario = make_scenario({"space": {"width": 15, "height": 12, "torus": torus},
