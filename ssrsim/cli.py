@@ -389,8 +389,10 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
             bad += 1
             print(err)
             continue
-        print(f"ok: {file} ({scenario.name}: {len(scenario.districts)} districts, "
-              f"{len(scenario.events)} events, {len(scenario.policies)} policies)")
+        counts = ", ".join(_count(len(items), noun) for items, noun in (
+            (scenario.districts, "district"), (scenario.events, "event"),
+            (scenario.policies, "policy")))
+        print(f"ok: {file} ({scenario.name}: {counts})")
     return EXIT_BAD_INPUT if bad else 0
 
 
@@ -399,6 +401,13 @@ def cmd_schema(args: argparse.Namespace, console: Console) -> int:
     text = json.dumps(json_schema(), indent=2) if args.format == "json" else parameter_table()
     sys.stdout.write(text + "\n")
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    """`1 event`, `2 events`, `0 policies`."""
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
