@@ -2,10 +2,10 @@
 
 The values are read from each model's DataCollector table (its `model_vars` columns, the
 data behind `get_model_vars_dataframe()`, without building a DataFrame every step). Events
-(scheduled, or shocks from the app) are dashed vertical lines. Like the map, a
-`ChartFigure` keeps its figure: the axes, titles and legend are drawn once into a saved
-background and only the lines are drawn per frame; the background is redrawn when an axis
-range has to grow.
+(scheduled, or the app's shocks and live lever changes) are dashed vertical lines. Like the
+map, a `ChartFigure` keeps its figure: the axes, titles and legend are drawn once into a
+saved background and only the lines are drawn per frame; the background is redrawn when an
+axis range has to grow.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class ChartFigure:
         handles = [Line2D([], [], color=RUN_COLOURS[i % len(RUN_COLOURS)], linewidth=2,
                           label=label) for i, label in enumerate(self.labels)]
         handles.append(Line2D([], [], color=EVENT_COLOUR, linestyle="--", linewidth=1,
-                              label="event / shock"))
+                              label="event / shock / lever"))
         key.legend(handles=handles, loc="center", fontsize=8.5, frameon=False,
                    title="One line per run", title_fontsize=8.5)
         self._events: dict[tuple[int, str], list[Line2D]] = {}

@@ -7,6 +7,7 @@ changes the session bumps `version`, which redraws whatever depends on it. Eleme
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import solara
@@ -17,8 +18,10 @@ from .map import COLOUR_MODES
 from .session import Session
 from .shocks import shocks
 
-LEVERS_NOTE = ("Levers apply when you press Reset: the model is rebuilt from the scenario "
-               "file, the policy and these values, with the same seed.")
+LEVERS_NOTE = ("Levers act on the running model(s) from the next step; a dashed line on "
+               "the charts marks the change. Reset starts again from step 0 with the "
+               "scenario file, the policy and these values, with the same seed. Levers "
+               "marked 'on Reset' apply only then.")
 NO_POLICY = "(as in the file)"
 
 
@@ -30,12 +33,18 @@ def _fmt(value: float, lever: lv.Lever) -> str:
 
 @solara.component
 def StepCounter(session: Session, tick: solara.Reactive[int]):
-    """Current step, run length and date in scenario time."""
+    """Current step, run length, date in scenario time, and each run's budget this step."""
     tick.get()
     if not session.runs:
         return solara.HTML(tag="div", unsafe_innerHTML="no model", classes=["ssrsim-step"])
     text = (f"Step <b class='ssrsim-step-number'>{session.steps}</b> of {session.horizon}"
             f" &middot; <span class='ssrsim-date'>{session.date()}</span>")
+    budgets = session.budgets()
+    for i, (label, budget, spent) in enumerate(budgets):
+        whose = f" ({html.escape(label)})" if len(budgets) > 1 else ""
+        text += (f"<div class='ssrsim-budget ssrsim-budget-{i}' style='font-size: 0.8em'>"
+                 f"Budget this step <b class='ssrsim-budget-value'>{budget:.1f}</b>, "
+                 f"spent {spent:.1f}{whose}</div>")
     return solara.HTML(tag="div", unsafe_innerHTML=text, classes=["ssrsim-step"],
                        style="font-size: 1.1em")
 
@@ -145,7 +154,11 @@ def ShockButtons(session: Session, version: solara.Reactive[int],
 
 @solara.component
 def LeverPanel(session: Session, version: solara.Reactive[int]):
-    """Sliders for the policy levers; label, range and help come from the schema."""
+    """Sliders for the policy levers; label, range and help come from the schema.
+
+    A live lever's move acts from the next step (the panel says from which); a Reset-only
+    lever is marked and its move waits for Reset.
+    """
     version.get()
     values = session.lever_values()
 
@@ -159,9 +172,11 @@ def LeverPanel(session: Session, version: solara.Reactive[int]):
 
     with solara.Card("Levers", classes=["ssrsim-levers"], margin=0):
         solara.Text(LEVERS_NOTE, style="font-size: 0.85em; color: #555")
+        if session.lever_note:
+            solara.Info(session.lever_note, dense=True, classes=["ssrsim-applied"])
         if session.pending:
-            solara.Warning("Changed: press Reset to apply.", dense=True,
-                           classes=["ssrsim-pending"])
+            solara.Warning(f"Changed: {', '.join(session.pending)}: press Reset to apply.",
+                           dense=True, classes=["ssrsim-pending"])
         if not values:
             return
         section = None
@@ -173,6 +188,11 @@ def LeverPanel(session: Session, version: solara.Reactive[int]):
                     style="margin-top: 8px; font-size: 0.85em")
             value = values[lever.path]
             unit = f" <span style='color:#666'>{lever.unit}</span>" if lever.unit else ""
+            if lever.reset_only:
+                unit += " <span class='ssrsim-reset-only' style='color:#b26a00'>on Reset</span>"
+            elif lever.path in session.live_from:
+                unit += (" <span class='ssrsim-lever-live' style='color:#2e7d32'>from step "
+                         f"{session.live_from[lever.path]}</span>")
             with solara.Column(gap="0px",
                                classes=["ssrsim-lever",
                                         "ssrsim-lever-" + lever.path.replace(".", "-")]):
@@ -183,7 +203,8 @@ def LeverPanel(session: Session, version: solara.Reactive[int]):
                                 step=lever.step, hide_details=True, dense=True,
                                 on_v_model=lambda v, p=lever.path: move(p, float(v)),
                                 class_="ssrsim-slider")
-                solara.Text(lever.help, style="font-size: 0.75em; color: #666; "
+                help_text = " ".join(t for t in (lever.help, lever.reset_only, lever.note) if t)
+                solara.Text(help_text, style="font-size: 0.75em; color: #666; "
                             "line-height: 1.2; margin-bottom: 4px")
         solara.Button("Revert levers", on_click=revert, text=True, small=True,
                       disabled=not session.edits, classes=["ssrsim-revert"])

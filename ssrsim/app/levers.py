@@ -8,6 +8,10 @@ larger of the schema default and the scenario's value.
 
 The five budget shares must sum to 1: moving one share rescales the others in proportion
 (`renormalise`).
+
+Most levers act live, from the next step of a running model (`SSRModel.set_levers`); the
+model decides which (`LIVE_LEVERS`) and why the others apply only when it is built
+(`BUILD_ONLY_REASONS`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from ..model.model import BUILD_ONLY_REASONS, LIVE_LEVERS
 from ..scenario.schema import ACTIVITIES, Scenario
 
 ALLOCATION = "budget.allocation"
@@ -35,6 +40,16 @@ LEVER_PATHS: tuple[str, ...] = (
     "institutions.institutional_resistance",
 )
 """The parameters shown as levers, in display order."""
+
+LEVEL_NOTE = "Moved during a run, it sets the current level, which then evolves as usual."
+SHARE_NOTE = ("Moved during a run, the shares replace the current allocation (which adaptive "
+              "management may change again).")
+STATE_NOTES: dict[str, str] = {
+    "institutions.oversight": LEVEL_NOTE,
+    "institutions.political_resistance": LEVEL_NOTE,
+    **{f"{ALLOCATION}.{a}": SHARE_NOTE for a in ACTIVITIES},
+}
+"""What a live move does to levers that are initial values of model state."""
 
 OPEN_RANGE_FACTOR = 4.0
 """A lever with no upper bound in the schema goes up to this times max(default, value)."""
@@ -58,6 +73,10 @@ class Lever:
     step: float
     default: float
     is_int: bool
+    reset_only: str | None
+    """None for a live lever; else why it applies only on Reset."""
+    note: str
+    """For a lever that is an initial value of model state, what a move during a run does."""
 
     def clamp(self, value: float) -> float:
         """The value limited to the lever's range (and rounded for an integer lever)."""
@@ -157,7 +176,18 @@ def make_lever(path: str, scenario: Scenario | None = None) -> Lever:
         path=path, section=section, section_help=section_help(section), label=_label(path),
         help=info.description or "",
         unit=str(extra.get("unit", "")), minimum=low, maximum=high, step=step,
-        default=float(default), is_int=is_int)
+        default=float(default), is_int=is_int, reset_only=_reset_only(path),
+        note=STATE_NOTES.get(path, ""))
+
+
+def is_live(path: str) -> bool:
+    """Whether a lever changes a running model (from its next step)."""
+    return path in LIVE_LEVERS
+
+
+def _reset_only(path: str) -> str | None:
+    """Why a lever applies only on Reset (None for a live one); each such lever needs one."""
+    return None if is_live(path) else f"Applies on Reset: {BUILD_ONLY_REASONS[path]}."
 
 
 def levers_for(scenario: Scenario | None = None) -> list[Lever]:

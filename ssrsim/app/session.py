@@ -10,10 +10,13 @@ Modes:
 - compare: one run per policy of a pair, built with the same seed, stepped together and
   given the same shocks.
 
-Levers apply on Reset: `reset()` re-reads the file (so edits on disk are picked up),
-applies the policy with `load_scenario(path, policy=...)`, then the trainer's lever edits
-with `apply_changes`, and builds new models. Choosing a scenario or a policy resets at once
-and clears lever edits (a preset replaces manual changes).
+Levers act live: moving a lever the model can change while it runs (`SSRModel.set_levers`,
+`LIVE_LEVERS`) changes every run from its next step. A lever the model reads only when it
+is built waits for Reset. `reset()` re-reads the file (so edits on disk are picked up),
+applies the policy with `load_scenario(path, policy=...)`, then all the trainer's lever
+edits with `apply_changes`, and builds new models: a run from step 0 with those values.
+Choosing a scenario or a policy resets at once and clears lever edits (a preset replaces
+manual changes).
 """
 
 from __future__ import annotations
@@ -36,10 +39,15 @@ LEVER_SOURCE = "app levers"
 
 @dataclass
 class Run:
-    """One model in the page: its label (policy name), scenario and model."""
+    """One model in the page: its label (policy name), scenarios and model.
+
+    `preset` is the file with the policy; `scenario` adds the lever edits the model was
+    built with (live lever changes go to the model only).
+    """
 
     label: str
     policy: str | None
+    preset: Scenario
     scenario: Scenario
     model: SSRModel
 
@@ -65,17 +73,21 @@ def build_runs(path: Path, policies: Sequence[str | None], edits: dict[str, floa
     """
     runs: list[Run] = []
     for policy in policies:
-        scenario = load_scenario(path, policy=policy)
-        if edits:
-            scenario = apply_changes(scenario, lv.changes(edits), source=LEVER_SOURCE)
+        preset = load_scenario(path, policy=policy)
+        scenario = (apply_changes(preset, lv.changes(edits), source=LEVER_SOURCE) if edits
+                    else preset)
         seed = runs[0].scenario.seed if runs else scenario.seed
         label = policy or scenario.name
-        runs.append(Run(label, policy, scenario, SSRModel(scenario, rng=seed)))
+        runs.append(Run(label, policy, preset, scenario, SSRModel(scenario, rng=seed)))
     return runs
 
 
 class Session:
     """The state behind one page: scenario file, mode, levers, runs, last error.
+
+    Lever state: `edits` are the trainer's lever values (all go into Reset);
+    `applied_edits` those the runs have, from their build or live; `live_from` the step
+    from which each live edit acts; `lever_note` the last live change, in words.
 
     Args:
         path: the scenario file; the picker offers the scenario files of its folder.
@@ -91,6 +103,8 @@ class Session:
         self.compare = tuple(compare) if compare else None
         self.edits: dict[str, float] = {}
         self.applied_edits: dict[str, float] = {}
+        self.live_from: dict[str, int] = {}
+        self.lever_note: str | None = None
         self.base: Scenario | None = None
         self.runs: list[Run] = []
         self.error: str | None = None
@@ -141,17 +155,25 @@ class Session:
         return {**lv.lever_values(self.base), **self.edits}
 
     @property
-    def pending(self) -> bool:
-        """Whether lever edits wait for Reset to apply."""
-        return self.edits != self.applied_edits
+    def pending(self) -> list[str]:
+        """The levers whose edits wait for Reset: Reset-only ones, or any without a run."""
+        paths = self.edits.keys() | self.applied_edits.keys()
+        return [p for p in lv.LEVER_PATHS
+                if p in paths and self.edits.get(p) != self.applied_edits.get(p)]
+
+    def budgets(self) -> list[tuple[str, float, float]]:
+        """Each run's label, programme budget and spending of the current step."""
+        return [(r.label, r.model.ledger.available, r.model.ledger.total_spent)
+                for r in self.runs]
 
     # -- what the trainer does ----------------------------------------------------------------
 
     def move_lever(self, path: str, value: float) -> None:
         """Move one lever (budget shares rescale to sum to 1, on the slider's step grid).
 
-        Applies on Reset. A move smaller than half the lever's step is ignored: it is a
-        slider rounding a value that is off its step grid.
+        A live lever changes every run from its next step; a Reset-only one waits for Reset.
+        A move smaller than half the lever's step is ignored: it is a slider rounding a
+        value that is off its step grid.
         """
         if self.base is None:
             return
@@ -164,11 +186,37 @@ class Session:
         touched = [p for p in values if lv.is_share(p)] if lv.is_share(path) else [path]
         with self.lock:
             self.edits.update({p: values[p] for p in touched})
+            live = {p: values[p] for p in touched if lv.is_live(p)}
+            if live and self.runs:
+                for run in self.runs:
+                    run.model.set_levers(lv.changes(live))
+                self.applied_edits.update(live)
+                self.live_from.update(dict.fromkeys(live, self.steps + 1))
+                self.lever_note = (f"{_what(path, values[path])}: applied from step "
+                                   f"{self.steps + 1}{self._to_all()}")
 
     def revert_levers(self) -> None:
-        """Forget the lever edits (the scenario's values come back on Reset)."""
+        """Forget the lever edits.
+
+        Live levers go back to each run's own values (file and policy) from the next step;
+        Reset-only ones on Reset.
+        """
         with self.lock:
             self.edits = {}
+            live = [p for p in self.applied_edits if lv.is_live(p)]
+            if live and self.runs:
+                for run in self.runs:
+                    run.model.set_levers(
+                        lv.changes({p: lv.value_at(run.preset, p) for p in live}))
+                for path in live:
+                    del self.applied_edits[path]
+                    self.live_from.pop(path, None)
+                self.lever_note = (f"levers back to the scenario's values from step "
+                                   f"{self.steps + 1}{self._to_all()}")
+
+    def _to_all(self) -> str:
+        """The end of a lever note in compare mode."""
+        return " (both runs)" if len(self.runs) > 1 else ""
 
     def open(self, path: str | Path) -> None:
         """Switch to another scenario file and reset (lever edits are cleared)."""
@@ -211,7 +259,9 @@ class Session:
                     self.runs = build_runs(self.path, policies, self.edits)
                 except ScenarioError as err:
                     self.error = str(err)
-            self.applied_edits = dict(self.edits)
+            self.applied_edits = dict(self.edits) if self.runs else {}
+            self.live_from = {}
+            self.lever_note = None
 
     def step(self) -> None:
         """Advance every run by one step."""
@@ -232,3 +282,9 @@ class Session:
                 self.messages.append(f"{event_type.replace('_', ' ')}: injected at step "
                                      f"{self.steps}, acts at the start of step "
                                      f"{self.steps + 1}")
+
+
+def _what(path: str, value: float) -> str:
+    """A lever change in words, as the model's event log has it."""
+    rest = " (the other shares rescaled)" if lv.is_share(path) else ""
+    return f"{path} = {value:g}{rest}"

@@ -39,6 +39,27 @@ def wait_changed(locator, before: bytes, timeout: float = WAIT_MS / 1000) -> byt
         time.sleep(0.1)
 
 
+def budget(page, run: int = 0) -> float:
+    """The budget of the current step that the run panel shows for one run."""
+    return float(page.locator(f".ssrsim-budget-{run} .ssrsim-budget-value").inner_text())
+
+
+def click_lever(page, path: str, fraction: float) -> None:
+    """Click a lever's slider at `fraction` of its width."""
+    lever = page.locator(".ssrsim-lever-" + path.replace(".", "-"))
+    lever.scroll_into_view_if_needed()
+    box = lever.locator(".v-slider").bounding_box()
+    page.mouse.click(box["x"] + fraction * box["width"], box["y"] + box["height"] / 2)
+
+
+def wait_lever_moved(page, path: str, before: str) -> float:
+    """Wait until a lever shows a value other than `before`; return it."""
+    selector = f".ssrsim-lever-{path.replace('.', '-')} .ssrsim-lever-value"
+    page.wait_for_function(f"document.querySelector('{selector}').innerText != '{before}'",
+                           timeout=WAIT_MS)
+    return float(page.locator(selector).inner_text())
+
+
 def open_page(page, url: str) -> None:
     page.set_default_timeout(WAIT_MS)
     page.goto(url, timeout=WAIT_MS)
@@ -70,6 +91,7 @@ def test_trainer_session(serve, page, baseline_dir, output_dir):
     mapbox, charts = page.locator(".ssrsim-map-0"), page.locator(".ssrsim-charts")
     assert step_number(page) == 0
     assert page.locator(".ssrsim-date").inner_text() == "2004-01-05"
+    assert budget(page) == 10.0
     page.screenshot(path=output_dir / "01-loaded.png", full_page=True)
     map0, chart0 = mapbox.screenshot(), charts.screenshot()
 
@@ -81,28 +103,22 @@ def test_trainer_session(serve, page, baseline_dir, output_dir):
     chart1 = wait_changed(charts, chart0)
     assert map1 != map0 and chart1 != chart0
 
-    # Lever: coordination to about 0.9; waits for Reset, then applies
-    lever = page.locator(".ssrsim-lever-cmo-coordination")
-    value = lever.locator(".ssrsim-lever-value")
+    # Lever, mid-run: coordination to about 0.9 acts from the next step, no Reset needed
+    value = page.locator(".ssrsim-lever-cmo-coordination .ssrsim-lever-value")
     assert value.inner_text() == "0.50"
-    lever.scroll_into_view_if_needed()
-    box = lever.locator(".v-slider").bounding_box()
-    page.mouse.click(box["x"] + 0.9 * box["width"], box["y"] + box["height"] / 2)
-    page.wait_for_function(
-        "document.querySelector('.ssrsim-lever-cmo-coordination .ssrsim-lever-value')"
-        ".innerText != '0.50'", timeout=WAIT_MS)
-    moved = float(value.inner_text())
+    click_lever(page, "cmo.coordination", 0.9)
+    moved = wait_lever_moved(page, "cmo.coordination", "0.50")
     assert 0.8 <= moved <= 1.0
-    page.locator(".ssrsim-pending").wait_for(timeout=WAIT_MS)
+    applied = page.locator(".ssrsim-applied")
+    applied.wait_for(timeout=WAIT_MS)
+    assert f"cmo.coordination = {moved:g}: applied from step 2" in applied.inner_text()
+    assert page.locator(".ssrsim-lever-cmo-coordination .ssrsim-lever-live").inner_text() \
+        == "from step 2"
+    assert page.locator(".ssrsim-pending").count() == 0
 
     # a budget share: the other four follow so that the five still sum to 1
-    engagement = page.locator(".ssrsim-lever-budget-allocation-engagement")
-    engagement.scroll_into_view_if_needed()
-    box = engagement.locator(".v-slider").bounding_box()
-    page.mouse.click(box["x"] + 0.6 * box["width"], box["y"] + box["height"] / 2)
-    page.wait_for_function(
-        "document.querySelector('.ssrsim-lever-budget-allocation-engagement "
-        ".ssrsim-lever-value').innerText != '0.25'", timeout=WAIT_MS)
+    click_lever(page, "budget.allocation.engagement", 0.6)
+    wait_lever_moved(page, "budget.allocation.engagement", "0.25")
     time.sleep(0.5)  # let any echo from the sliders settle
     shares = [float(page.locator(f".ssrsim-lever-budget-allocation-{a} .ssrsim-lever-value")
                     .inner_text()) for a in ACTIVITIES]
@@ -112,11 +128,35 @@ def test_trainer_session(serve, page, baseline_dir, output_dir):
     assert shares == [float(page.locator(f".ssrsim-lever-budget-allocation-{a} "
                                          ".ssrsim-lever-value").inner_text())
                       for a in ACTIVITIES]  # stable
-    page.screenshot(path=output_dir / "02-lever-moved.png", full_page=True)
+
+    # the budget per step, cut mid-run: the next step's budget is the new one
+    click_lever(page, "budget.per_step", 0.3)
+    per_step = wait_lever_moved(page, "budget.per_step", "10.00")
+    assert 10 <= per_step <= 20
+    assert budget(page) == 10.0  # this step's budget is spent already
+    page.locator(".ssrsim-stepbtn").click()
+    wait_step(page, 2)  # the same run went on: no rebuild
+    page.wait_for_function(
+        f"document.querySelector('.ssrsim-budget-0 .ssrsim-budget-value').innerText == "
+        f"'{per_step:.1f}'", timeout=WAIT_MS)
+    assert wait_changed(charts, chart1) != chart1
+    page.screenshot(path=output_dir / "02-levers-moved-live.png", full_page=True)
+
+    # a Reset-only lever is marked, and waits for Reset
+    resistance = page.locator(".ssrsim-lever-institutions-institutional_resistance")
+    assert resistance.locator(".ssrsim-reset-only").inner_text() == "on Reset"
+    click_lever(page, "institutions.institutional_resistance", 0.8)
+    page.locator(".ssrsim-pending").wait_for(timeout=WAIT_MS)
+    assert "institutions.institutional_resistance: press Reset to apply" in \
+        page.locator(".ssrsim-pending").inner_text()
+
+    # Reset: from step 0 with every lever value, the budget as set from the start
     page.locator(".ssrsim-reset").click()
     wait_step(page, 0)
     page.locator(".ssrsim-pending").wait_for(state="detached", timeout=WAIT_MS)
-    assert float(value.inner_text()) == moved  # the lever keeps the applied value
+    assert page.locator(".ssrsim-applied").count() == 0
+    assert float(value.inner_text()) == moved  # the lever keeps its value
+    assert budget(page) == per_step
 
     # Shock: a coup, injected now, acts at the start of the next step
     for n in (1, 2, 3):
@@ -191,9 +231,22 @@ def test_side_by_side(serve, page, baseline_dir, output_dir):
     title = page.locator(".ssrsim-title").inner_text()
     assert "status_quo vs coordinated" in title
     chart0 = page.locator(".ssrsim-charts").screenshot()
-    page.locator(".ssrsim-shock-budget_cut").click()
+    page.locator(".ssrsim-shock-budget_cut").click()  # halves the budget of both runs
     for n in (1, 2):
         page.locator(".ssrsim-stepbtn").click()
         wait_step(page, n)
     assert wait_changed(page.locator(".ssrsim-charts"), chart0) != chart0
+    assert budget(page, 0) == budget(page, 1) == 5.0
+
+    # a live lever acts on both runs from the next step
+    click_lever(page, "budget.per_step", 0.6)
+    per_step = wait_lever_moved(page, "budget.per_step", "10.00")
+    assert "(both runs)" in page.locator(".ssrsim-applied").inner_text()
+    page.locator(".ssrsim-stepbtn").click()
+    wait_step(page, 3)
+    halved = f"{per_step / 2:.1f}"
+    page.wait_for_function(
+        f"document.querySelector('.ssrsim-budget-1 .ssrsim-budget-value').innerText == "
+        f"'{halved}'", timeout=WAIT_MS)
+    assert page.locator(".ssrsim-budget-0 .ssrsim-budget-value").inner_text() == halved
     page.screenshot(path=output_dir / "08-side-by-side.png", full_page=True)

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ssrsim.app import levers as lv
+from ssrsim.model.model import SSRModel
 from ssrsim.scenario import apply_changes, load_scenario
 from ssrsim.scenario.schema import ACTIVITIES, Scenario
 
@@ -141,3 +142,17 @@ def test_renormalise_on_a_grid_keeps_proportions_roughly():
     new = lv.renormalise(shares, "engagement", 0.4, resolution=0.01)
     assert new == {"engagement": 0.4, "services": 0.2, "training": 0.16, "oversight": 0.12,
                    "ddr": 0.12}
+
+
+def test_every_lever_is_live_but_institutional_resistance_which_says_why(small_scenario):
+    reset_only = {lever.path: lever.reset_only for lever in lv.levers_for() if lever.reset_only}
+    assert list(reset_only) == ["institutions.institutional_resistance"]
+    assert reset_only["institutions.institutional_resistance"].startswith("Applies on Reset: ")
+    assert "resistance to reform" in reset_only["institutions.institutional_resistance"]
+    assert lv.make_lever("institutions.oversight").note == lv.LEVEL_NOTE
+    live = {p: v for p, v in lv.lever_values(small_scenario).items() if p not in reset_only}
+    assert all(lv.is_live(p) for p in live)
+    model = SSRModel(small_scenario)
+    model.set_levers(lv.changes(live))  # the model takes every live lever at once
+    model.step()
+    assert len(model.event_log) == len(live)

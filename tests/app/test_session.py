@@ -1,4 +1,4 @@
-"""A tab's session: single and compare mode, levers on Reset, shocks, bad files."""
+"""A tab's session: single and compare mode, live and Reset-only levers, shocks, bad files."""
 
 from __future__ import annotations
 
@@ -64,24 +64,58 @@ def test_compare_runs_share_the_seed_even_if_a_policy_changes_it(scenario_dir):
     assert {r.model.seed for r in runs} == {5}
 
 
-def test_levers_apply_on_reset(scenario_dir):
+def test_a_live_lever_acts_from_the_next_step(scenario_dir):
     session = Session(scenario_dir / "small.yaml")
     model = session.runs[0].model
+    session.step()
+    session.step()
+    session.move_lever("budget.per_step", 20)
+    assert not session.pending
+    assert session.lever_note == "budget.per_step = 20: applied from step 3"
+    assert session.live_from == {"budget.per_step": 3}
+    assert session.budgets() == [("small", 10.0, pytest.approx(model.ledger.total_spent))]
+    session.step()
+    assert session.runs[0].model is model  # the same run goes on
+    assert session.budgets()[0][1] == 20.0
+    assert model.timeseries()["budget"].tolist() == [10.0, 10.0, 10.0, 20.0]
+    assert model.event_log == [(3, "lever", "budget.per_step=20")]
+
+
+def test_reset_runs_from_step_0_with_the_lever_values(scenario_dir):
+    session = Session(scenario_dir / "small.yaml")
+    session.step()
     session.move_lever("cmo.coordination", 0.8)
-    assert session.pending
-    assert session.runs[0].model is model  # nothing rebuilt yet
-    assert session.runs[0].scenario.cmo.coordination == 0.5
+    model = session.runs[0].model
+    session.reset()
+    (run,) = session.runs
+    assert run.model is not model and run.model.steps == 0
+    assert run.scenario.cmo.coordination == run.model.params.cmo.coordination == 0.8
+    assert run.preset.cmo.coordination == 0.5
+    assert not session.pending and session.lever_note is None and session.live_from == {}
+    assert session.lever_values()["cmo.coordination"] == 0.8
+
+
+def test_a_reset_only_lever_waits_for_reset(scenario_dir):
+    session = Session(scenario_dir / "small.yaml")
+    model = session.runs[0].model
+    session.move_lever("institutions.institutional_resistance", 0.9)
+    assert session.pending == ["institutions.institutional_resistance"]
+    assert session.lever_note is None
+    session.step()
+    assert model.institutions.institutional_resistance == 0.5 and model.event_log == []
     session.reset()
     assert not session.pending
-    assert session.runs[0].scenario.cmo.coordination == 0.8
-    assert session.runs[0].model is not model
+    assert session.runs[0].model.institutions.institutional_resistance == 0.9
 
 
 def test_moving_a_share_keeps_the_allocation_valid(scenario_dir):
     session = Session(scenario_dir / "small.yaml")
     session.move_lever("budget.allocation.oversight", 0.5)
     values = session.lever_values()
-    assert math.fsum(values[f"budget.allocation.{a}"] for a in ACTIVITIES) == pytest.approx(1)
+    shares = [values[f"budget.allocation.{a}"] for a in ACTIVITIES]
+    assert math.fsum(shares) == pytest.approx(1)
+    session.step()  # live: all five shares set the run's allocation
+    assert session.runs[0].model.institutions.allocation.tolist() == pytest.approx(shares)
     session.reset()
     assert session.error is None
     assert session.runs[0].scenario.budget.allocation.oversight == pytest.approx(0.5)
@@ -97,12 +131,38 @@ def test_lever_edits_apply_over_both_compared_policies(scenario_dir):
     assert (a.scenario.budget.per_step, b.scenario.budget.per_step) == (10, 5)
 
 
-def test_revert_levers(scenario_dir):
-    session = Session(scenario_dir / "small.yaml")
-    session.move_lever("budget.per_step", 20)
+def test_a_live_lever_acts_on_both_compared_runs(scenario_dir):
+    session = Session(scenario_dir / "small.yaml", compare=("status_quo", "coordinated"))
+    session.step()
+    session.move_lever("cmo.coordination", 0.2)
+    assert session.lever_note == "cmo.coordination = 0.2: applied from step 2 (both runs)"
+    session.step()
+    a, b = session.runs
+    assert a.model.params.cmo.coordination == b.model.params.cmo.coordination == 0.2
+    assert a.model.event_log == b.model.event_log == [(2, "lever", "cmo.coordination=0.2")]
+
+
+def test_revert_levers_sends_each_run_back_to_its_policy(scenario_dir):
+    session = Session(scenario_dir / "small.yaml", compare=("status_quo", "coordinated"))
+    session.move_lever("cmo.coordination", 0.2)
+    session.step()
     session.revert_levers()
-    assert not session.pending
-    assert session.lever_values()["budget.per_step"] == 10
+    assert not session.pending and session.live_from == {}
+    assert session.lever_note == "levers back to the scenario's values from step 2 (both runs)"
+    assert session.lever_values()["cmo.coordination"] == 0.5
+    session.step()
+    a, b = session.runs
+    assert (a.model.params.cmo.coordination, b.model.params.cmo.coordination) == (0.5, 0.9)
+
+
+def test_reverting_a_reset_only_lever_applied_on_reset_waits_for_reset(scenario_dir):
+    session = Session(scenario_dir / "small.yaml")
+    session.move_lever("institutions.institutional_resistance", 0.9)
+    session.reset()
+    session.revert_levers()
+    assert session.pending == ["institutions.institutional_resistance"]
+    session.reset()
+    assert session.runs[0].model.institutions.institutional_resistance == 0.5
 
 
 def test_a_bad_file_gives_the_clear_message_and_no_runs(scenario_dir):
@@ -134,6 +194,8 @@ def test_an_unknown_compare_policy_keeps_the_pickers(scenario_dir):
     session = Session(scenario_dir / "small.yaml", compare=("status_quo", "nope"))
     assert "unknown policy 'nope'" in session.error
     assert session.runs == [] and set(session.policies()) >= {"status_quo"}
+    session.move_lever("cmo.coordination", 0.8)  # no run to act on: it waits for Reset
+    assert session.pending == ["cmo.coordination"]
     session.choose_compare("status_quo", "lean")
     assert session.error is None and len(session.runs) == 2
 
