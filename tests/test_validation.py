@@ -6,8 +6,13 @@
 2. Two of the essay's claims whose direction is robust in the model, on paired seeds:
    resistance to change holds reform back, and resource constraints hold reform back (checked
    through the batch and compare pipeline that docs/validation/make_figures.py uses).
+3. Epstein's sudden versus gradual legitimacy fall, with the paper's formula (rounding none):
+   the fall at once bursts, the same fall at 0.01 per step does not (run through the script's
+   own functions).
 """
 
+import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +25,7 @@ from ssrsim.batch import execute_batch, prepare_batch
 ROOT = Path(__file__).resolve().parents[1]
 EPSTEIN = ROOT / "scenarios" / "epstein.yaml"
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
+SCRIPT = ROOT / "docs" / "validation" / "make_figures.py"
 
 OUTBURST = 50
 EPSTEIN_STEPS = 300
@@ -110,3 +116,33 @@ def test_resource_constraints_hold_reform_back_through_batch_and_compare(tmp_pat
         assert row["n"] == 3
         assert row["diff_high"] < 0, (measure, row["diff"], row["diff_low"], row["diff_high"])
         assert row["verdict"].startswith("worse"), row["verdict"]
+
+
+def make_figures():
+    """docs/validation/make_figures.py as a module (it is a script, not part of the package)."""
+    name = "ssrsim_validation_make_figures"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, SCRIPT)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while it loads
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def test_sudden_legitimacy_fall_bursts_and_a_gradual_one_does_not_with_the_literal_formula():
+    mf = make_figures()
+    literal = ("none", 8)
+    assert literal in mf.RAMP_VARIANTS
+
+    def peak(duration: int, seed: int) -> float:
+        case = mf.RampCase(literal, duration, mf.RAMP_FROM, seed)
+        stats = mf.ramp_stats(*mf.ramp_run(case, steps=160))
+        assert (stats["peak"] > mf.OUTBURST) == (stats["outbursts"] > 0)
+        return stats["peak"]
+
+    sudden = [peak(0, seed) for seed in (0, 1, 2)]
+    gradual = [peak(20, seed) for seed in (0, 1, 2)]  # 0.9 to 0.7 at 0.01 per step
+    # 99-124 and 14-45 on seeds 0-4 over 400 steps when this test was written
+    assert min(sudden) > mf.OUTBURST, sudden
+    assert max(gradual) <= mf.OUTBURST, gradual
+    assert min(sudden) > 2 * max(gradual), (sudden, gradual)

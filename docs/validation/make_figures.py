@@ -5,7 +5,7 @@ Run from the repository root:
     python docs/validation/make_figures.py            # the doc's settings (a few minutes)
     python docs/validation/make_figures.py --quick    # small settings, figures to a temp folder
 
-Two patterns (Grimm et al. 2005):
+Three patterns (Grimm et al. 2005), numbered as the sections of docs/validation.md:
 
 1. Docking and punctuated equilibrium (Epstein 2002) on scenarios/epstein.yaml, with
    `activation.rounding` floor, round and none: outbursts (a run of consecutive steps with
@@ -14,6 +14,11 @@ Two patterns (Grimm et al. 2005):
 2. The essay's claims as paired experiments on scenarios/baseline.yaml: for each claim a batch
    with two policies, `reference` and `treatment`, whose replicates share seeds (common random
    numbers), compared with `ssrsim.analysis.compare`.
+3. Epstein's sudden versus gradual legitimacy fall on scenarios/epstein.yaml: L falls from 0.9
+   to 0.7, at once or spread over a number of steps (a `legitimacy_change` event); outbursts
+   per ramp length, legitimacy held fixed at each level, and other roundings and batches.
+
+`--only PART` (repeatable) runs some parts only: outbursts, docking, essay, legitimacy.
 
 The tables are printed to standard output as Markdown; the figures are written as PNG files
 to the output folder (docs/validation/ by default; a temporary folder with --quick).
@@ -39,7 +44,7 @@ from scipy.stats import mannwhitneyu
 
 from ssrsim import SSRModel, load_scenario
 from ssrsim.analysis import compare, load_results
-from ssrsim.batch import execute_batch, prepare_batch
+from ssrsim.batch import execute_batch, open_executor, prepare_batch
 from ssrsim.model.measures import HEADLINE, direction
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,6 +56,7 @@ OUTBURST = 50
 """Epstein's (2002) outburst threshold: more than 50 actives."""
 
 ROUNDINGS = ("floor", "round", "none")
+PARTS = ("outbursts", "docking", "essay", "legitimacy")
 EPSTEIN_WAIT_MEAN, EPSTEIN_WAIT_SD = 60.0, 55.0
 
 
@@ -70,6 +76,12 @@ class Settings:
     docking_burn_in: int = 20
     replicates: int = 20
     essay_overrides: tuple[str, ...] = ()
+    ramp_seeds: int = 10
+    ramp_durations: tuple[int, ...] = (0, 5, 10, 20, 40, 60, 100, 150)
+    ramp_steps: int = 400
+    ramp_levels: tuple[float, ...] = (0.86, 0.84, 0.82, 0.8, 0.75, 0.7)
+    ramp_variant_seeds: int = 5
+    ramp_variant_durations: tuple[int, ...] = (0, 20, 60, 150)
     label: str = "full"
 
 
@@ -77,6 +89,8 @@ FULL = Settings()
 QUICK = Settings(epstein_seeds=3, epstein_steps=300, epstein_burn_in=50, docking_seeds=3,
                  docking_steps=60, docking_burn_in=20, replicates=4,
                  essay_overrides=("space.width=60", "space.height=60", "time.steps=60"),
+                 ramp_seeds=3, ramp_durations=(0, 20, 60), ramp_steps=240,
+                 ramp_levels=(0.84, 0.7), ramp_variant_seeds=2, ramp_variant_durations=(0, 20, 60),
                  label="quick")
 
 
@@ -570,9 +584,282 @@ def figure_timecourse(folders: dict[str, Path], out: Path) -> Path:
 
 
 # --------------------------------------------------------------------------------------------
+# Pattern 3: sudden versus gradual legitimacy fall (Epstein 2002)
+# --------------------------------------------------------------------------------------------
+
+RAMP_FROM = 0.9
+"""Legitimacy before the fall. Grievance H(1 - L) < 0.1 = T there, so nobody can turn active."""
+RAMP_FALL = 0.2
+"""Size of the fall: 0.9 to 0.7, as in Epstein's runs."""
+RAMP_TO = round(RAMP_FROM - RAMP_FALL, 6)
+"""Legitimacy after the fall (rounded, so that it matches 0.7 in Settings.ramp_levels)."""
+RAMP_START = 77
+"""First step of the fall (as in tests/model/test_events.py). Nothing happens before it."""
+RAMP_TAIL = 100
+"""The last steps of every run, when every ramp has ended and L = 0.7 in every run."""
+RAMP_OPENING = 20
+"""Steps counted as the opening burst of a run that starts at its legitimacy."""
+RAMP_VARIANTS = (("round", 8), ("none", 8), ("floor", 8), ("round", 1), ("round", 64))
+"""(rounding, batches); the first is scenarios/epstein.yaml's own."""
+
+
+@dataclass(frozen=True)
+class RampCase:
+    """One run: a fall of RAMP_FALL spread over `duration` steps (None: no fall) from `level`."""
+
+    variant: tuple[str, int]
+    duration: int | None
+    level: float
+    seed: int
+
+
+def ramp_run(case: RampCase, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Actives and legitimacy per step (steps 1..steps) of scenarios/epstein.yaml for `case`."""
+    rounding, batches = case.variant
+    overrides = [f"legitimacy.fixed_value={case.level}", f"time.steps={steps}",
+                 f"activation.rounding={rounding}", f"activation.batches={batches}"]
+    if case.duration is not None:
+        overrides.append(f"events=[{{type: legitimacy_change, step: {RAMP_START}, "
+                         f"change: {-RAMP_FALL}, duration: {case.duration}}}]")
+    model = SSRModel(load_scenario(EPSTEIN_FILE, overrides=overrides), rng=case.seed)
+    for _ in range(steps):
+        model.step()
+    series = model.timeseries()
+    return series["active"].to_numpy()[1:], series["legitimacy"].to_numpy()[1:]
+
+
+def ramp_stats(actives: np.ndarray, legitimacy: np.ndarray) -> dict[str, float]:
+    """Outbursts, peak and mean actives from step RAMP_START on; L at the first outburst."""
+    window = actives[RAMP_START - 1:]
+    onsets, _ = outbursts(window)
+    return {
+        "peak": float(window.max()),
+        "outbursts": len(onsets),
+        "mean": float(window.mean()),
+        "tail_mean": float(actives[-RAMP_TAIL:].mean()),
+        "first_level": float(legitimacy[RAMP_START - 1 + onsets[0]]) if len(onsets) else math.nan,
+        "opening_peak": float(actives[:RAMP_OPENING].max()),
+    }
+
+
+def _ramp_task(case: RampCase, steps: int) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
+    actives, legitimacy = ramp_run(case, steps)
+    return ramp_stats(actives, legitimacy), actives, legitimacy
+
+
+def ramp_cases(s: Settings) -> list[RampCase]:
+    """Every run of the pattern, each once: the sweep, the fixed levels and the variants."""
+    default, end = RAMP_VARIANTS[0], RAMP_TO
+    cases = []
+    for seed in range(s.ramp_seeds):  # the sweep, the control and the reference at L = 0.7
+        cases += [RampCase(default, d, RAMP_FROM, seed) for d in (*s.ramp_durations, None)]
+        cases.append(RampCase(default, None, end, seed))
+    for seed in range(s.ramp_variant_seeds):
+        for variant in RAMP_VARIANTS[:2]:  # legitimacy held at each level, no fall
+            cases += [RampCase(variant, None, level, seed) for level in s.ramp_levels]
+        for variant in RAMP_VARIANTS:
+            cases += [RampCase(variant, d, RAMP_FROM, seed)
+                      for d in (*s.ramp_variant_durations, None)]
+            cases.append(RampCase(variant, None, end, seed))
+    return list(dict.fromkeys(cases))  # each run once, in this order
+
+
+def legitimacy_ramp(s: Settings, workers: int | None = None) -> dict[str, object]:
+    """Run every case; per-run statistics and seed 0's series.
+
+    The runs go to `workers` local processes (None: all cores; 0: this process).
+    """
+    scenario = load_scenario(EPSTEIN_FILE)
+    if (scenario.activation.rounding, scenario.activation.batches) != RAMP_VARIANTS[0]:
+        raise ValueError("RAMP_VARIANTS[0] must be scenarios/epstein.yaml's rounding, batches")
+    longest = max(*s.ramp_durations, *s.ramp_variant_durations)
+    if s.ramp_steps < RAMP_START - 1 + longest + RAMP_TAIL:
+        raise ValueError(f"ramp_steps must leave {RAMP_TAIL} steps after the longest ramp")
+    cases = ramp_cases(s)
+    rows, series = [], {}
+    with open_executor(workers) as (executor, _):
+        results = executor.map(_ramp_task, cases, [s.ramp_steps] * len(cases))
+        for case, (stats, actives, legitimacy) in zip(cases, results, strict=True):
+            rows.append({"rounding": case.variant[0], "batches": case.variant[1],
+                         "duration": case.duration, "level": case.level, "seed": case.seed,
+                         **stats})
+            if case.seed == 0:
+                series[case] = (actives, legitimacy)
+    return {"per_run": pd.DataFrame(rows), "series": series}
+
+
+def _ramp_select(per_run: pd.DataFrame, variant: tuple[str, int], duration: int | None,
+                 level: float = RAMP_FROM, seeds: int | None = None) -> pd.DataFrame:
+    same = ((per_run["rounding"] == variant[0]) & (per_run["batches"] == variant[1])
+            & (per_run["level"] == level))
+    same &= per_run["duration"].isna() if duration is None else per_run["duration"] == duration
+    if seeds is not None:
+        same &= per_run["seed"] < seeds
+    return per_run[same]
+
+
+def _ramp_label(duration: int | None) -> str:
+    if duration is None:
+        return f"no fall (L = {RAMP_FROM} throughout)"
+    if duration == 0:
+        return "at once (0 steps)"
+    return f"{duration} steps ({RAMP_FALL / duration:.3g} per step)"
+
+
+def _runs_with_outburst(g: pd.DataFrame) -> str:
+    return f"{int((g['outbursts'] > 0).sum())} of {len(g)}"
+
+
+def ramp_table(per_run: pd.DataFrame, s: Settings) -> str:
+    """Markdown: the sweep over the ramp length, with the scenario's rounding and batches."""
+    variant = RAMP_VARIANTS[0]
+    end = s.ramp_steps
+    lines = [
+        f"| fall of {RAMP_FALL} from step {RAMP_START}, spread over | peak actives, steps "
+        f"{RAMP_START}–{end} | outbursts, steps {RAMP_START}–{end} | mean actives, steps "
+        f"{RAMP_START}–{end} | mean actives, steps {end - RAMP_TAIL + 1}–{end} "
+        "| L at the first outburst | runs with an outburst |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for duration in (None, *s.ramp_durations):
+        g = _ramp_select(per_run, variant, duration)
+        lines.append(
+            f"| {_ramp_label(duration)} | {_med_range(g['peak'])} "
+            f"| {_med_range(g['outbursts'])} | {_med_range(g['mean'], '{:.1f}')} "
+            f"| {_med_range(g['tail_mean'], '{:.1f}')} "
+            f"| {_med_range(g['first_level'], '{:.2f}')} | {_runs_with_outburst(g)} |")
+    g = _ramp_select(per_run, variant, None, RAMP_TO)
+    lines.append(
+        f"| *reference: no fall, L = {RAMP_TO:.1f} from step 1* "
+        f"| {_med_range(g['peak'])} | {_med_range(g['outbursts'])} "
+        f"| {_med_range(g['mean'], '{:.1f}')} | {_med_range(g['tail_mean'], '{:.1f}')} | – "
+        f"| {_runs_with_outburst(g)} |")
+    note = (f"\nscenarios/epstein.yaml (rounding {variant[0]}, {variant[1]} batches) with "
+            f"`legitimacy.fixed_value={RAMP_FROM}` and a `legitimacy_change` event of "
+            f"{-RAMP_FALL} at step {RAMP_START}; {s.ramp_seeds} seeds (0–{s.ramp_seeds - 1}, the "
+            f"same seeds in every row) × {s.ramp_steps} steps; median (min–max) over seeds. "
+            f"Outburst: a run of consecutive steps with more than {OUTBURST} actives. The "
+            f"reference row uses the same window, which starts after its opening burst.")
+    return "\n".join(lines) + "\n" + note
+
+
+def level_table(per_run: pd.DataFrame, s: Settings) -> str:
+    """Markdown: legitimacy held fixed from step 1, no fall, under round and none."""
+    roundings = RAMP_VARIANTS[:2]
+    end = s.ramp_steps
+    head = " | ".join(f"{r}: opening burst (peak, steps 1–{RAMP_OPENING}) | {r}: outbursts, "
+                      f"steps {RAMP_START}–{end} | {r}: peak, steps {RAMP_START}–{end}"
+                      for r, _ in roundings)
+    lines = [f"| L, fixed from step 1 | {head} |", "|---" * (1 + 3 * len(roundings)) + "|"]
+    for level in s.ramp_levels:
+        cells = []
+        for variant in roundings:
+            g = _ramp_select(per_run, variant, None, level, seeds=s.ramp_variant_seeds)
+            cells += [_med_range(g["opening_peak"]),
+                      f"{_med_range(g['outbursts'])}; {_runs_with_outburst(g)} runs",
+                      _med_range(g["peak"])]
+        lines.append(f"| {level:.2f} | " + " | ".join(cells) + " |")
+    note = (f"\n{s.ramp_variant_seeds} seeds × {s.ramp_steps} steps, no event; median "
+            f"(min–max) over seeds. At L = {RAMP_FROM} no civilian can ever be active "
+            f"(grievance H(1 − L) < 0.1 = T).")
+    return "\n".join(lines) + "\n" + note
+
+
+def variant_table(per_run: pd.DataFrame, s: Settings) -> str:
+    """Markdown: peak actives and runs with an outburst per rounding and number of batches."""
+    durations = s.ramp_variant_durations
+    heads = [_ramp_label(d).split(" (")[0] if d else "at once" for d in durations]
+    lines = [f"| rounding, batches | {' | '.join(heads)} | no fall, L = "
+             f"{RAMP_TO:.1f} from step 1 |", "|---" * (2 + len(durations)) + "|"]
+    for i, variant in enumerate(RAMP_VARIANTS):
+        cells = []
+        for duration, level in (*((d, RAMP_FROM) for d in durations),
+                                (None, RAMP_TO)):
+            g = _ramp_select(per_run, variant, duration, level, seeds=s.ramp_variant_seeds)
+            cells.append(f"{_med_range(g['peak'])}; {_runs_with_outburst(g)}")
+        name = f"{variant[0]}, {variant[1]}" + (" (the scenario's)" if i == 0 else "")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    note = (f"\nPeak actives, steps {RAMP_START}–{s.ramp_steps}, median (min–max) over "
+            f"{s.ramp_variant_seeds} seeds (0–{s.ramp_variant_seeds - 1}); then the runs with an "
+            f"outburst in that window. Column heads: the fall of {RAMP_FALL} from step "
+            f"{RAMP_START} at once or spread over that many steps.")
+    return "\n".join(lines) + "\n" + note
+
+
+def figure_ramp(result: dict[str, object], s: Settings, out: Path) -> Path:
+    """Left: L and actives over time, seed 0; right: peak actives against the ramp length."""
+    per_run, series = result["per_run"], result["series"]
+    default, literal = RAMP_VARIANTS[0], RAMP_VARIANTS[1]
+    shown = (0, s.ramp_variant_durations[1], s.ramp_variant_durations[-1], None)
+    colors = dict(zip(shown, ("tab:red", "tab:orange", "tab:green", "0.4"), strict=True))
+    fig = plt.figure(figsize=(14, 7.5))
+    grid = fig.add_gridspec(3, 2, height_ratios=(1, 2, 2), width_ratios=(1.35, 1))
+    axes = [fig.add_subplot(grid[0, 0])]
+    axes += [fig.add_subplot(grid[i, 0], sharex=axes[0]) for i in (1, 2)]
+    peak_ax = fig.add_subplot(grid[:, 1])
+    for duration in shown:
+        label = ("no fall (L = 0.9)" if duration is None else
+                 "at once" if duration == 0 else f"over {duration} steps")
+        legitimacy = series[RampCase(default, duration, RAMP_FROM, 0)][1]
+        steps = np.arange(1, len(legitimacy) + 1)
+        axes[0].plot(steps, legitimacy, color=colors[duration], lw=1.2, label=label)
+        for ax, variant in zip(axes[1:], (default, literal), strict=True):
+            actives = series[RampCase(variant, duration, RAMP_FROM, 0)][0]
+            ax.plot(steps, actives, color=colors[duration], lw=0.8, label=label)
+    axes[0].set_ylabel("legitimacy L")
+    axes[0].set_ylim(0.67, 0.93)
+    axes[0].legend(fontsize=8, ncol=2, loc="center right")
+    axes[0].set_xlim(RAMP_START - 37, s.ramp_steps + 5)
+    axes[0].set_title(f"Seed 0: L falls by {RAMP_FALL} from step {RAMP_START}, at once or "
+                      "spread out", fontsize=10, loc="left")
+    for ax, variant in zip(axes[1:], (default, literal), strict=True):
+        ax.axhline(OUTBURST, color="k", lw=0.8, ls="--")
+        ax.set_ylabel("actives")
+        note = " (the scenario's)" if variant == default else " (the paper's formula)"
+        ax.set_title(f"rounding {variant[0]}, {variant[1]} batches{note}", fontsize=10,
+                     loc="left")
+    axes[2].set_xlabel("step (dashed: outburst threshold, 50 actives)")
+    for ax in axes[:2]:
+        ax.tick_params(labelbottom=False)
+
+    rng = np.random.default_rng(0)
+    for variant, durations, color in ((default, s.ramp_durations, "tab:red"),
+                                      (literal, s.ramp_variant_durations, "tab:blue")):
+        g = per_run[(per_run["rounding"] == variant[0]) & (per_run["batches"] == variant[1])
+                    & (per_run["level"] == RAMP_FROM) & per_run["duration"].isin(durations)]
+        jitter = rng.uniform(-1.5, 1.5, len(g))
+        peak_ax.scatter(g["duration"] + jitter, g["peak"], s=14, color=color, alpha=0.45, lw=0)
+        medians = g.groupby("duration")["peak"].median()
+        peak_ax.plot(medians.index, medians, "o-", color=color, ms=5,
+                     label=f"rounding {variant[0]}: median of {g['seed'].nunique()} seeds "
+                           "(dots: each seed)")
+        steady = _ramp_select(per_run, variant, None, RAMP_TO)["peak"].median()
+        peak_ax.axhline(steady, color=color, ls=":", lw=1.2,
+                        label=f"rounding {variant[0]}: no fall, L = 0.7 from step 1 (median)")
+    peak_ax.axhline(OUTBURST, color="k", lw=0.8, ls="--", label="outburst threshold (50)")
+    peak_ax.axvline(RAMP_FALL / 0.01, color="0.6", lw=0.8)
+    peak_ax.text(RAMP_FALL / 0.01 + 2, 0.1, "0.01 per step\n(Epstein's gradual rate)",
+                 transform=peak_ax.get_xaxis_transform(), fontsize=8, color="0.4", va="bottom")
+    peak_ax.set_xlabel(f"steps over which L falls from {RAMP_FROM} to "
+                       f"{RAMP_TO:.1f} (0: at once)")
+    peak_ax.set_ylabel(f"peak actives, steps {RAMP_START}–{s.ramp_steps}")
+    peak_ax.set_title("Peak actives after the fall starts (no fall: 0 in every run)",
+                      fontsize=10, loc="left")
+    peak_ax.set_ylim(bottom=0)
+    peak_ax.legend(fontsize=8, loc="upper right")
+    fig.suptitle("Sudden versus gradual legitimacy fall on scenarios/epstein.yaml "
+                 f"(L = {RAMP_FROM}, no movement)", fontsize=11)
+    fig.tight_layout()
+    path = out / "legitimacy_ramp.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# --------------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
-    """Run both patterns, write the figures, print the tables."""
+    """Run the patterns, write the figures, print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
                         help="small settings (a minute or so); figures go to a temp folder "
@@ -583,38 +870,58 @@ def main(argv: list[str] | None = None) -> int:
                         help="keep the essay batches' results folders here (default: a "
                              "temporary folder, deleted at the end)")
     parser.add_argument("--workers", type=int, default=None,
-                        help="local worker processes for the batches (default: all cores)")
+                        help="local worker processes for the essay batches and the legitimacy "
+                             "runs (default: all cores; 0: in this process)")
+    parser.add_argument("--only", action="append", choices=PARTS, default=None,
+                        help="run only this part (repeatable; default: all)")
     args = parser.parse_args(argv)
     s = QUICK if args.quick else FULL
+    parts = args.only or PARTS
     out = args.out or (Path(tempfile.mkdtemp(prefix="ssrsim-validation-")) if args.quick
                        else HERE)
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
+    figures = []
 
     print(f"# Validation tables ({s.label} settings)\n")
-    print("## Pattern 1: punctuated equilibrium\n")
-    pe = punctuated_equilibrium(s)
-    print(outburst_table(pe["per_seed"], s), "\n")
-    figures = [figure_actives(pe["series"], s, out), figure_waiting(pe["per_seed"], out)]
-    print(f"  pattern 1: {time.time() - started:.0f} s", file=sys.stderr)
+    if "outbursts" in parts:
+        t = time.time()
+        print("## Pattern 1: punctuated equilibrium\n")
+        pe = punctuated_equilibrium(s)
+        print(outburst_table(pe["per_seed"], s), "\n")
+        figures += [figure_actives(pe["series"], s, out), figure_waiting(pe["per_seed"], out)]
+        print(f"  pattern 1: {time.time() - t:.0f} s", file=sys.stderr)
 
-    print("## Pattern 1: docking with Mesa's example\n")
-    t = time.time()
-    print(docking_table(docking(s), s), "\n")
-    print(f"  docking: {time.time() - t:.0f} s", file=sys.stderr)
+    if "docking" in parts:
+        print("## Pattern 1: docking with Mesa's example\n")
+        t = time.time()
+        print(docking_table(docking(s), s), "\n")
+        print(f"  docking: {time.time() - t:.0f} s", file=sys.stderr)
 
-    print("## Pattern 2: the essay's claims\n")
-    print(experiment_table(), "\n")
-    t = time.time()
-    with tempfile.TemporaryDirectory(prefix="ssrsim-essay-") as tmp:
-        folder = args.results or Path(tmp)
-        folder.mkdir(parents=True, exist_ok=True)
-        folders = run_experiments(s, folder, args.workers)
-        all_rows = pd.concat([claim_rows(c, folders) for c in CLAIMS], ignore_index=True)
-        print(verdict_table(all_rows, s), "\n")
-        print(effects_table(all_rows), "\n")
-        figures += [figure_effects(all_rows, out), figure_timecourse(folders, out)]
-    print(f"  pattern 2: {time.time() - t:.0f} s", file=sys.stderr)
+    if "essay" in parts:
+        print("## Pattern 2: the essay's claims\n")
+        print(experiment_table(), "\n")
+        t = time.time()
+        with tempfile.TemporaryDirectory(prefix="ssrsim-essay-") as tmp:
+            folder = args.results or Path(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            folders = run_experiments(s, folder, args.workers)
+            all_rows = pd.concat([claim_rows(c, folders) for c in CLAIMS], ignore_index=True)
+            print(verdict_table(all_rows, s), "\n")
+            print(effects_table(all_rows), "\n")
+            figures += [figure_effects(all_rows, out), figure_timecourse(folders, out)]
+        print(f"  pattern 2: {time.time() - t:.0f} s", file=sys.stderr)
+
+    if "legitimacy" in parts:
+        print("## Pattern 3: sudden versus gradual legitimacy fall\n")
+        t = time.time()
+        ramp = legitimacy_ramp(s, args.workers)
+        print(ramp_table(ramp["per_run"], s), "\n")
+        print(level_table(ramp["per_run"], s), "\n")
+        print(variant_table(ramp["per_run"], s), "\n")
+        figures.append(figure_ramp(ramp, s, out))
+        print(f"  pattern 3: {len(ramp['per_run'])} runs in {time.time() - t:.0f} s",
+              file=sys.stderr)
 
     for path in figures:
         print(f"wrote {path}", file=sys.stderr)
