@@ -51,12 +51,13 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 EPSTEIN_FILE = ROOT / "scenarios" / "epstein.yaml"
 BASELINE_FILE = ROOT / "scenarios" / "baseline.yaml"
+POLICING_FILE = ROOT / "scenarios" / "community_policing.yaml"
 
 OUTBURST = 50
 """Epstein's (2002) outburst threshold: more than 50 actives."""
 
 ROUNDINGS = ("floor", "round", "none")
-PARTS = ("outbursts", "docking", "essay", "legitimacy")
+PARTS = ("outbursts", "docking", "essay", "legitimacy", "policing")
 EPSTEIN_WAIT_MEAN, EPSTEIN_WAIT_SD = 60.0, 55.0
 
 
@@ -82,6 +83,8 @@ class Settings:
     ramp_levels: tuple[float, ...] = (0.86, 0.84, 0.82, 0.8, 0.75, 0.7)
     ramp_variant_seeds: int = 5
     ramp_variant_durations: tuple[int, ...] = (0, 20, 60, 150)
+    policing_replicates: int = 50
+    policing_overrides: tuple[str, ...] = ()
     label: str = "full"
 
 
@@ -91,6 +94,7 @@ QUICK = Settings(epstein_seeds=3, epstein_steps=300, epstein_burn_in=50, docking
                  essay_overrides=("space.width=60", "space.height=60", "time.steps=60"),
                  ramp_seeds=3, ramp_durations=(0, 20, 60), ramp_steps=240,
                  ramp_levels=(0.84, 0.7), ramp_variant_seeds=2, ramp_variant_durations=(0, 20, 60),
+                 policing_replicates=4, policing_overrides=("space.width=60", "space.height=60"),
                  label="quick")
 
 
@@ -858,6 +862,107 @@ def figure_ramp(result: dict[str, object], s: Settings, out: Path) -> Path:
 
 # --------------------------------------------------------------------------------------------
 
+# Pattern 4: community policing in Liberia (Blair, Karim & Morse 2019)
+# --------------------------------------------------------------------------------------------
+
+POLICING_ARMS = ("no_visits", "visits", "visits_raise_trust")
+POLICING_START = 52
+"""The programme's first step in scenarios/community_policing.yaml (after a year)."""
+POLICING_MEASURES = ("police_knowledge", "cooperation", "abuses_reported", "incidents",
+                     "stability", "police_trust", "army_trust", "trust")
+MEASURABLE = 0.02
+"""Smallest change in trust (0-1 scale) we call measurable by a community survey (assumption)."""
+
+
+def policing_batch(s: Settings, folder: Path, workers: int | None) -> Path:
+    """The shipped experiment's three arms on paired replicates; the results folder."""
+    batch = prepare_batch(POLICING_FILE, out=folder / "community_policing",
+                          replicates=s.policing_replicates, policies=list(POLICING_ARMS),
+                          overrides=list(s.policing_overrides))
+    report = execute_batch(batch, workers=workers)
+    if report.failed or report.interrupted:
+        raise RuntimeError(f"community policing: {report.failed} failed runs "
+                           f"{report.interrupted or ''}: {report.errors}")
+    return folder / "community_policing"
+
+
+def policing_table(results_folder: Path) -> tuple[str, pd.DataFrame]:
+    """Markdown: each arm against no_visits over the programme window, and the rows."""
+    table = compare(load_results(results_folder), baseline="no_visits",
+                    measures=list(POLICING_MEASURES), burn_in=POLICING_START).table
+    base = table[table["policy"] == "no_visits"].set_index("measure")["mean"]
+    rows = table[table["policy"] != "no_visits"].copy()
+    rows["control"] = rows["measure"].map(base)
+    lines = ["| measure | no visits | arm | arm mean | paired difference [95% CI] | d_z | "
+             "verdict |", "|---|---|---|---|---|---|---|"]
+    for measure in POLICING_MEASURES:
+        for r in rows[rows["measure"] == measure].itertuples():
+            lines.append(f"| {measure} | {r.control:.3f} | {r.policy} | {r.mean:.3f} "
+                         f"| {r.diff:+.4f} [{r.diff_low:+.4f}, {r.diff_high:+.4f}] "
+                         f"| {_dz(r.effect_size)} | {r.verdict} |")
+    return "\n".join(lines), rows
+
+
+def policing_verdict(rows: pd.DataFrame) -> str:
+    """Markdown: the three parts of the pattern, each read from its difference interval."""
+    def row(arm: str, measure: str):
+        return next(rows[(rows["policy"] == arm) & (rows["measure"] == measure)].itertuples())
+
+    def interval(r) -> str:
+        return f"{r.diff:+.4f} [{r.diff_low:+.4f}, {r.diff_high:+.4f}]"
+
+    coop, incidents = row("visits", "cooperation"), row("visits", "incidents")
+    trust, counter = row("visits", "police_trust"), row("visits_raise_trust", "police_trust")
+    flat = max(abs(trust.diff_low), abs(trust.diff_high)) < MEASURABLE
+    return "\n".join([
+        "| part of the pattern | statistic (visits vs no visits) | reproduced |",
+        "|---|---|---|",
+        f"| reporting rises | cooperation {interval(coop)} | "
+        f"{'yes' if coop.diff_low > 0 else 'no'} |",
+        f"| violence falls | incidents per step {interval(incidents)} | "
+        f"{'yes' if incidents.diff_high < 0 else 'no'} |",
+        f"| trust in the police does not measurably rise | police_trust {interval(trust)}; "
+        f"the whole interval within ±{MEASURABLE} | {'yes' if flat else 'no'} |",
+        f"| (the check can fail) visits that raise trust directly | police_trust "
+        f"{interval(counter)} | {'measurable' if counter.diff_low > MEASURABLE else 'not'} |",
+    ])
+
+
+def figure_policing(results_folder: Path, out: Path) -> Path:
+    """Reporting, incidents and trust in the police over time, per arm (median, 50% band)."""
+    measures = (("cooperation", "reporting willingness (cooperation)"),
+                ("incidents", "insurgent incidents per step (8-week mean)"),
+                ("police_trust", "trust in the police"))
+    series = load_results(results_folder).timeseries([m for m, _ in measures])
+    colours = {"no_visits": "tab:gray", "visits": "tab:blue", "visits_raise_trust": "tab:orange"}
+    labels = {"no_visits": "no visits", "visits": "visits (2.6 a year)",
+              "visits_raise_trust": "visits, each recovering 5% of distrust"}
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.3))
+    end = int(series["step"].max())
+    for ax, (measure, title) in zip(axes, measures, strict=True):
+        for arm in POLICING_ARMS:
+            runs = series[series["policy"] == arm].pivot(index="step", columns="replicate",
+                                                          values=measure)
+            if measure == "incidents":
+                runs = runs.rolling(8, min_periods=1).mean()
+            q = runs.quantile([0.25, 0.5, 0.75], axis=1).T
+            ax.fill_between(q.index, q[0.25], q[0.75], color=colours[arm], alpha=0.2, lw=0)
+            ax.plot(q.index, q[0.5], color=colours[arm], label=labels[arm], lw=1.4)
+        ax.axvspan(POLICING_START, end, color="tab:green", alpha=0.06, lw=0)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("step (week); shaded: the 61-week programme")
+    axes[0].legend(fontsize=8, loc="upper left")
+    fig.suptitle("Community policing (scenarios/community_policing.yaml): median and 50% band "
+                 "over paired replicates", fontsize=11)
+    fig.tight_layout()
+    path = out / "community_policing.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+
 def main(argv: list[str] | None = None) -> int:
     """Run the patterns, write the figures, print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -922,6 +1027,19 @@ def main(argv: list[str] | None = None) -> int:
         figures.append(figure_ramp(ramp, s, out))
         print(f"  pattern 3: {len(ramp['per_run'])} runs in {time.time() - t:.0f} s",
               file=sys.stderr)
+
+    if "policing" in parts:
+        print("## Pattern 4: community policing (Blair, Karim & Morse 2019)\n")
+        t = time.time()
+        with tempfile.TemporaryDirectory(prefix="ssrsim-policing-") as tmp:
+            folder = args.results or Path(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            results_folder = policing_batch(s, folder, args.workers)
+            table, rows = policing_table(results_folder)
+            print(policing_verdict(rows), "\n")
+            print(table, "\n")
+            figures.append(figure_policing(results_folder, out))
+        print(f"  pattern 4: {time.time() - t:.0f} s", file=sys.stderr)
 
     for path in figures:
         print(f"wrote {path}", file=sys.stderr)
