@@ -98,6 +98,14 @@ QUICK = Settings(epstein_seeds=3, epstein_steps=300, epstein_burn_in=50, docking
                  label="quick")
 
 
+def save(fig: plt.Figure, path: Path) -> Path:
+    """Lay out, write at 110 dpi and close a figure; its path."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 # --------------------------------------------------------------------------------------------
 # Pattern 1: punctuated equilibrium and docking
 # --------------------------------------------------------------------------------------------
@@ -266,11 +274,7 @@ def figure_actives(series: dict[str, np.ndarray], s: Settings, out: Path) -> Pat
         ax.set_ylabel("actives")
     axes[-1].set_xlabel("step (grey: burn-in, not counted; dashed: outburst threshold 50)")
     fig.suptitle("Epstein Run 2 without movement (scenarios/epstein.yaml), seed 0", fontsize=11)
-    fig.tight_layout()
-    path = out / "epstein_actives.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, out / "epstein_actives.png")
 
 
 def figure_waiting(per_seed: pd.DataFrame, out: Path) -> Path:
@@ -293,11 +297,7 @@ def figure_waiting(per_seed: pd.DataFrame, out: Path) -> Path:
     ax.set_ylabel("density")
     ax.set_title("Waiting times between outbursts (rounding none: no outbursts)", fontsize=10)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = out / "epstein_waiting.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, out / "epstein_waiting.png")
 
 
 # --------------------------------------------------------------------------------------------
@@ -553,11 +553,7 @@ def figure_effects(all_rows: pd.DataFrame, out: Path) -> Path:
                   "its steps; 95% CI over paired replicates).\nGreen: as the claim predicts; "
                   "red: opposite; grey: no detectable difference. Large dots: the claim's "
                   "primary measures", fontsize=9)
-    fig.tight_layout()
-    path = out / "essay_effects.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, out / "essay_effects.png")
 
 
 def figure_timecourse(folders: dict[str, Path], out: Path) -> Path:
@@ -580,11 +576,7 @@ def figure_timecourse(folders: dict[str, Path], out: Path) -> Path:
         ax.legend(fontsize=8)
     fig.suptitle("Essay experiments on scenarios/baseline.yaml: mean and 90% band over "
                  "paired replicates", fontsize=11)
-    fig.tight_layout()
-    path = out / "essay_timecourse.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, out / "essay_timecourse.png")
 
 
 # --------------------------------------------------------------------------------------------
@@ -853,11 +845,7 @@ def figure_ramp(result: dict[str, object], s: Settings, out: Path) -> Path:
     peak_ax.legend(fontsize=8, loc="upper right")
     fig.suptitle("Sudden versus gradual legitimacy fall on scenarios/epstein.yaml "
                  f"(L = {RAMP_FROM}, no movement)", fontsize=11)
-    fig.tight_layout()
-    path = out / "legitimacy_ramp.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, out / "legitimacy_ramp.png")
 
 
 # --------------------------------------------------------------------------------------------
@@ -954,11 +942,7 @@ def figure_policing(results_folder: Path, out: Path) -> Path:
     axes[0].legend(fontsize=8, loc="upper left")
     fig.suptitle("Community policing (scenarios/community_policing.yaml): median and 50% band "
                  "over paired replicates", fontsize=11)
-    fig.tight_layout()
-    path = out / "community_policing.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, out / "community_policing.png")
 
 
 # --------------------------------------------------------------------------------------------
