@@ -18,11 +18,9 @@ One step (docs/model.md, "Process overview and scheduling"):
 
 from __future__ import annotations
 
-import functools
 import random
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import mesa
@@ -30,8 +28,7 @@ import numpy as np
 import pandas as pd
 from mesa.discrete_space import OrthogonalVonNeumannGrid
 
-from ..scenario import apply_changes
-from ..scenario.schema import ACTIVITIES, Scenario
+from ..scenario.schema import Scenario
 from . import mechanisms as mech
 from .agents import NGO, CMOUnit, ReformState, SecurityForceUnit
 from .events import apply_event
@@ -45,44 +42,12 @@ from .institutions import (
     Institutions,
     Ledger,
 )
+from .levers import LeverChange, apply_levers, queue_levers
 from .measures import measures_for, reform_share, service_coverage
 from .population import FORCES, Civilian, CivilianState, DDRStage, Population, draw_beta
 from .space import NeighbourhoodSum, cells_within, district_map, neighbourhood_offsets
 
 TALLIES = ("arrests", "abuses", "abuses_reported", "abuses_sanctioned", "incidents")
-
-LIVE_LEVERS: tuple[str, ...] = (
-    "cmo.coordination",
-    "budget.per_step",
-    *(f"budget.allocation.{a}" for a in ACTIVITIES),
-    "institutions.oversight",
-    "institutions.political_resistance",
-)
-"""Parameters `SSRModel.set_levers` changes in a running model; the rest apply when it is built.
-
-The model reads cmo.coordination and budget.per_step afresh every step; the budget shares
-and the two institutions are initial values of state it keeps, so a live change sets that
-state now.
-"""
-
-BUILD_ONLY_REASONS: dict[str, str] = {
-    "institutions.institutional_resistance": (
-        "each security unit draws its resistance to reform from it when the unit is created, "
-        "so in a running model it would only slow the judiciary"),
-}
-"""Why parameters one might expect to be live apply only when a model is built."""
-
-LEVER_SOURCE = "live lever change"
-"""Where `set_levers` values come from, in validation messages."""
-
-
-@dataclass(frozen=True)
-class _LeverChange:
-    """Lever changes waiting for the next step, and the scenario validated with them."""
-
-    changes: dict[str, Any]
-    scenario: Scenario
-
 
 class SSRModel(mesa.Model):
     """Civil-military operations in security sector reform, built from a `Scenario`.
@@ -298,58 +263,20 @@ class SSRModel(mesa.Model):
         self._injected.append(event)
 
     def set_levers(self, changes: Mapping[str, Any]) -> None:
-        """Change policy levers (`LIVE_LEVERS`) from the start of the next step.
+        """Change policy levers (`levers.LIVE_LEVERS`) from the start of the next step.
 
-        For the browser app's live levers. The values are validated now, with the loader's
-        usual messages, over the scenario with any changes still waiting. At the start of the
-        next step, after that step's scheduled events and in order with injected shocks,
-        `params` becomes the changed scenario: cmo.coordination and budget.per_step act from
-        that step on; the budget shares set the current allocation (adaptive management may
-        go on to change it); institutions.oversight and institutions.political_resistance
-        set the current level, which then evolves as usual (a level now, no longer the
-        initial one). Each change is logged in `event_log` as a "lever" event; changes made
-        between two steps count once, with their last value. Seeded draws are untouched, so
-        a run matches one without the change up to the step before it acts.
-
-        Args:
-            changes: dotted parameter paths and their new values.
+        The browser app's live levers. The values are validated now; at the start of the next
+        step, after its scheduled events and in order with injected shocks, they act as
+        `levers.apply_levers` describes. A run matches one without the change up to the step
+        before it acts.
 
         Raises:
             ValueError: for a parameter that is not live (it applies only when a model is
                 built).
-            ScenarioError: for a value the schema refuses (e.g. shares not summing to 1).
+            ScenarioError: for a value the schema refuses.
 
         """
-        for path in changes:
-            if path not in LIVE_LEVERS:
-                reason = BUILD_ONLY_REASONS.get(path, "the model reads it only when it is built")
-                raise ValueError(
-                    f"{path} cannot change in a running model: {reason}; it applies only to a "
-                    f"new model (Reset in the browser app). Live: {', '.join(LIVE_LEVERS)}")
-        base = next((c.scenario for c in reversed(self._injected)
-                     if isinstance(c, _LeverChange)), self.params)
-        scenario = apply_changes(base, changes, source=LEVER_SOURCE)
-        if self._injected and isinstance(self._injected[-1], _LeverChange):
-            merged = {**self._injected[-1].changes, **changes}
-            self._injected[-1] = _LeverChange(merged, scenario)
-        else:
-            self._injected.append(_LeverChange(dict(changes), scenario))
-
-    def _apply_levers(self, change: _LeverChange) -> None:
-        """Make waiting lever changes act: the new scenario, and the state levers' levels."""
-        scenario = change.scenario
-        self.params = scenario
-        inst = self.institutions
-        if any(path.startswith("budget.allocation.") for path in change.changes):
-            alloc = scenario.budget.allocation
-            inst.allocation = np.array([getattr(alloc, a) for a in ACTIVITIES],
-                                       dtype=np.float64)
-        for path in change.changes:
-            section, name = path.split(".", 1)
-            if section == "institutions":
-                setattr(inst, name, getattr(scenario.institutions, name))
-            value = functools.reduce(getattr, path.split("."), scenario)
-            self.event_log.append((self.steps, "lever", f"{path}={value:g}"))
+        queue_levers(self._injected, self.params, changes)
 
     # -- the step ---------------------------------------------------------------------------
 
@@ -390,8 +317,8 @@ class SSRModel(mesa.Model):
             apply_event(self, self._events.pop(0))
         while self._injected:
             item = self._injected.pop(0)
-            if isinstance(item, _LeverChange):
-                self._apply_levers(item)
+            if isinstance(item, LeverChange):
+                apply_levers(self, item)
             else:
                 apply_event(self, item)
 

@@ -1,0 +1,96 @@
+"""Live policy levers: parameter changes a running model takes from the start of its next step.
+
+The browser app moves levers while a run plays. A lever change is validated at once and
+queued with the app's shocks (`SSRModel.inject_event`), so both act at the start of the next
+step in the order they were made. The model reads `cmo.coordination` and `budget.per_step`
+afresh every step, so a change replaces the scenario; the budget shares and two institutional
+levels are initial values of state the model keeps, so a change sets that state now.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..scenario import apply_changes
+from ..scenario.schema import ACTIVITIES, Scenario
+
+if TYPE_CHECKING:
+    from .model import SSRModel
+
+LIVE_LEVERS: tuple[str, ...] = (
+    "cmo.coordination",
+    "budget.per_step",
+    *(f"budget.allocation.{a}" for a in ACTIVITIES),
+    "institutions.oversight",
+    "institutions.political_resistance",
+)
+"""Parameters a running model can change; the rest apply only when a model is built."""
+
+BUILD_ONLY_REASONS: dict[str, str] = {
+    "institutions.institutional_resistance": (
+        "each security unit draws its resistance to reform from it when the unit is created, "
+        "so in a running model it would only slow the judiciary"),
+}
+"""Why parameters one might expect to be live apply only when a model is built."""
+
+LEVER_SOURCE = "live lever change"
+"""Where lever values come from, in validation messages."""
+
+
+@dataclass(frozen=True)
+class LeverChange:
+    """Lever changes waiting for the next step, and the scenario validated with them."""
+
+    changes: dict[str, Any]
+    scenario: Scenario
+
+
+def queue_levers(queue: list, params: Scenario, changes: Mapping[str, Any]) -> None:
+    """Validate lever changes and add them to a model's queue of shocks and levers.
+
+    They are validated over the scenario with any changes still waiting. Changes made with
+    nothing queued after them merge into the last waiting change (the last value wins).
+
+    Raises:
+        ValueError: for a parameter that is not live (it applies only when a model is built).
+        ScenarioError: for a value the schema refuses (e.g. shares not summing to 1).
+
+    """
+    for path in changes:
+        if path not in LIVE_LEVERS:
+            reason = BUILD_ONLY_REASONS.get(path, "the model reads it only when it is built")
+            raise ValueError(
+                f"{path} cannot change in a running model: {reason}; it applies only to a "
+                f"new model (Reset in the browser app). Live: {', '.join(LIVE_LEVERS)}")
+    base = next((c.scenario for c in reversed(queue) if isinstance(c, LeverChange)), params)
+    scenario = apply_changes(base, changes, source=LEVER_SOURCE)
+    if queue and isinstance(queue[-1], LeverChange):
+        queue[-1] = LeverChange({**queue[-1].changes, **changes}, scenario)
+    else:
+        queue.append(LeverChange(dict(changes), scenario))
+
+
+def apply_levers(model: SSRModel, change: LeverChange) -> None:
+    """Make waiting lever changes act now, and log each as a "lever" event.
+
+    `params` becomes the changed scenario; the budget shares set the current allocation
+    (adaptive management may go on to change it); institutions.oversight and
+    institutions.political_resistance set the current level, which then evolves as usual.
+    """
+    scenario = change.scenario
+    model.params = scenario
+    inst = model.institutions
+    if any(path.startswith("budget.allocation.") for path in change.changes):
+        alloc = scenario.budget.allocation
+        inst.allocation = np.array([getattr(alloc, a) for a in ACTIVITIES], dtype=np.float64)
+    for path in change.changes:
+        section, name = path.split(".", 1)
+        if section == "institutions":
+            setattr(inst, name, getattr(scenario.institutions, name))
+        value = functools.reduce(getattr, path.split("."), scenario)
+        model.event_log.append((model.steps, "lever", f"{path}={value:g}"))
