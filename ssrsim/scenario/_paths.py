@@ -13,7 +13,7 @@ from pydantic import TypeAdapter
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from ._tree import Key, Node, Where, from_plain
+from ._tree import Key, Node, Where, from_plain, merge
 from ._types import is_model, strip, tagged_union, union_fields
 from .errors import did_you_mean, format_path
 from .schema import Scenario
@@ -27,8 +27,9 @@ def set_path(tree: Node, dotted: str, value: Node) -> tuple[Node, str]:
     """Return a copy of a scenario tree with `value` placed at a dotted path.
 
     Missing sections on the way are filled with their schema defaults, so setting one key of
-    a section the data omits keeps that section's other defaults. The value replaces what was
-    there (a mapping value is not merged).
+    a section the data omits keeps that section's other defaults. A mapping set on a section
+    merges into it, as `extends:` does (`budget={per_step: 20}` keeps the file's allocation);
+    any other value, lists and events included, replaces what was there.
 
     Returns:
         The new tree and the path in the style of error messages (`districts[0].police`).
@@ -55,6 +56,8 @@ class _Setter:
     def set(self, node: Node | None, annotation: Any, depth: int) -> Node:
         """Return the node (of schema type `annotation`) with the value set at `keys[depth:]`."""
         if depth == len(self.keys):
+            if node is not None and is_model(strip(annotation)[0]):
+                return merge(node, self.value)  # a section merges, as in `extends:`
             return self.value
         key = self.keys[depth]
         where = node.where if node is not None else self.value.where

@@ -290,6 +290,35 @@ def test_a_batch_run_equals_a_load_with_its_design_values_as_overrides(tmp_path)
     assert (alone.cmo.coordination, alone.budget.per_step, alone.seed) == (0.7, 2, 11)
 
 
+SECTIONS = TWO_DISTRICTS + """\
+    budget:
+      per_step: 12
+      allocation: {engagement: 0.4, services: 0.2, training: 0.2, oversight: 0.1, ddr: 0.1}
+    events:
+      - {type: budget_cut, step: 3, factor: 0.5}
+"""
+
+
+@pytest.mark.parametrize("override", [
+    "budget={per_step: 20}",
+    "policies.rich.set.budget.per_step=20",  # a nested policy path: set {budget: {per_step}}
+])
+def test_a_mapping_set_on_a_section_merges_into_it(tmp_path, override):
+    path = write(tmp_path, "p.yaml", SECTIONS)
+    policy = "rich" if override.startswith("policies") else None
+    scenario = load_scenario(path, policy=policy, overrides=[override])
+    assert scenario.budget.per_step == 20
+    assert scenario.budget.allocation.engagement == 0.4  # the file's, not the default 0.25
+
+
+def test_a_list_or_an_event_set_by_override_replaces_it(tmp_path):
+    path = write(tmp_path, "p.yaml", SECTIONS)
+    event = load_scenario(path, overrides=["events.0={type: election, step: 4}"]).events[0]
+    assert event.type == "election" and not hasattr(event, "factor")
+    grid = load_scenario(path, overrides=["districts=[{name: a}]", "space.district_grid=[1, 1]"])
+    assert [d.name for d in grid.districts] == ["a"]
+
+
 def test_override_list_value(tmp_path):
     path = write(tmp_path, "p.yaml", TWO_DISTRICTS)
     overrides = ["space.district_grid=[2, 1]"]
