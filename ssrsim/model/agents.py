@@ -72,13 +72,19 @@ class SecurityForceUnit(Unit):
         return getattr(table, self.kind)
 
     def step(self) -> None:
-        """Reform progress, patrol, arrest, possible abuse, and a fair contact if reformed."""
+        """Reform progress, patrol, arrest, possible abuse, and a contact where it stands.
+
+        The contact is fair if the unit is reformed and unfair if unreformed; a unit in
+        training makes neither (assumption: under its trainers' supervision).
+        """
         self.progress_reform()
         self.patrol()
         self.arrest()
         self.maybe_abuse()
         if self.reform == ReformState.REFORMED:
-            self.model.record_fair_contact(self.kind, *self.xy)
+            self.model.record_contact(self.kind, *self.xy, fair=True)
+        elif self.reform == ReformState.UNREFORMED:
+            self.model.record_contact(self.kind, *self.xy, fair=False)
 
     def progress_reform(self) -> None:
         """Enter training (funded intake), finish it, or back-slide."""

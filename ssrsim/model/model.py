@@ -8,7 +8,7 @@ One step (docs/model.md, "Process overview and scheduling"):
 3. CMO units and NGOs act in random order (re-plan, spend in their district);
 4. district programme levels follow from this step's spending, and community-policing visits
    build residents' knowledge of the police;
-5. security units act in random order (reform, patrol, arrest, abuse, fair contact);
+5. security units act in random order (reform, patrol, arrest, abuse, fair or unfair contact);
 6. insurgent incidents happen;
 7. the civilian phase runs for all civilians at once (trust, legitimacy, activation, jail,
    DDR);
@@ -251,9 +251,12 @@ class SSRModel(mesa.Model):
             if self.random.random() < mech.sanction_probability(inst.oversight, inst.judicial):
                 self.tally["abuses_sanctioned"] += 1
 
-    def record_fair_contact(self, force: str, x: int, y: int) -> None:
-        """A reformed unit's patrol at (x, y): fair contact with `force` for those around it."""
-        self._fair_grid[force][x, y] += 1
+    def record_contact(self, force: str, x: int, y: int, *, fair: bool) -> None:
+        """A unit's patrol at (x, y): a contact with `force` for those around it.
+
+        Fair if the unit is reformed; unfair (everyday extortion, harassment) if unreformed.
+        """
+        (self._fair_grid if fair else self._unfair_grid)[force][x, y] += 1
 
     def inject_event(self, event) -> None:
         """Schedule an event for the start of the next step (the browser app's shocks).
@@ -300,6 +303,7 @@ class SSRModel(mesa.Model):
         self.tally = Counter({k: 0 for k in TALLIES})
         self._abuse_grid = {f: np.zeros(self.shape, dtype=np.float32) for f in FORCES}
         self._fair_grid = {f: np.zeros(self.shape, dtype=np.float32) for f in FORCES}
+        self._unfair_grid = {f: np.zeros(self.shape, dtype=np.float32) for f in FORCES}
         self._incident_grid = np.zeros(self.shape, dtype=np.float32)
         shares = (p.ngo.monitoring, p.ngo.services, p.ngo.advocacy)
         self.ledger = Ledger(
@@ -406,12 +410,14 @@ class SSRModel(mesa.Model):
 
         abuses = {f: seen(self._witnessed, self._abuse_grid[f]) for f in FORCES}
         fair = {f: seen(self._contacted, self._fair_grid[f]) for f in FORCES}
+        unfair = {f: seen(self._contacted, self._unfair_grid[f])
+                  if self.params.trust.unfair_contact_loss > 0 else 0 for f in FORCES}
         incidents = seen(self._witnessed, self._incident_grid)
         social = self.params.trust.social_weight
         for force, other in zip(FORCES, FORCES[::-1], strict=True):
             old = pop.trust_in(force)
-            trust = np.where(free, self._updated_trust(force, abuses[force], abuses[other],
-                                                       incidents, fair[force]), old)
+            trust = np.where(free, self._updated_trust(
+                force, abuses[force], abuses[other], incidents, fair[force], unfair[force]), old)
             if social > 0:  # jailed neighbours count with their unchanged trust
                 grid = np.zeros(self.shape, dtype=np.float32)
                 grid[x, y] = trust
@@ -423,7 +429,8 @@ class SSRModel(mesa.Model):
         self._ddr_transitions()
 
     def _updated_trust(self, force: str, own_abuses: np.ndarray, other_abuses: np.ndarray,
-                       incidents: np.ndarray, fair: np.ndarray) -> np.ndarray:
+                       incidents: np.ndarray, fair: np.ndarray, unfair: np.ndarray | int,
+                       ) -> np.ndarray:
         """Trust in one force after this step's harm and gains."""
         p = self.params
         t = p.trust
@@ -431,6 +438,7 @@ class SSRModel(mesa.Model):
         d = self.districts
         trust = mech.trust_after_harm(pop.trust_in(force), own_abuses, other_abuses, incidents,
                                       t.abuse_loss, t.spillover, t.incident_loss)
+        trust = trust * (1.0 - t.unfair_contact_loss) ** unfair
         # Gains: fair contact with the force's reformed units and new services for both;
         # engagement (CMO units are military) for the army; visits for the police.
         keep = (1.0 - mech.repeated_gain(t.fair_contact_gain, fair)) * (

@@ -217,6 +217,12 @@ class Trust(Section):
         ge=0, le=1,
         source="Procedural justice: Tyler (2004); assumption for the size",
     )
+    unfair_contact_loss: float = param(
+        0.0, "Share of trust in a force lost per everyday contact with its unreformed unit "
+        "(extortion, harassment; 0: off).", ge=0, le=1,
+        source="Skogan (2006), Policing & Society 16(2):99-126, for the direction (in Chicago "
+        "a bad encounter weighed 4 to 14 times a good one); size an assumption",
+    )
     engagement_gain: float = param(
         0.02, "Share of distrust in the army recovered per step at full engagement level "
         "(CMO units are military).", ge=0, le=1

@@ -315,6 +315,26 @@ def test_engagement_builds_trust_in_the_army_and_services_in_both(make_scenario,
     assert both.trust_army.mean() > no_services.trust_army.mean()
 
 
+def test_unfair_contact_with_unreformed_units_erodes_trust_and_reform_stops_it(make_scenario,
+                                                                                  run):
+    quiet = POLICE_ABUSE_ONLY | {
+        "security": {"abuse_rate": {"police": 0.0, "army": 0.0}, "initial_reformed": 0.0},
+        "trust": {**POLICE_ABUSE_ONLY["trust"], "unfair_contact_loss": 0.05,
+                  "fair_contact_gain": 0.0}}
+    start = run(make_scenario(quiet), 0).population
+    unreformed = run(make_scenario(quiet)).population
+    reformed = run(make_scenario(quiet | {"security": {
+        **quiet["security"], "initial_reformed": 1.0, "backsliding_rate": 0.0}})).population
+    for force in ("police", "army"):
+        kept = unreformed.trust_in(force) / start.trust_in(force)
+        contacts = np.log(kept) / np.log(0.95)
+        np.testing.assert_allclose(contacts, np.rint(contacts), atol=1e-6)  # whole contacts
+        assert contacts.max() >= 2
+        np.testing.assert_array_equal(reformed.trust_in(force), start.trust_in(force))
+    off = run(make_scenario(quiet | {"trust": {**quiet["trust"], "unfair_contact_loss": 0.0}}))
+    np.testing.assert_array_equal(off.population.trust_police, start.trust_police)
+
+
 def test_initial_army_trust_is_the_police_draw_unless_given(make_scenario):
     same = SSRModel(make_scenario()).population
     assert (same.trust_army == same.trust_police).all()
