@@ -36,7 +36,7 @@ from matplotlib.figure import Figure
 from .analysis.figures import PALETTE, STYLE, save, scenario_events
 from .analysis.results import ResultsError, load_results
 from .batch import NO_POLICY, execute_batch, prepare_batch
-from .model.measures import MEASURES
+from .model.measures import MEASURES, district_measure_names
 from .scenario import Scenario, load_scenario
 
 DATA_COLUMNS = ("date", "measure", "indicator", "value", "unit", "source", "note")
@@ -99,11 +99,8 @@ class CaseCheck:
 
 
 def model_measure_names(scenario: Scenario) -> list[str]:
-    """Measures a case file may name: every recorded measure and trust_<district>."""
-    names = [m.name for m in MEASURES]
-    if len(scenario.districts) > 1:
-        names += [f"trust_{d.name}" for d in scenario.districts]
-    return names
+    """Measures a case file may name: every recorded measure and the per-district trusts."""
+    return [m.name for m in MEASURES] + district_measure_names([d.name for d in scenario.districts])
 
 
 def data_path(scenario_path: str | Path, scenario: Scenario | None = None) -> Path:
@@ -192,7 +189,7 @@ def _row_problems(table: pd.DataFrame, measures: list[str]) -> list[tuple[int, s
         if row["measure"] not in allowed:
             close = difflib.get_close_matches(row["measure"], allowed, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            districts = [m for m in measures if m.startswith("trust_")]
+            districts = [m for m in measures if m not in {x.name for x in MEASURES}]
             per_district = f"; per district: {', '.join(districts)}" if districts else ""
             problems.append((line, f"measure {row['measure']!r} is not a model measure{hint}; "
                                    f"use a measure the model records (trust, stability, "

@@ -139,7 +139,7 @@ def test_check_case_reads_district_measures(tmp_path):
     check = check_case(scenario_file("colombia"), replicates=1, workers=0,
                        out=tmp_path / "colombia",
                        overrides=[*SMALL, "time.start_date=2010-06-01"])
-    bogota = check.table[check.table["measure"] == "trust_bogota"]
+    bogota = check.table[check.table["measure"] == "police_trust_bogota"]
     assert len(bogota) == 2
     assert bogota["in_run"].sum() == 1  # 2010 is inside the moved run, 2020 is not
     assert bogota.loc[bogota["in_run"], "model_median"].notna().all()

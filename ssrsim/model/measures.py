@@ -6,7 +6,7 @@ Per-district trust columns (`trust_<district>`) are added for the scenario's dis
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -173,24 +173,43 @@ LABELS = {
 """Readable names of the measures charts show most."""
 
 
-def district_trust(index: int, name: str) -> Measure:
-    """Mean trust of the civilians living in one district (NaN if nobody lives there)."""
+DISTRICT_TRUST = {"trust": "trust", "police_trust": "trust_police", "army_trust": "trust_army"}
+"""Per-district trust measures, `<prefix>_<district>`, and the Population array each averages."""
+
+
+def district_measure_names(districts: Sequence[str]) -> list[str]:
+    """Names of the per-district trust columns (none with a single district)."""
+    if len(districts) < 2:
+        return []
+    return [f"{prefix}_{name}" for prefix in DISTRICT_TRUST for name in districts]
+
+
+def district_trust(index: int, name: str, prefix: str = "trust") -> Measure:
+    """Mean trust (combined, or in the police or army) of one district's civilians.
+
+    NaN if nobody lives there.
+    """
+    field = DISTRICT_TRUST[prefix]
 
     def mean_trust(model: SSRModel) -> float:
-        trust = model.population.trust[model.population.district == index]
+        trust = getattr(model.population, field)[model.population.district == index]
         return float(trust.mean()) if trust.size else float("nan")
 
-    return Measure(f"trust_{name}", f"Mean trust in district {name}.", mean_trust, "higher")
+    what = {"trust": "trust", "police_trust": "trust in the police",
+            "army_trust": "trust in the army"}[prefix]
+    return Measure(f"{prefix}_{name}", f"Mean {what} in district {name}.", mean_trust, "higher")
 
 
 def measures_for(model: SSRModel) -> list[Measure]:
-    """All measures of a model: the fixed table plus one trust column per district."""
-    per_district = [district_trust(i, n) for i, n in enumerate(model.district_names)]
-    return MEASURES + (per_district if len(per_district) > 1 else [])
+    """All measures of a model: the fixed table plus per-district trust columns."""
+    if len(model.district_names) < 2:
+        return list(MEASURES)
+    return MEASURES + [district_trust(i, n, prefix) for prefix in DISTRICT_TRUST
+                       for i, n in enumerate(model.district_names)]
 
 
 def direction(name: str) -> Literal["higher", "lower"] | None:
     """Which way a recorded measure is better, by name (district trust columns included)."""
-    if name.startswith("trust_"):
+    if name.startswith(tuple(f"{prefix}_" for prefix in DISTRICT_TRUST)):
         return "higher"
     return next((m.better for m in MEASURES if m.name == name), None)

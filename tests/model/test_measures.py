@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ssrsim.model import CivilianState, SSRModel
-from ssrsim.model.measures import HEADLINE, MEASURES, measures_for
+from ssrsim.model.measures import HEADLINE, MEASURES, direction, measures_for
 from ssrsim.scenario.schema import ACTIVITIES
 
 
@@ -33,18 +33,19 @@ def test_timeseries_has_one_row_per_step_with_dates(make_scenario, run):
                                    "2010-04-26"]
 
 
-def test_per_district_trust_columns_exist_and_average_to_trust(small_scenario, run):
+def test_per_district_trust_columns_average_to_the_national_ones(small_scenario, run):
     model = run(small_scenario, 8)
     ts = model.timeseries()
     names = model.district_names
     assert len(names) == 4
-    cols = [f"trust_{n}" for n in names]
-    for col in cols:
-        assert col in ts.columns
     weights = np.bincount(model.population.district, minlength=len(names))
     assert weights.min() > 0
-    weighted = ts[cols].to_numpy() @ weights / weights.sum()
-    np.testing.assert_allclose(weighted, ts["trust"].to_numpy(), rtol=1e-9)
+    for prefix, national in (("trust", "trust"), ("police_trust", "police_trust"),
+                             ("army_trust", "army_trust")):
+        cols = [f"{prefix}_{n}" for n in names]
+        weighted = ts[cols].to_numpy() @ weights / weights.sum()
+        np.testing.assert_allclose(weighted, ts[national].to_numpy(), rtol=1e-9)
+    assert direction("police_trust_north") == "higher"
 
 
 def test_no_per_district_columns_with_one_district(make_scenario, run):
