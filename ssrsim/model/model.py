@@ -27,6 +27,7 @@ import mesa
 import numpy as np
 import pandas as pd
 from mesa.discrete_space import OrthogonalVonNeumannGrid
+from scipy.stats import poisson
 
 from ..scenario.schema import Scenario
 from . import mechanisms as mech
@@ -388,11 +389,14 @@ class SSRModel(mesa.Model):
         rate = mech.incident_rate(d.civilians, d.insurgency,
                                   armed / np.maximum(d.civilians, 1.0),
                                   p.base_rate, p.armed_weight, supp)
-        d.incidents = self.rng.poisson(rate)
+        # A generator of this step's own (same seed): counts by inversion of one uniform per
+        # district, then places. Runs that differ only in the rates draw the same numbers.
+        draws = np.random.default_rng([self.seed, 2, self.steps])
+        d.incidents = np.maximum(poisson.ppf(draws.random(n), rate), 0).astype(np.int64)
         for i, count in enumerate(d.incidents):
             members = self.district_members[i]
             if count and members.size:
-                who = members[self.rng.integers(0, members.size, count)]
+                who = members[draws.integers(0, members.size, count)]
                 np.add.at(self._incident_grid, (pop.x[who], pop.y[who]), 1)
         self.tally["incidents"] = int(d.incidents.sum())
 

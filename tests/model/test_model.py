@@ -185,6 +185,18 @@ def test_civilian_agents_are_views_of_population_rows(small_scenario):
 # -- reproducibility ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_incident_counts_rise_with_the_rate_on_the_same_seed(make_scenario, seed):
+    """Counts are drawn by inversion from a stream of their own: common random numbers."""
+    def first_step_incidents(base_rate: float) -> np.ndarray:
+        model = SSRModel(make_scenario({"insurgency": {"base_rate": base_rate}}), rng=seed)
+        model.step()
+        return model.districts.incidents.copy()
+
+    low, high = first_step_incidents(5.0), first_step_incidents(15.0)
+    assert (high >= low).all() and high.sum() > low.sum()
+
+
 def test_same_seed_gives_identical_timeseries(make_scenario, run):
     scenario = make_scenario({"time": {"steps": 15}, "adaptive": {"enabled": True,
                                                                   "evaluation_interval": 4},
