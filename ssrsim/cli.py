@@ -88,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--resume", action="store_true",
                        help="finish an interrupted batch (also what re-running does anyway)")
     batch.add_argument("--force-new", action="store_true",
-                       help="delete results of a different scenario in --out and start again")
+                       help="delete results of a different scenario, design or model version in "
+                            "--out and start again")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(handler=cmd_batch)
 

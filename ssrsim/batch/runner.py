@@ -96,7 +96,8 @@ def prepare_batch(
     design, method = _design(base, design_file)
     _check_policies_against_design(base, names, design)
     store = ResultsStore(out)
-    identity = {"scenario_hash": scenario_hash(base), "design_hash": _frame_hash(design)}
+    identity = {"scenario_hash": scenario_hash(base), "design_hash": _frame_hash(design),
+                "model_code_hash": model_code_hash()}
     _check_folder(store, identity, force_new)
     runs = plan_runs(names, design, replicates, base.seed)
     return Batch(str(path), base, scenarios, design, method, replicates, runs, store, identity)
@@ -145,6 +146,22 @@ def _check_policies_against_design(base: Scenario, names: list[str],
                 f"or run that policy separately")
 
 
+def model_code_hash() -> str:
+    """SHA-256 of the source of everything that decides a run's numbers.
+
+    A results folder resumed by a different version of the model would mix runs of two
+    models; the hash makes such a folder "different" (refused unless --force-new).
+    """
+    root = Path(__file__).resolve().parents[1]
+    files = sorted([*(root / "model").glob("*.py"), *(root / "scenario").glob("*.py"),
+                    root / "run.py", Path(__file__).with_name("worker.py")])
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _frame_hash(frame: pd.DataFrame) -> str:
     return hashlib.sha256(frame.to_csv(index=False).encode()).hexdigest()
 
@@ -156,14 +173,21 @@ def _check_folder(store: ResultsStore, identity: dict[str, str], force_new: bool
         if old is not None and old.get("identity") != identity:
             if not force_new:
                 raise BatchInputError(
-                    f"{store.root} holds results of a different scenario or design "
-                    f"(scenario hash {old.get('identity', {}).get('scenario_hash', '?')[:12]}, "
-                    f"now {identity['scenario_hash'][:12]}); choose another --out, or add "
-                    f"--force-new to delete those results and start again")
+                    f"{store.root} holds results of a different scenario, design or model "
+                    f"version ({_differences(old.get('identity', {}), identity)}); choose "
+                    f"another --out, or add --force-new to delete those results and start "
+                    f"again")
             store.clear()
             store.prepare()
     except StoreError as exc:
         raise BatchInputError(str(exc)) from exc
+
+
+def _differences(old: dict[str, str], new: dict[str, str]) -> str:
+    """Which identity hashes differ, e.g. `scenario hash 1a2b3c4d5e6f, now 9f8e7d6c5b4a`."""
+    return "; ".join(f"{key.removesuffix('_hash').replace('_', ' ')} hash "
+                     f"{str(old.get(key, '?'))[:12]}, now {value[:12]}"
+                     for key, value in new.items() if old.get(key) != value)
 
 
 def execute_batch(

@@ -19,6 +19,7 @@ from ssrsim.batch import (
     ResultsStore,
     execute_batch,
     prepare_batch,
+    runner,
 )
 
 SMALL = ["space.width=20", "space.height=20", "time.steps=6"]
@@ -120,6 +121,25 @@ def test_changed_scenario_is_refused_unless_force_new(tmp_path):
     execute_batch(batch, workers=0)
     _, summary = results(out)
     assert list(summary["policy"]) == ["none"]
+
+
+def test_results_of_another_model_version_are_refused_unless_force_new(tmp_path,
+                                                                       monkeypatch):
+    """Resuming with changed model code would mix runs of two models in one folder."""
+    out = tmp_path / "b"
+    execute_batch(small_batch(out), workers=0)
+    monkeypatch.setattr(runner, "model_code_hash", lambda: "0" * 64)
+    with pytest.raises(BatchInputError, match="model code hash"):
+        small_batch(out)
+    execute_batch(prepare_batch(BASELINE, out=out, overrides=list(SMALL), replicates=1,
+                                policies=["none"], force_new=True), workers=0)
+    _, summary = results(out)
+    assert list(summary["policy"]) == ["none"]
+
+
+def test_model_code_hash_is_stable_and_hex():
+    assert runner.model_code_hash() == runner.model_code_hash()
+    assert len(runner.model_code_hash()) == 64
 
 
 def test_bad_inputs_fail_before_any_run(tmp_path):
