@@ -186,12 +186,13 @@ def policing_effects() -> dict[str, pd.DataFrame]:
 def test_community_policing_raises_reporting_and_lowers_violence(policing_effects):
     visits = policing_effects["visits"]
     assert (visits["police_knowledge"] > 0.1).all()
-    assert (visits["cooperation"] > 0.03).all()  # 0.07-0.10 seen on seeds 0-4
-    assert visits["incidents"].mean() < 0  # -0.13 per step on seeds 0-4
+    assert (visits["cooperation"] > 0.03).all()  # 0.08-0.10 seen on seeds 0-4
+    # incidents share their random numbers across arms, so every seed shows the fall
+    assert (visits["incidents"] < 0).all()  # -0.07 to -0.20 per step on seeds 0-4
 
 
 def test_community_policing_leaves_trust_in_the_police_unmeasurably_changed(policing_effects):
     """No measurable rise: every seed's change is under 0.01, half the 0.02 we call measurable,
     while visits that each recover 5% of distrust would raise it by more than 0.02."""
     assert (policing_effects["visits"]["police_trust"].abs() < 0.01).all()  # |.| < 0.002 seen
-    assert policing_effects["visits_raise_trust"]["police_trust"].mean() > 0.02  # 0.023-0.047
+    assert policing_effects["visits_raise_trust"]["police_trust"].mean() > 0.02  # 0.024-0.045
