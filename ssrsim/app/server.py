@@ -17,6 +17,7 @@ Wiring into a command line:
 from __future__ import annotations
 
 import argparse
+import ctypes
 import importlib.util
 import ipaddress
 import json
@@ -156,9 +157,26 @@ def serve(scenario: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     print(f"ssrsim app for {scenario}"
           + (f" (compare {compare[0]} vs {compare[1]})" if compare else "")
           + f": open {address(host, port)}  (Ctrl+C to stop)", flush=True)
-    child = subprocess.Popen(solara_command(host, port),
-                             env=child_environment(scenario, compare=compare, policy=policy))
+    child = start_child(solara_command(host, port),
+                        child_environment(scenario, compare=compare, policy=policy))
     return _wait(child)
+
+
+def start_child(command: list[str], env: dict[str, str] | None) -> subprocess.Popen:
+    """Start the server process; on Linux it gets SIGTERM if `ssrsim serve` dies.
+
+    Ctrl+C and SIGTERM are passed on by `_wait`, but a SIGKILL of `ssrsim serve` cannot be
+    caught: without the kernel's parent-death signal the Solara server would be left running,
+    holding the port.
+    """
+    return subprocess.Popen(command, env=env,
+                            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux for SIGTERM when the parent process dies."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
 
 
 def _wait(child: subprocess.Popen) -> int:

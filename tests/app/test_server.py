@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -61,11 +65,11 @@ class FakeChild:
 def children(monkeypatch):
     started: list[FakeChild] = []
 
-    def popen(command, env):
+    def start_child(command, env):
         started.append(FakeChild(command, env))
         return started[-1]
 
-    monkeypatch.setattr(server.subprocess, "Popen", popen)
+    monkeypatch.setattr(server, "start_child", start_child)
     return started
 
 
@@ -123,3 +127,34 @@ def test_without_solara_the_extra_is_named(scenario_dir, children, capsys, monke
     assert server.serve(str(scenario_dir / "small.yaml")) == server.EXIT_BAD_INPUT
     assert children == []
     assert "pip install -e '.[app]'" in capsys.readouterr().err
+
+
+def _gone(pid: int) -> bool:
+    """No such process, or only its zombie left (dead, waiting for a reaper)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
+def test_the_server_child_dies_with_a_killed_ssrsim_serve(tmp_path):
+    """SIGKILL cannot be passed on, so the kernel must stop the child (no orphan on the port)."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\n"
+         "from ssrsim.app.server import start_child\n"
+         "child = start_child([sys.executable, '-c', 'import time; time.sleep(120)'], None)\n"
+         "print(child.pid, flush=True)\n"
+         "time.sleep(120)\n"],
+        stdout=subprocess.PIPE, text=True)
+    pid = int(parent.stdout.readline())
+    assert not _gone(pid)
+    parent.kill()
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _gone(pid)
+
