@@ -173,8 +173,10 @@ LABELS = {
 """Readable names of the measures charts show most."""
 
 
-DISTRICT_TRUST = {"trust": "trust", "police_trust": "trust_police", "army_trust": "trust_army"}
-"""Per-district trust measures, `<prefix>_<district>`, and the Population array each averages."""
+DISTRICT_TRUST = {"trust": ("trust", "trust"),
+                  "police_trust": ("trust_police", "trust in the police"),
+                  "army_trust": ("trust_army", "trust in the army")}
+"""Per-district trust measures `<prefix>_<district>`: the Population array each averages."""
 
 
 def district_measure_names(districts: Sequence[str]) -> list[str]:
@@ -189,14 +191,12 @@ def district_trust(index: int, name: str, prefix: str = "trust") -> Measure:
 
     NaN if nobody lives there.
     """
-    field = DISTRICT_TRUST[prefix]
+    field, what = DISTRICT_TRUST[prefix]
 
     def mean_trust(model: SSRModel) -> float:
         trust = getattr(model.population, field)[model.population.district == index]
         return float(trust.mean()) if trust.size else float("nan")
 
-    what = {"trust": "trust", "police_trust": "trust in the police",
-            "army_trust": "trust in the army"}[prefix]
     return Measure(f"{prefix}_{name}", f"Mean {what} in district {name}.", mean_trust, "higher")
 
 

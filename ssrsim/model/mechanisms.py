@@ -66,16 +66,24 @@ def governance_quality(
 def trust_after_harm(
     trust: np.ndarray, own_abuses: np.ndarray, other_abuses: np.ndarray,
     incidents_seen: np.ndarray, abuse_loss: float, spillover: float, incident_loss: float,
+    unfair_contacts: ArrayLike = 0, unfair_loss: float = 0.0,
 ) -> np.ndarray:
-    """Trust in a force after the abuses and incidents a civilian witnessed.
+    """Trust in a force after the abuses, incidents and unfair contacts a civilian saw.
 
     Each abuse by this force removes a share a of trust in it, each abuse by the other force
-    a share s a, each incident (a failure of both to protect) a share i:
-    T' = T (1 - a)^W (1 - s a)^W' (1 - i)^I.
+    a share s a, each incident (a failure of both to protect) a share i, each everyday
+    contact with the force's unreformed units a share u:
+    T' = T (1 - a)^W (1 - s a)^W' (1 - i)^I (1 - u)^U.
     """
     return (trust * (1.0 - abuse_loss) ** own_abuses
             * (1.0 - spillover * abuse_loss) ** other_abuses
-            * (1.0 - incident_loss) ** incidents_seen)
+            * (1.0 - incident_loss) ** incidents_seen
+            * (1.0 - unfair_loss) ** unfair_contacts)
+
+
+def combined_trust(police: ArrayLike, army: ArrayLike, police_weight: float) -> ArrayLike:
+    """Trust in the security forces, T = w T^P + (1 - w) T^A."""
+    return police_weight * police + (1.0 - police_weight) * army
 
 
 def trust_after_gain(trust: ArrayLike, gain: ArrayLike) -> ArrayLike:

@@ -441,8 +441,8 @@ class SSRModel(mesa.Model):
         pop = self.population
         d = self.districts
         trust = mech.trust_after_harm(pop.trust_in(force), own_abuses, other_abuses, incidents,
-                                      t.abuse_loss, t.spillover, t.incident_loss)
-        trust = trust * (1.0 - t.unfair_contact_loss) ** unfair
+                                      t.abuse_loss, t.spillover, t.incident_loss, unfair,
+                                      t.unfair_contact_loss)
         # Gains: fair contact with the force's reformed units and new services for both;
         # engagement (CMO units are military) for the army; visits for the police.
         keep = (1.0 - mech.repeated_gain(t.fair_contact_gain, fair)) * (
@@ -458,23 +458,24 @@ class SSRModel(mesa.Model):
         p = self.params
         pop = self.population
         d = self.districts
+        trust = pop.trust  # combined once: it is derived from the two forces' arrays
         pop.hardship = mech.hardship(pop.base_hardship, d.service_level[pop.district],
                                      p.services.hardship_relief, d.crisis[pop.district],
                                      p.crisis.hardship)
         c = p.cooperation
         pop.cooperation = mech.cooperation(
-            pop.trust, d.engagement[pop.district], d.knowledge[pop.district], c.base,
+            trust, d.engagement[pop.district], d.knowledge[pop.district], c.base,
             c.trust_weight, c.engagement_weight, p.community_policing.cooperation_weight)
         if p.legitimacy.mode == "fixed":
             base = np.full(pop.size, p.legitimacy.fixed_value)
         else:
-            base = mech.legitimacy(pop.trust, self.institutions.governance(),
+            base = mech.legitimacy(trust, self.institutions.governance(),
                                    p.legitimacy.floor, p.legitimacy.trust_weight)
         pop.legitimacy = np.clip(base + self.institutions.legitimacy_shift, 0.0, 1.0)
         n = len(self.district_names)
         self._cooperation_by_district = (np.bincount(pop.district, pop.cooperation, n)
                                          / np.maximum(d.civilians, 1.0))
-        self._trust_by_district = (np.bincount(pop.district, pop.trust, n)
+        self._trust_by_district = (np.bincount(pop.district, trust, n)
                                    / np.maximum(d.civilians, 1.0))
         self._need = (1.0 - self._trust_by_district) + d.crisis
 

@@ -16,6 +16,7 @@ import mesa
 import numpy as np
 
 from ..scenario.schema import BetaDist
+from . import mechanisms as mech
 
 FORCES = ("police", "army")
 """The security forces civilians trust separately (the kinds of `SecurityForceUnit`)."""
@@ -75,7 +76,7 @@ class Population:
     @property
     def trust(self) -> np.ndarray:
         """Trust in the security forces, T = w T^P + (1 - w) T^A (a new array)."""
-        return self.police_weight * self.trust_police + (1.0 - self.police_weight) * self.trust_army
+        return mech.combined_trust(self.trust_police, self.trust_army, self.police_weight)
 
     def trust_in(self, force: str) -> np.ndarray:
         """The trust array of one force, "police" or "army" (the array itself, not a copy)."""
@@ -114,8 +115,9 @@ class Civilian(mesa.Agent):
     @property
     def trust(self) -> float:
         """Trust in the security forces (police and army combined), in [0, 1]."""
-        return float(self._rows.trust_police[self.index] * self._rows.police_weight
-                     + self._rows.trust_army[self.index] * (1.0 - self._rows.police_weight))
+        rows = self._rows
+        return float(mech.combined_trust(rows.trust_police[self.index],
+                                         rows.trust_army[self.index], rows.police_weight))
 
     @property
     def trust_police(self) -> float:
