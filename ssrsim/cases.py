@@ -36,7 +36,7 @@ from matplotlib.figure import Figure
 from .analysis.figures import PALETTE, STYLE, save, scenario_events
 from .analysis.results import ResultsError, load_results
 from .batch import NO_POLICY, execute_batch, prepare_batch
-from .model.measures import MEASURES, district_measure_names
+from .model.measures import MEASURES, measures_for
 from .scenario import Scenario, load_scenario
 
 DATA_COLUMNS = ("date", "measure", "indicator", "value", "unit", "source", "note")
@@ -100,7 +100,7 @@ class CaseCheck:
 
 def model_measure_names(scenario: Scenario) -> list[str]:
     """Measures a case file may name: every recorded measure and the per-district trusts."""
-    return [m.name for m in MEASURES] + district_measure_names([d.name for d in scenario.districts])
+    return [m.name for m in measures_for([d.name for d in scenario.districts])]
 
 
 def data_path(scenario_path: str | Path, scenario: Scenario | None = None) -> Path:

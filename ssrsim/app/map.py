@@ -110,7 +110,7 @@ def map_raster(model: SSRModel, colour_by: ColourBy = "trust") -> np.ndarray:
         colours = state_colours(pop.state)
     else:
         raise ValueError(f"colour_by must be one of {COLOUR_MODES}, got {colour_by!r}")
-    return civilian_rgba(pop.x, pop.y, colours, model.shape)
+    return civilian_rgba(pop.x, pop.y, colours, model.layout.shape)
 
 
 def border_segments(district_of_cell: np.ndarray) -> np.ndarray:
@@ -167,7 +167,7 @@ def unit_positions(model: SSRModel) -> dict[str, np.ndarray]:
 
 def district_centres(model: SSRModel) -> list[tuple[str, float, float]]:
     """Each district's name and the top-left corner of its block (for labels)."""
-    d = model.district_of_cell
+    d = model.layout.district_of_cell
     out = []
     for i, name in enumerate(model.district_names):
         xs, ys = np.nonzero(d == i)
@@ -189,7 +189,7 @@ class MapFigure:
         self.model = model
         self.colour_by: ColourBy | None = None
         self._lock = threading.Lock()
-        width, height = model.shape
+        width, height = model.layout.shape
         map_h = width_in * height / width
         legend_h = 1.25
         self.figure = Figure(figsize=(width_in, map_h + legend_h + 0.3), dpi=dpi)
@@ -207,7 +207,7 @@ class MapFigure:
         ax.set_ylim(-0.5, height - 0.5)
         self.animated = [self.image]
         self.animated.append(ax.add_collection(LineCollection(
-            border_segments(model.district_of_cell), colors=BORDER_COLOUR, linewidths=1.6)))
+            border_segments(model.layout.district_of_cell), colors=BORDER_COLOUR, linewidths=1.6)))
         self.layers = {}
         for layer in marker_layers():
             self.layers[layer.key] = ax.scatter(

@@ -1,8 +1,8 @@
-"""The simulation model: `SSRModel` and its agents."""
+"""The simulation model: `SSRModel`, its agents and its plain state."""
 
-from .agents import NGO, CMOUnit, ReformState, SecurityForceUnit
+from .agents import NGO, Civilian, CMOUnit, ReformState, SecurityForceUnit
 from .model import SSRModel
-from .population import Civilian, CivilianState, DDRStage
+from .population import CivilianState, DDRStage
 
 __all__ = ["NGO", "CMOUnit", "Civilian", "CivilianState", "DDRStage", "ReformState",
            "SSRModel", "SecurityForceUnit"]

@@ -1,23 +1,24 @@
-"""The few, individually acting agents: security force units, CMO units and NGOs.
+"""The Mesa agents: security force units, CMO units and NGOs, and the civilian view.
 
-They are ordinary Mesa `CellAgent`s on the model's grid and step through AgentSet
-operations. What they do to civilians they write into the model's per-step event arrays
-(arrests, abuses, fair contacts) or district spending arrays; the civilian phase reads those.
+Units are ordinary Mesa `CellAgent`s on the model's grid and step through AgentSet
+operations. They see the model only as a `World`: what they do to civilians they write into
+this step's `StepRecord` (arrests, abuses, contacts) or ledger (spending); the civilian phase
+reads those. Each civilian is a Mesa agent too, a view onto one row of the `Population`
+arrays, so inspection, the browser app and agent-level reporters work as with any Mesa model.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, cast
 
+import mesa
 import numpy as np
 from mesa.discrete_space import CellAgent
 
 from . import mechanisms as mech
-from .population import CivilianState
-
-if TYPE_CHECKING:
-    from .model import SSRModel
+from .population import CivilianState, DDRStage, Population
+from .world import World
 
 Kind = Literal["police", "army"]
 
@@ -33,12 +34,15 @@ class ReformState(IntEnum):
 class Unit(CellAgent):
     """Base of the agents that live on the grid and belong to a district."""
 
-    model: SSRModel
-
-    def __init__(self, model: SSRModel, district: int) -> None:
+    def __init__(self, model: mesa.Model, district: int) -> None:
         super().__init__(model)
         self.district = district
-        self.move_to(model.random_cell(district))
+        self.move_to(self.world.random_cell(district))
+
+    @property
+    def world(self) -> World:
+        """The model, as a unit may see it."""
+        return cast(World, self.model)
 
     @property
     def xy(self) -> tuple[int, int]:
@@ -50,13 +54,13 @@ class Unit(CellAgent):
         """Move to a random cell of another district."""
         if district != self.district:
             self.district = district
-            self.move_to(self.model.random_cell(district))
+            self.move_to(self.world.random_cell(district))
 
 
 class SecurityForceUnit(Unit):
     """A police or army unit: patrols, arrests (Epstein's cop rule), may abuse, may reform."""
 
-    def __init__(self, model: SSRModel, district: int, kind: Kind, resistance: float,
+    def __init__(self, model: mesa.Model, district: int, kind: Kind, resistance: float,
                  reformed: bool) -> None:
         super().__init__(model, district)
         self.kind: Kind = kind
@@ -67,9 +71,9 @@ class SecurityForceUnit(Unit):
     @property
     def capacity(self) -> float:
         """Probability of making an arrest when actives are in vision."""
-        sec = self.model.params.security
+        sec = self.world.params.security
         table = sec.reformed_capacity if self.reform == ReformState.REFORMED else sec.capacity
-        return getattr(table, self.kind)
+        return float(getattr(table, self.kind))
 
     def step(self) -> None:
         """Reform progress, patrol, arrest, possible abuse, and a contact where it stands.
@@ -81,17 +85,16 @@ class SecurityForceUnit(Unit):
         self.patrol()
         self.arrest()
         self.maybe_abuse()
-        if self.reform == ReformState.REFORMED:
-            self.model.record_contact(self.kind, *self.xy, fair=True)
-        elif self.reform == ReformState.UNREFORMED:
-            self.model.record_contact(self.kind, *self.xy, fair=False)
+        if self.reform != ReformState.TRAINING:
+            self.world.record.add_contact(self.kind, *self.xy,
+                                          fair=self.reform == ReformState.REFORMED)
 
     def progress_reform(self) -> None:
         """Enter training (funded intake), finish it, or back-slide."""
-        model = self.model
-        sec = model.params.security
+        world = self.world
+        sec = world.params.security
         if self.reform == ReformState.UNREFORMED:
-            p = mech.training_intake(model.districts.training_per_unit[self.district],
+            p = mech.training_intake(world.districts.training_per_unit[self.district],
                                      sec.training_half, self.resistance)
             if self.random.random() < p:
                 self.reform = ReformState.TRAINING
@@ -101,7 +104,7 @@ class SecurityForceUnit(Unit):
             if self.training_left <= 0:
                 self.reform = ReformState.REFORMED
         else:
-            inst = model.institutions
+            inst = world.institutions
             p = mech.backsliding_probability(sec.backsliding_rate, inst.political_resistance,
                                              inst.oversight)
             if self.random.random() < p:
@@ -109,40 +112,53 @@ class SecurityForceUnit(Unit):
 
     def patrol(self) -> None:
         """Move to a random cell within the patrol radius, staying in the district."""
-        radius = self.model.params.security.patrol_radius
+        radius = self.world.params.security.patrol_radius
         if radius == 0:
             return
-        district_of = self.model.district_of_cell
+        district_of = self.world.layout.district_of_cell
         options = [c for c in self.cell.get_neighborhood(radius=radius, include_center=True)
                    if district_of[c.coordinate] == self.district]
         self.move_to(self.random.choice(options))
 
     def arrest(self) -> None:
         """Epstein's rule C: arrest one random active civilian in vision, jail term U{0..J}."""
-        model = self.model
-        civ = model.civilians_near(*self.xy, model.unit_vision_offsets)
-        pop = model.population
+        world = self.world
+        layout = world.layout
+        civ = layout.civilians_near(*self.xy, layout.unit_vision_offsets)
+        pop = world.population
         actives = civ[pop.state[civ] == CivilianState.ACTIVE]
         if actives.size == 0 or self.random.random() >= self.capacity:
             return
         target = actives[self.random.randrange(actives.size)]
         pop.state[target] = CivilianState.JAILED
-        pop.jail_left[target] = self.random.randint(0, model.params.activation.max_jail_term)
-        model.tally["arrests"] += 1
+        pop.jail_left[target] = self.random.randint(0, world.params.activation.max_jail_term)
+        world.record.arrests += 1
 
     def maybe_abuse(self) -> None:
-        """Commit an abuse with the probability set by reform state and deterrence."""
-        model = self.model
-        sec = model.params.security
+        """Commit an abuse with the probability set by reform state and deterrence.
+
+        A witness (with the district's mean cooperation, as of the last civilian phase) or
+        NGO monitors may report it; a reported abuse may be sanctioned.
+        """
+        world = self.world
+        sec = world.params.security
         reduction = {ReformState.UNREFORMED: 0.0,
                      ReformState.TRAINING: sec.training_abuse_reduction,
                      ReformState.REFORMED: sec.reformed_abuse_reduction}[self.reform]
-        inst = model.institutions
+        inst = world.institutions
         p = mech.abuse_probability(getattr(sec.abuse_rate, self.kind), reduction,
                                    inst.oversight, inst.sanction_rate(),
                                    sec.oversight_deterrence, sec.sanction_deterrence)
-        if p > 0 and self.random.random() < p:
-            model.record_abuse(self.kind, self.district, *self.xy)
+        if not (p > 0 and self.random.random() < p):
+            return
+        record = world.record
+        record.add_abuse(self.kind, *self.xy)
+        p_report = mech.report_probability(world.outlook.cooperation[self.district],
+                                           world.districts.monitoring[self.district])
+        if self.random.random() < p_report:
+            record.abuses_reported += 1
+            if self.random.random() < mech.sanction_probability(inst.oversight, inst.judicial):
+                record.abuses_sanctioned += 1
 
 
 class CMOUnit(Unit):
@@ -155,13 +171,11 @@ class CMOUnit(Unit):
 
     def step(self) -> None:
         """Possibly re-plan the district, then spend this step's budget there."""
-        model = self.model
-        if self.random.random() < model.params.cmo.relocation_rate:
-            self.relocate(model.choose_district(self.random, coordinated=self._coordinated()))
-        model.ledger.spend_cmo(self.district, model.cmo_budget_per_unit)
-
-    def _coordinated(self) -> bool:
-        return self.random.random() < self.model.params.cmo.coordination
+        world = self.world
+        if self.random.random() < world.params.cmo.relocation_rate:
+            coordinated = self.random.random() < world.params.cmo.coordination
+            self.relocate(world.choose_district(self.random, coordinated=coordinated))
+        world.ledger.spend_cmo(self.district, world.ledger.cmo_budget_per_unit)
 
 
 class NGO(Unit):
@@ -173,12 +187,74 @@ class NGO(Unit):
 
     def step(self) -> None:
         """Leave if violence is too high, possibly re-plan, then spend its own budget."""
-        model = self.model
-        violence = model.districts.violence
-        if violence[self.district] > model.params.ngo.violence_threshold:
+        world = self.world
+        violence = world.districts.violence
+        if violence[self.district] > world.params.ngo.violence_threshold:
             self.relocate(int(np.argmin(violence)))
-        elif self.random.random() < model.params.cmo.relocation_rate:
-            coordinated = self.random.random() < model.params.cmo.coordination
-            self.relocate(model.choose_district(self.random, coordinated=coordinated))
-        model.ledger.spend_ngo(self.district)
+        elif self.random.random() < world.params.cmo.relocation_rate:
+            coordinated = self.random.random() < world.params.cmo.coordination
+            self.relocate(world.choose_district(self.random, coordinated=coordinated))
+        world.ledger.spend_ngo(self.district)
 
+
+class Civilian(mesa.Agent):
+    """A civilian: a Mesa agent whose state is row `index` of the population arrays."""
+
+    def __init__(self, model: mesa.Model, rows: Population, index: int,
+                 district_names: list[str]) -> None:
+        super().__init__(model)
+        self._rows = rows
+        self.index = index
+        self._district_names = district_names
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """Home cell (x, y)."""
+        return int(self._rows.x[self.index]), int(self._rows.y[self.index])
+
+    @property
+    def district(self) -> str:
+        """Name of the home district."""
+        return self._district_names[self._rows.district[self.index]]
+
+    @property
+    def trust(self) -> float:
+        """Trust in the security forces (police and army combined), in [0, 1]."""
+        rows = self._rows
+        return float(mech.combined_trust(rows.trust_police[self.index],
+                                         rows.trust_army[self.index], rows.police_weight))
+
+    @property
+    def trust_police(self) -> float:
+        """Trust in the police, in [0, 1]."""
+        return float(self._rows.trust_police[self.index])
+
+    @property
+    def trust_army(self) -> float:
+        """Trust in the army, in [0, 1]."""
+        return float(self._rows.trust_army[self.index])
+
+    @property
+    def hardship(self) -> float:
+        """Current hardship H, in [0, 1]."""
+        return float(self._rows.hardship[self.index])
+
+    @property
+    def risk_aversion(self) -> float:
+        """Risk aversion R, in [0, 1]."""
+        return float(self._rows.risk_aversion[self.index])
+
+    @property
+    def cooperation(self) -> float:
+        """Willingness to report to the security forces, in [0, 1]."""
+        return float(self._rows.cooperation[self.index])
+
+    @property
+    def state(self) -> CivilianState:
+        """Quiescent, active or jailed."""
+        return CivilianState(self._rows.state[self.index])
+
+    @property
+    def ddr_stage(self) -> DDRStage:
+        """DDR stage (NONE unless an ex-combatant)."""
+        return DDRStage(self._rows.ddr[self.index])

@@ -1,8 +1,8 @@
 """Live policy levers: parameter changes a running model takes from the start of its next step.
 
 The browser app moves levers while a run plays. A lever change is validated at once and
-queued with the app's shocks (`SSRModel.inject_event`), so both act at the start of the next
-step in the order they were made. The model reads `cmo.coordination` and `budget.per_step`
+queued with the app's shocks (the model's `inject_event`), so both act at the start of the
+next step in the order they were made. The model reads `cmo.coordination` and `budget.per_step`
 afresh every step, so a change replaces the scenario; the budget shares and two institutional
 levels are initial values of state the model keeps, so a change sets that state now.
 """
@@ -12,15 +12,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ..scenario import apply_changes
-from ..scenario.schema import ACTIVITIES, Scenario
-
-if TYPE_CHECKING:
-    from .model import SSRModel
+from ..scenario.schema import ACTIVITIES, EventBase, Scenario
+from .world import World
 
 LIVE_LEVERS: tuple[str, ...] = (
     "cmo.coordination",
@@ -50,7 +48,8 @@ class LeverChange:
     scenario: Scenario
 
 
-def queue_levers(queue: list, params: Scenario, changes: Mapping[str, Any]) -> None:
+def queue_levers(queue: list[EventBase | LeverChange], params: Scenario,
+                 changes: Mapping[str, Any]) -> None:
     """Validate lever changes and add them to a model's queue of shocks and levers.
 
     They are validated over the scenario with any changes still waiting. Changes made with
@@ -75,7 +74,7 @@ def queue_levers(queue: list, params: Scenario, changes: Mapping[str, Any]) -> N
         queue.append(LeverChange(dict(changes), scenario))
 
 
-def apply_levers(model: SSRModel, change: LeverChange) -> None:
+def apply_levers(model: World, change: LeverChange) -> None:
     """Make waiting lever changes act now, and log each as a "lever" event.
 
     `params` becomes the changed scenario; the budget shares set the current allocation

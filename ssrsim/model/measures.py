@@ -1,189 +1,171 @@
-"""The per-step measures, declared as data: name, meaning, and a function of the model.
+"""The per-step measures, declared as data: name, label, unit, meaning, and a function.
 
 The model's DataCollector is built from this table, so adding a measure is adding a row.
-Per-district trust columns (`trust_<district>`) are added for the scenario's districts.
+Per-district trust columns (`trust_<district>` and per force) are added for the scenario's
+districts. `measure_info` describes every column for the results format, so analysis can
+read labels, units and which way is better without importing the model.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from ..results_format import Better, MeasureInfo
 from ..scenario.schema import ACTIVITIES
 from . import mechanisms as mech
+from .adaptive import reform_share
 from .agents import NGO, CMOUnit, ReformState, SecurityForceUnit
 from .population import CivilianState, DDRStage
+from .world import World
 
-if TYPE_CHECKING:
-    from .model import SSRModel
+SHARE = "share (0-1)"
+INDEX = "index (0-1)"
+MONEY = "money per step"
 
 
 @dataclass(frozen=True)
 class Measure:
-    """One recorded quantity, and which way is better for SSR (None: neither)."""
+    """One recorded quantity: what it means, how it is computed, which way is better."""
 
     name: str
     description: str
-    compute: Callable[[SSRModel], float]
-    better: Literal["higher", "lower"] | None = None
+    compute: Callable[[World], float]
+    better: Better | None = None
+    unit: str = ""
+    label: str = ""
+
+    def info(self, headline: bool) -> MeasureInfo:
+        """The measure as the results format describes it."""
+        label = self.label or self.name.replace("_", " ").capitalize()
+        return MeasureInfo(self.name, label, self.unit, self.better, self.description, headline)
 
 
-def _units(model: SSRModel) -> list[SecurityForceUnit]:
-    return list(model.agents_by_type.get(SecurityForceUnit, []))
+def _units(world: World) -> list[SecurityForceUnit]:
+    return list(world.of_type(SecurityForceUnit))
 
 
-def reform_share(model: SSRModel, state: ReformState) -> float:
-    """Share of security units in a reform state (0 with no units)."""
-    units = _units(model)
-    return sum(u.reform == state for u in units) / len(units) if units else 0.0
-
-
-def _mean_capacity(model: SSRModel) -> float:
-    units = _units(model)
+def _mean_capacity(world: World) -> float:
+    units = _units(world)
     return float(np.mean([u.capacity for u in units])) if units else 0.0
 
 
-def _count(model: SSRModel, cls: type) -> int:
-    return len(model.agents_by_type.get(cls, []))
-
-
-def _stability(model: SSRModel) -> float:
-    pop = model.population
-    violent = model.tally["incidents"] + model.tally["abuses"]
+def _stability(world: World) -> float:
+    pop = world.population
+    violent = world.record.incidents + world.record.abuses
     return mech.stability(pop.count(CivilianState.ACTIVE) / pop.size,
-                          violent * 1000.0 / pop.size, model.params.measures.violence_scale)
-
-
-def service_coverage(model: SSRModel) -> float:
-    """Population-weighted mean of the district service levels."""
-    d = model.districts
-    return float(np.average(d.service_level, weights=np.maximum(d.civilians, 1e-12)))
-
-
-def police_knowledge(model: SSRModel) -> float:
-    """Population-weighted mean of the districts' knowledge of the police."""
-    d = model.districts
-    return float(np.average(d.knowledge, weights=np.maximum(d.civilians, 1e-12)))
+                          violent * 1000.0 / pop.size, world.params.measures.violence_scale)
 
 
 def _ddr(stage: DDRStage) -> Measure:
     return Measure(f"ddr_{stage.name.lower()}", f"Ex-combatants {stage.name.lower()}.",
-                   lambda m: m.population.count_ddr(stage))
+                   lambda w: w.population.count_ddr(stage), unit="civilians")
 
 
 def _state(state: CivilianState) -> Measure:
     return Measure(state.name.lower(), f"Civilians {state.name.lower()}.",
-                   lambda m: m.population.count(state))
+                   lambda w: w.population.count(state), unit="civilians")
 
 
-def _tally(name: str, description: str, better: Literal["higher", "lower"] | None = None
+def _tally(name: str, description: str, better: Better | None = None, label: str = ""
            ) -> Measure:
-    return Measure(name, description, lambda m: m.tally[name], better)
+    return Measure(name, description, lambda w: getattr(w.record, name), better,
+                   "events per step", label)
 
 
 def _spent(index: int, activity: str) -> Measure:
     return Measure(f"spent_{activity}", f"Programme money spent on {activity} this step.",
-                   lambda m: float(m.ledger.spent[index]))
+                   lambda w: float(w.ledger.spent[index]), unit=MONEY)
 
 
 def _allocation(index: int, activity: str) -> Measure:
     return Measure(f"alloc_{activity}", f"Budget share allocated to {activity}.",
-                   lambda m: float(m.institutions.allocation[index]))
+                   lambda w: float(w.institutions.allocation[index]), unit=SHARE)
 
 
 MEASURES: list[Measure] = [
     Measure("trust", "Mean trust of civilians in the security forces.",
-            lambda m: float(m.population.trust.mean()), better="higher"),
+            lambda w: float(w.population.trust.mean()), "higher", INDEX,
+            "Trust in security forces"),
     Measure("stability", "(1 - share active) x exp(-violent events per 1,000 / scale).",
-            _stability, better="higher"),
+            _stability, "higher", INDEX, "Stability"),
     Measure("reform_uptake", "Share of security units reformed.",
-            lambda m: reform_share(m, ReformState.REFORMED), better="higher"),
+            lambda w: reform_share(_units(w), ReformState.REFORMED), "higher", SHARE,
+            "Reform uptake (share of units reformed)"),
     Measure("in_training", "Share of security units in training.",
-            lambda m: reform_share(m, ReformState.TRAINING)),
+            lambda w: reform_share(_units(w), ReformState.TRAINING), unit=SHARE),
     Measure("accountability", "Share of abuses reported and sanctioned (trailing window).",
-            lambda m: m.institutions.sanction_rate(), better="higher"),
-    Measure("oversight", "Oversight strength O.", lambda m: m.institutions.oversight,
-            better="higher"),
-    Measure("judicial", "Judicial reform progress J.", lambda m: m.institutions.judicial,
-            better="higher"),
+            lambda w: w.institutions.sanction_rate(), "higher", SHARE,
+            "Accountability (abuses sanctioned)"),
+    Measure("oversight", "Oversight strength O.", lambda w: w.institutions.oversight,
+            "higher", INDEX),
+    Measure("judicial", "Judicial reform progress J.", lambda w: w.institutions.judicial,
+            "higher", INDEX),
     Measure("legislative", "Legislative framework progress F.",
-            lambda m: m.institutions.legislative, better="higher"),
+            lambda w: w.institutions.legislative, "higher", INDEX),
     Measure("civilian_control", "Civilian control C.",
-            lambda m: m.institutions.civilian_control, better="higher"),
+            lambda w: w.institutions.civilian_control, "higher", INDEX, "Civilian control"),
     Measure("political_resistance", "Political resistance.",
-            lambda m: m.institutions.political_resistance, better="lower"),
-    Measure("capacity", "Mean arrest capacity of security units.", _mean_capacity, better="higher"),
+            lambda w: w.institutions.political_resistance, "lower", INDEX),
+    Measure("capacity", "Mean arrest capacity of security units.", _mean_capacity, "higher",
+            "probability", "Capacity (arrest probability)"),
     Measure("service_coverage", "Population-weighted mean district service level.",
-            service_coverage, better="higher"),
+            lambda w: w.districts.population_mean(w.districts.service_level), "higher", INDEX),
     Measure("legitimacy", "Mean perceived legitimacy L.",
-            lambda m: float(m.population.legitimacy.mean()), better="higher"),
+            lambda w: float(w.population.legitimacy.mean()), "higher", INDEX),
     Measure("cooperation", "Mean willingness to report.",
-            lambda m: float(m.population.cooperation.mean()), better="higher"),
+            lambda w: float(w.population.cooperation.mean()), "higher", INDEX),
     Measure("police_trust", "Mean trust in the police T^P.",
-            lambda m: float(m.population.trust_police.mean()), better="higher"),
+            lambda w: float(w.population.trust_police.mean()), "higher", INDEX,
+            "Trust in the police"),
     Measure("army_trust", "Mean trust in the army T^A.",
-            lambda m: float(m.population.trust_army.mean()), better="higher"),
+            lambda w: float(w.population.trust_army.mean()), "higher", INDEX,
+            "Trust in the army"),
     Measure("police_knowledge", "Population-weighted mean knowledge of the police k_d.",
-            police_knowledge, better="higher"),
+            lambda w: w.districts.population_mean(w.districts.knowledge), "higher", INDEX),
     Measure("policing_visits", "Community-policing visits this step.",
-            lambda m: int(m.districts.visits.sum())),
-    Measure("hardship", "Mean hardship H.", lambda m: float(m.population.hardship.mean()),
-            better="lower"),
+            lambda w: int(w.districts.visits.sum()), unit="visits per step"),
+    Measure("hardship", "Mean hardship H.", lambda w: float(w.population.hardship.mean()),
+            "lower", INDEX),
     Measure("active_share", "Share of civilians active.",
-            lambda m: m.population.count(CivilianState.ACTIVE) / m.population.size, better="lower"),
+            lambda w: w.population.count(CivilianState.ACTIVE) / w.population.size, "lower",
+            SHARE),
     *[_state(s) for s in CivilianState],
     _tally("arrests", "Arrests this step."),
-    _tally("abuses", "Abuses this step.", better="lower"),
+    _tally("abuses", "Abuses this step.", "lower", "Abuses per step"),
     _tally("abuses_reported", "Abuses reported this step."),
     _tally("abuses_sanctioned", "Abuses sanctioned this step."),
-    _tally("incidents", "Insurgent incidents this step.", better="lower"),
+    _tally("incidents", "Insurgent incidents this step.", "lower", "Insurgent incidents per step"),
     *[_ddr(s) for s in (DDRStage.ARMED, DDRStage.DEMOBILISED, DDRStage.REINTEGRATED)],
-    Measure("budget", "Programme budget available this step.", lambda m: m.ledger.available),
+    Measure("budget", "Programme budget available this step.", lambda w: w.ledger.available,
+            unit=MONEY),
     Measure("spent", "Programme money spent this step (the cost of an option).",
-            lambda m: m.ledger.total_spent, better="lower"),
+            lambda w: w.ledger.total_spent, "lower", MONEY, "Programme spending per step"),
     *[_spent(i, a) for i, a in enumerate(ACTIVITIES)],
     Measure("spent_crisis", "Programme money spent on crisis response this step.",
-            lambda m: m.ledger.crisis_spent),
-    Measure("ngo_spent", "NGO own funds spent this step.", lambda m: m.ledger.ngo_spent),
+            lambda w: w.ledger.crisis_spent, unit=MONEY),
+    Measure("ngo_spent", "NGO own funds spent this step.", lambda w: w.ledger.ngo_spent,
+            unit=MONEY),
     *[_allocation(i, a) for i, a in enumerate(ACTIVITIES)],
     Measure("security_units", "Security units deployed.",
-            lambda m: _count(m, SecurityForceUnit)),
-    Measure("cmo_units", "CMO units deployed.", lambda m: _count(m, CMOUnit)),
-    Measure("ngos", "NGOs present.", lambda m: _count(m, NGO)),
+            lambda w: len(w.of_type(SecurityForceUnit)), unit="units"),
+    Measure("cmo_units", "CMO units deployed.", lambda w: len(w.of_type(CMOUnit)), unit="units"),
+    Measure("ngos", "NGOs present.", lambda w: len(w.of_type(NGO)), unit="organisations"),
 ]
 
 HEADLINE = ("trust", "stability", "reform_uptake", "accountability", "civilian_control",
             "capacity")
 """Measures shown in the run's chart and terminal summary."""
 
-LABELS = {
-    "trust": "Trust in security forces",
-    "stability": "Stability",
-    "reform_uptake": "Reform uptake (share of units reformed)",
-    "accountability": "Accountability (abuses sanctioned)",
-    "civilian_control": "Civilian control",
-    "capacity": "Capacity (arrest probability)",
-    "abuses": "Abuses per step",
-    "incidents": "Insurgent incidents per step",
-    "spent": "Programme spending per step",
-}
-"""Readable names of the measures charts show most."""
-
+LABELS = {m.name: m.info(False).label for m in MEASURES}
+"""Readable names of the measures."""
 
 DISTRICT_TRUST = {"trust": ("trust", "trust"),
                   "police_trust": ("trust_police", "trust in the police"),
                   "army_trust": ("trust_army", "trust in the army")}
 """Per-district trust measures `<prefix>_<district>`: the Population array each averages."""
-
-
-def district_measure_names(districts: Sequence[str]) -> list[str]:
-    """Names of the per-district trust columns (none with a single district)."""
-    if len(districts) < 2:
-        return []
-    return [f"{prefix}_{name}" for prefix in DISTRICT_TRUST for name in districts]
 
 
 def district_trust(index: int, name: str, prefix: str = "trust") -> Measure:
@@ -193,22 +175,28 @@ def district_trust(index: int, name: str, prefix: str = "trust") -> Measure:
     """
     field, what = DISTRICT_TRUST[prefix]
 
-    def mean_trust(model: SSRModel) -> float:
-        trust = getattr(model.population, field)[model.population.district == index]
+    def mean_trust(world: World) -> float:
+        trust = getattr(world.population, field)[world.population.district == index]
         return float(trust.mean()) if trust.size else float("nan")
 
-    return Measure(f"{prefix}_{name}", f"Mean {what} in district {name}.", mean_trust, "higher")
+    return Measure(f"{prefix}_{name}", f"Mean {what} in district {name}.", mean_trust, "higher",
+                   INDEX, f"{what.capitalize()} in {name}")
 
 
-def measures_for(model: SSRModel) -> list[Measure]:
+def measures_for(district_names: Sequence[str]) -> list[Measure]:
     """All measures of a model: the fixed table plus per-district trust columns."""
-    if len(model.district_names) < 2:
+    if len(district_names) < 2:
         return list(MEASURES)
     return MEASURES + [district_trust(i, n, prefix) for prefix in DISTRICT_TRUST
-                       for i, n in enumerate(model.district_names)]
+                       for i, n in enumerate(district_names)]
 
 
-def direction(name: str) -> Literal["higher", "lower"] | None:
+def measure_info(district_names: Sequence[str]) -> list[MeasureInfo]:
+    """Label, unit and better direction of every measure of a model with these districts."""
+    return [m.info(m.name in HEADLINE) for m in measures_for(district_names)]
+
+
+def direction(name: str) -> Better | None:
     """Which way a recorded measure is better, by name (district trust columns included)."""
     if name.startswith(tuple(f"{prefix}_" for prefix in DISTRICT_TRUST)):
         return "higher"

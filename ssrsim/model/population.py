@@ -1,18 +1,16 @@
-"""Civilian state as numpy arrays, and the Mesa `Civilian` agent as a view onto one row.
+"""Civilian state as numpy arrays: one row per civilian.
 
-Civilians are many (10^4 to 10^5) and follow the same rules, so their state lives in arrays
-owned by the model and the civilian phase is computed for all of them at once. Each civilian
-is still a Mesa agent (`model.agents_by_type[Civilian]`) whose attributes read its row, so
-inspection, the browser app and agent-level reporters work as with any Mesa model.
+Civilians are many (10^4 to 10^6) and follow the same rules, so their state lives in arrays
+and the civilian phase is computed for all of them at once. The Mesa `Civilian` agent
+(`agents.py`) is a view onto one row. Plain state: this module imports only the pure
+equations of `mechanisms`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
 from ..scenario.schema import BetaDist
@@ -20,9 +18,6 @@ from . import mechanisms as mech
 
 FORCES = ("police", "army")
 """The security forces civilians trust separately (the kinds of `SecurityForceUnit`)."""
-
-if TYPE_CHECKING:
-    from .model import SSRModel
 
 
 class CivilianState(IntEnum):
@@ -62,6 +57,7 @@ class Population:
     trust_police: np.ndarray  # T^P
     trust_army: np.ndarray  # T^A
     police_weight: float  # w in T = w T^P + (1 - w) T^A
+    social_count: np.ndarray  # homes in each civilian's social neighbourhood
     cooperation: np.ndarray
     legitimacy: np.ndarray
     state: np.ndarray  # CivilianState values
@@ -89,67 +85,3 @@ class Population:
     def count_ddr(self, stage: DDRStage) -> int:
         """Number of ex-combatants at a DDR stage."""
         return int(np.count_nonzero(self.ddr == stage))
-
-
-class Civilian(mesa.Agent):
-    """A civilian: a Mesa agent whose state is row `index` of the model's population arrays."""
-
-    def __init__(self, model: SSRModel, index: int) -> None:
-        super().__init__(model)
-        self.index = index
-
-    @property
-    def _rows(self) -> Population:
-        return self.model.population
-
-    @property
-    def position(self) -> tuple[int, int]:
-        """Home cell (x, y)."""
-        return int(self._rows.x[self.index]), int(self._rows.y[self.index])
-
-    @property
-    def district(self) -> str:
-        """Name of the home district."""
-        return self.model.district_names[self._rows.district[self.index]]
-
-    @property
-    def trust(self) -> float:
-        """Trust in the security forces (police and army combined), in [0, 1]."""
-        rows = self._rows
-        return float(mech.combined_trust(rows.trust_police[self.index],
-                                         rows.trust_army[self.index], rows.police_weight))
-
-    @property
-    def trust_police(self) -> float:
-        """Trust in the police, in [0, 1]."""
-        return float(self._rows.trust_police[self.index])
-
-    @property
-    def trust_army(self) -> float:
-        """Trust in the army, in [0, 1]."""
-        return float(self._rows.trust_army[self.index])
-
-    @property
-    def hardship(self) -> float:
-        """Current hardship H, in [0, 1]."""
-        return float(self._rows.hardship[self.index])
-
-    @property
-    def risk_aversion(self) -> float:
-        """Risk aversion R, in [0, 1]."""
-        return float(self._rows.risk_aversion[self.index])
-
-    @property
-    def cooperation(self) -> float:
-        """Willingness to report to the security forces, in [0, 1]."""
-        return float(self._rows.cooperation[self.index])
-
-    @property
-    def state(self) -> CivilianState:
-        """Quiescent, active or jailed."""
-        return CivilianState(self._rows.state[self.index])
-
-    @property
-    def ddr_stage(self) -> DDRStage:
-        """DDR stage (NONE unless an ex-combatant)."""
-        return DDRStage(self._rows.ddr[self.index])

@@ -1,9 +1,10 @@
-"""The grid's geometry: districts, neighbourhood offsets and fast neighbourhood sums.
+"""The grid's geometry: districts, homes, neighbourhood offsets and fast neighbourhood sums.
 
 The Mesa grid (`mesa.discrete_space`) holds the units; this module adds what the vectorised
-civilian phase needs: per-cell district ids, and sums of a per-cell quantity over every cell's
-neighbourhood, computed for all cells at once with one FFT convolution (exact for counts after
-rounding), with zero padding when the grid does not wrap.
+civilian phase needs: per-cell district ids and homes (`Layout`), and sums of a per-cell
+quantity over every cell's neighbourhood (`NeighbourhoodSum`, `Neighbourhoods`), computed for
+all cells at once with one FFT convolution (exact for counts after rounding), with zero
+padding when the grid does not wrap.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Literal
 
 import numpy as np
 import scipy.fft as sfft
+
+from ..scenario.schema import Scenario
 
 Metric = Literal["von_neumann", "moore"]
 
@@ -95,3 +98,61 @@ def cells_within(
         return xs % shape[0], ys % shape[1]
     inside = (xs >= 0) & (xs < shape[0]) & (ys >= 0) & (ys < shape[1])
     return xs[inside], ys[inside]
+
+
+@dataclass(frozen=True)
+class Neighbourhoods:
+    """The neighbourhood sums the civilian phase needs, built once per model."""
+
+    actives_in_vision: NeighbourhoodSum  # Epstein's vision, without the civilian's own cell
+    units_in_vision: NeighbourhoodSum
+    witnessed: NeighbourhoodSum  # where a civilian sees abuses and incidents
+    contacted: NeighbourhoodSum  # where a civilian meets patrols
+    social: NeighbourhoodSum  # whose trust a civilian hears (Moore, without own cell)
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> Neighbourhoods:
+        """The sums for the scenario's grid, vision and trust radii."""
+        shape = (scenario.space.width, scenario.space.height)
+        torus = scenario.space.torus
+
+        def nsum(radius: int, metric: Metric = "von_neumann", center: bool = True
+                 ) -> NeighbourhoodSum:
+            return NeighbourhoodSum(shape, radius, metric, center, torus)
+
+        vision = scenario.activation.vision
+        trust = scenario.trust
+        return cls(nsum(vision, center=False), nsum(vision), nsum(trust.witness_radius),
+                   nsum(trust.contact_radius), nsum(trust.social_radius, "moore", center=False))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything is: the grid, each cell's district, each civilian's home."""
+
+    shape: tuple[int, int]
+    torus: bool
+    district_of_cell: np.ndarray  # district id per cell, shape (width, height)
+    civilian_at: np.ndarray  # civilian index per cell, -1 where nobody lives
+    district_members: list[np.ndarray]  # civilian indices of each district
+    free_cells: list[np.ndarray]  # per district, the (x, y) of cells with no home
+    all_cells: list[np.ndarray]  # per district, the (x, y) of all its cells
+    unit_vision_offsets: np.ndarray  # what a security unit sees, each cell once
+
+    def civilians_near(self, x: int, y: int, offsets: np.ndarray) -> np.ndarray:
+        """Indices of civilians living at the given offsets from (x, y)."""
+        xs, ys = cells_within(x, y, offsets, self.shape, self.torus)
+        civ = self.civilian_at[xs, ys]
+        return civ[civ >= 0]
+
+
+def unit_vision_offsets(scenario: Scenario) -> np.ndarray:
+    """Offsets a security unit sees (Von Neumann, its own cell included).
+
+    On a torus narrower than the vision, a cell is seen once.
+    """
+    offsets = neighbourhood_offsets(scenario.security.vision, "von_neumann", True)
+    if scenario.space.torus:
+        offsets = np.unique(offsets % np.array([scenario.space.width, scenario.space.height]),
+                            axis=0)
+    return offsets

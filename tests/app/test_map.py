@@ -54,7 +54,7 @@ def test_map_raster_of_a_model(model):
     for colour_by, expected in (("trust", amap.trust_colours(pop.trust)),
                                 ("state", amap.state_colours(pop.state))):
         image = amap.map_raster(model, colour_by)
-        assert image.shape == (model.shape[1], model.shape[0], 4)
+        assert image.shape == (model.layout.shape[1], model.layout.shape[0], 4)
         assert (image[pop.y, pop.x] == expected).all()
     with pytest.raises(ValueError, match="colour_by"):
         amap.map_raster(model, "hue")

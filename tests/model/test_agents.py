@@ -27,14 +27,14 @@ def units(model: SSRModel) -> list[SecurityForceUnit]:
 def test_units_stay_in_their_district_and_move_within_patrol_radius(make_scenario, torus):
     scenario = make_scenario({"space": {"torus": torus}, "security": {"patrol_radius": 3}})
     model = SSRModel(scenario)
-    w, h = model.shape
+    w, h = model.layout.shape
     moved = False
     for _ in range(10):
         before = {u: u.xy for u in units(model)}
         model.step()
         for u in units(model):
             x, y = u.xy
-            assert model.district_of_cell[x, y] == u.district
+            assert model.layout.district_of_cell[x, y] == u.district
             bx, by = before[u]
             dx, dy = abs(x - bx), abs(y - by)
             if torus:
@@ -43,7 +43,7 @@ def test_units_stay_in_their_district_and_move_within_patrol_radius(make_scenari
             moved |= (dx + dy) > 0
     assert moved
     for agent in (*model.agents_by_type[CMOUnit], *model.agents_by_type[NGO]):
-        assert model.district_of_cell[agent.cell.coordinate] == agent.district
+        assert model.layout.district_of_cell[agent.cell.coordinate] == agent.district
 
 
 def test_units_stay_put_without_patrol(make_scenario):
@@ -99,15 +99,15 @@ def test_arrest_jails_an_active_civilian_in_vision_only(make_scenario):
     pop.state[:] = CivilianState.QUIESCENT
     pop.state[near[0]] = CivilianState.ACTIVE
     pop.state[far[0]] = CivilianState.ACTIVE
-    arrests = model.tally["arrests"]
+    arrests = model.record.arrests
     unit.arrest()
     assert pop.state[near[0]] == CivilianState.JAILED
     assert 0 <= pop.jail_left[near[0]] <= 5
     assert pop.state[far[0]] == CivilianState.ACTIVE
-    assert model.tally["arrests"] == arrests + 1
+    assert model.record.arrests == arrests + 1
     unit.arrest()  # nobody active in vision now: nothing happens
     assert pop.state[far[0]] == CivilianState.ACTIVE
-    assert model.tally["arrests"] == arrests + 1
+    assert model.record.arrests == arrests + 1
 
 
 def test_no_arrest_with_zero_capacity(make_scenario, run):
@@ -131,7 +131,7 @@ def test_arrests_jail_civilians_with_bounded_terms(make_scenario):
     total = 0
     for _ in range(8):
         model.step()
-        total += model.tally["arrests"]
+        total += model.record.arrests
         jailed = model.population.state == CivilianState.JAILED
         assert np.all(model.population.jail_left[jailed] <= 4)
     assert total > 0
@@ -252,7 +252,7 @@ def test_ngo_leaves_a_violent_district_for_the_calmest(make_scenario):
     spent = model.ledger.ngo_spent
     ngo.step()
     assert ngo.district == 2
-    assert model.district_of_cell[ngo.cell.coordinate] == 2
+    assert model.layout.district_of_cell[ngo.cell.coordinate] == 2
     assert model.ledger.ngo_spent == spent + model.params.ngo.budget
 
 

@@ -175,7 +175,7 @@ def test_troop_deployment_adds_units_per_district_from_its_step(make_scenario):
     new = [u for u in model.agents_by_type[SecurityForceUnit] if u.unique_id not in before]
     assert sorted(u.kind for u in new) == ["army"] * 3 + ["police"] * 2
     assert {u.district for u in new} == {1}  # east
-    assert all(model.district_of_cell[u.xy] == 1 for u in new)
+    assert all(model.layout.district_of_cell[u.xy] == 1 for u in new)
     assert len(model.agents_by_type[CMOUnit]) == cmo_before + 1
     model.step()  # one more army unit in each of the four districts
     assert len(model.agents_by_type[SecurityForceUnit]) == len(before) + 5 + 4

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 from ssrsim.model import CivilianState, SSRModel
-from ssrsim.model.measures import HEADLINE, MEASURES, direction, measures_for
+from ssrsim.model.measures import HEADLINE, MEASURES, measure_info, measures_for
 from ssrsim.scenario.schema import ACTIVITIES
 
 
 def test_every_measure_is_a_column(small_scenario, run):
     model = run(small_scenario, 5)
     ts = model.timeseries()
-    names = [m.name for m in measures_for(model)]
+    names = [m.name for m in measures_for(model.district_names)]
     assert len(set(names)) == len(names), "measure names must be unique"
     for name in names:
         assert name in ts.columns, name
@@ -45,14 +45,28 @@ def test_per_district_trust_columns_average_to_the_national_ones(small_scenario,
         cols = [f"{prefix}_{n}" for n in names]
         weighted = ts[cols].to_numpy() @ weights / weights.sum()
         np.testing.assert_allclose(weighted, ts[national].to_numpy(), rtol=1e-9)
-    assert direction("police_trust_north") == "higher"
+    info = {i.name: i for i in measure_info(names)}
+    assert info["police_trust_north"].better == "higher"
+    assert info["police_trust_north"].label == "Trust in the police in north"
+
+
+def test_every_column_is_described_for_the_results_format(small_scenario):
+    names = [d.name for d in small_scenario.districts]
+    info = measure_info(names)
+    assert [i.name for i in info] == [m.name for m in measures_for(names)]
+    assert [i.name for i in info if i.headline] == list(HEADLINE)
+    assert all(i.label and i.description for i in info)
+    assert {i.better for i in info} == {"higher", "lower", None}
+    by_name = {i.name: i for i in info}
+    assert by_name["trust"].label == "Trust in security forces"
+    assert by_name["abuses"].better == "lower" and by_name["arrests"].better is None
 
 
 def test_no_per_district_columns_with_one_district(make_scenario, run):
     scenario = make_scenario({"space": {"district_grid": [1, 1]},
                               "districts": [{"name": "only", "police": 3}]})
     model = run(scenario, 2)
-    assert [m.name for m in measures_for(model)] == [m.name for m in MEASURES]
+    assert [m.name for m in measures_for(model.district_names)] == [m.name for m in MEASURES]
     assert "trust_only" not in model.timeseries().columns
 
 

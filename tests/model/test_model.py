@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ssrsim.model import Civilian, CivilianState, DDRStage, SSRModel
-from ssrsim.model.model import TALLIES
+from ssrsim.model.record import TALLIES
 from ssrsim.scenario.schema import ACTIVITIES, Scenario
 
 TOL = 1e-9
@@ -172,7 +172,7 @@ def test_civilian_agents_are_views_of_population_rows(small_scenario):
         assert civ.position == (int(model.population.x[i]), int(model.population.y[i]))
         assert civ.hardship == pytest.approx(model.population.hardship[i])
         assert civ.district == model.district_names[model.population.district[i]]
-        assert model.civilian_at[civ.position] == i
+        assert model.layout.civilian_at[civ.position] == i
     # a view follows later writes to the arrays; its trust combines police and army
     civ = civilians[0]
     model.population.trust_police[civ.index] = 0.2

@@ -33,6 +33,7 @@ def test_population_counts():
         x=np.arange(n), y=np.zeros(n, int), district=np.zeros(n, int),
         base_hardship=np.zeros(n), hardship=np.zeros(n), risk_aversion=np.zeros(n),
         trust_police=np.zeros(n), trust_army=np.ones(n), police_weight=0.25,
+        social_count=np.zeros(n, int),
         cooperation=np.zeros(n), legitimacy=np.zeros(n),
         state=np.array([0, 1, 1, 2, 0, 0], dtype=np.int8), jail_left=np.zeros(n, int),
         ddr=np.array([0, 1, 2, 3, 3, 0], dtype=np.int8),
@@ -58,11 +59,11 @@ def test_civilians_live_on_distinct_cells_of_their_district(make_scenario, torus
     assert len(cells) == pop.size
     assert pop.x.min() >= 0 and pop.x.max() < 23 and pop.y.min() >= 0 and pop.y.max() < 17
     np.testing.assert_array_equal(pop.district, district_map(23, 17, 2, 2)[pop.x, pop.y])
-    assert (model.civilian_at >= 0).sum() == pop.size
-    np.testing.assert_array_equal(model.civilian_at[pop.x, pop.y], np.arange(pop.size))
+    assert (model.layout.civilian_at >= 0).sum() == pop.size
+    np.testing.assert_array_equal(model.layout.civilian_at[pop.x, pop.y], np.arange(pop.size))
     np.testing.assert_array_equal(model.districts.civilians,
                                   np.bincount(pop.district, minlength=4))
-    for i, members in enumerate(model.district_members):
+    for i, members in enumerate(model.layout.district_members):
         np.testing.assert_array_equal(members, np.flatnonzero(pop.district == i))
 
 
@@ -80,7 +81,7 @@ def test_district_densities_give_unequal_populations(make_scenario):
     np.testing.assert_array_equal(model.districts.civilians, expected)
     assert len(set(zip(pop.x.tolist(), pop.y.tolist(), strict=True))) == pop.size
     np.testing.assert_array_equal(pop.district, district_map(23, 17, 2, 2)[pop.x, pop.y])
-    np.testing.assert_array_equal(model.civilian_at[pop.x, pop.y], np.arange(pop.size))
+    np.testing.assert_array_equal(model.layout.civilian_at[pop.x, pop.y], np.arange(pop.size))
     assert names == model.district_names
     for _ in range(3):  # an empty district runs
         model.step()
@@ -94,7 +95,7 @@ def test_social_neighbour_count_matches_brute_force(make_scenario, torus):
     model = SSRModel(scenario)
     pop = model.population
     offsets = neighbourhood_offsets(2, "moore", include_center=False)
-    occupied = model.civilian_at >= 0
+    occupied = model.layout.civilian_at >= 0
     for i in range(0, pop.size, 7):
         cells = set()
         for dx, dy in offsets:
@@ -104,7 +105,7 @@ def test_social_neighbour_count_matches_brute_force(make_scenario, torus):
             elif 0 <= cx < 15 and 0 <= cy < 12:
                 cells.add((cx, cy))
         cells.discard((pop.x[i], pop.y[i]))
-        assert model._social_count[i] == sum(occupied[c] for c in cells)
+        assert model.population.social_count[i] == sum(occupied[c] for c in cells)
 
 
 def test_district_distributions_are_used(make_scenario):
@@ -141,5 +142,5 @@ def test_units_start_on_cells_without_civilians(small_scenario):
     for agent in model.agents:
         if hasattr(agent, "cell") and agent.cell is not None:
             x, y = agent.cell.coordinate
-            assert model.civilian_at[x, y] < 0
-            assert model.district_of_cell[x, y] == agent.district
+            assert model.layout.civilian_at[x, y] < 0
+            assert model.layout.district_of_cell[x, y] == agent.district

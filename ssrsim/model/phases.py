@@ -1,0 +1,296 @@
+"""The phases of a step, as functions of the state they read and the state they change.
+
+Each function names its inputs; what one phase hands the next is a return value, visible in
+the model's `step()`. The units' own phases are their `step` methods (`agents.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.stats import poisson
+
+from ..scenario.schema import Scenario
+from . import mechanisms as mech
+from .agents import ReformState, SecurityForceUnit
+from .districts import DistrictOutlook, Districts
+from .institutions import Institutions
+from .ledger import Ledger
+from .population import FORCES, CivilianState, DDRStage, Population
+from .record import StepRecord
+from .space import Layout, Neighbourhoods, NeighbourhoodSum
+
+
+def open_step(params: Scenario, institutions: Institutions, districts: Districts, step: int,
+              cmo_units: int, shape: tuple[int, int]) -> tuple[StepRecord, Ledger]:
+    """A fresh record and the step's ledger, after budget cuts and surges that have ended."""
+    institutions.expire_modifiers(step)
+    ledger = Ledger.open(params, institutions.budget(params.budget.per_step),
+                         institutions.allocation, districts, cmo_units)
+    return StepRecord.empty(shape), ledger
+
+
+def spend_national(params: Scenario, population: Population, institutions: Institutions,
+                   ledger: Ledger) -> np.ndarray:
+    """DDR money to districts, oversight money to institutions; institutions update.
+
+    Returns the ex-combatants on the DDR track (armed or demobilised) per district.
+    """
+    pop = population
+    in_ddr = (pop.ddr == DDRStage.ARMED) | (pop.ddr == DDRStage.DEMOBILISED)
+    ex_in_ddr = np.bincount(pop.district[in_ddr], minlength=len(params.districts))
+    ledger.spend_ddr(ex_in_ddr)
+    oversight = ledger.spend_oversight()
+    hs = params.budget.half_saturation
+    advocacy_level = mech.saturation(institutions.advocacy, hs.oversight)
+    drive = min(1.0, mech.saturation(oversight, hs.oversight)
+                + params.institutions.advocacy_weight * advocacy_level)
+    update_institutions(params, institutions, drive)
+    return ex_in_ddr
+
+
+def update_institutions(params: Scenario, inst: Institutions, drive: float) -> None:
+    """Grow or decay O, J and F with the institutional drive; C follows F."""
+    p = params.institutions
+    inst.oversight = mech.institution_step(inst.oversight, drive, inst.political_resistance,
+                                           p.growth, p.decay)
+    inst.judicial = mech.institution_step(inst.judicial, drive, inst.institutional_resistance,
+                                          p.growth, p.decay)
+    inst.legislative = mech.institution_step(inst.legislative, drive,
+                                             inst.political_resistance, p.growth, p.decay)
+    inst.civilian_control = mech.follow(inst.civilian_control, inst.legislative,
+                                        p.control_adjustment)
+
+
+def update_districts(params: Scenario, districts: Districts, ledger: Ledger,
+                     units: Sequence[SecurityForceUnit], ex_in_ddr: np.ndarray,
+                     visits: np.ndarray) -> None:
+    """District levels from this step's effective spending and community-policing visits."""
+    p = params
+    hs = p.budget.half_saturation
+    d, eff = districts, ledger.effective
+    d.engagement = mech.saturation(d.per_1000(eff["engagement"]), hs.engagement)
+    d.new_services = mech.saturation(d.per_1000(eff["services"]), hs.services)
+    d.service_level = mech.stock_step(d.service_level, d.new_services,
+                                      p.services.build_rate, p.services.decay)
+    d.crisis = mech.crisis_step(d.crisis, mech.saturation(d.per_1000(eff["crisis"]), hs.crisis),
+                                p.crisis.decay, p.crisis.response_rate)
+    d.monitoring = mech.saturation(eff["monitoring"], hs.monitoring)
+    untrained = np.zeros(len(d.civilians))
+    for unit in units:
+        untrained[unit.district] += unit.reform == ReformState.UNREFORMED
+    d.training_per_unit = eff["training"] / np.maximum(untrained, 1.0)
+    cp = p.community_policing
+    d.visits = visits
+    d.knowledge = mech.stock_step(d.knowledge, mech.repeated_gain(cp.knowledge_gain, visits),
+                                  1.0, cp.knowledge_decay)
+    ddr_intensity = eff["ddr"] * 1000.0 / np.maximum(ex_in_ddr, 1.0)
+    d.ddr_program = mech.stock_step(d.ddr_program, mech.saturation(ddr_intensity, hs.ddr),
+                                    p.ddr.program_build, p.ddr.program_decay)
+
+
+def policing_visits(params: Scenario, districts: Districts, units: Sequence[SecurityForceUnit],
+                    step: int, rng: np.random.Generator) -> np.ndarray:
+    """Community-policing visits per district this step (Poisson, where there are police)."""
+    districts.expire_programmes(step)
+    police = np.zeros(len(districts.civilians))
+    for unit in units:
+        police[unit.district] += unit.kind == "police"
+    rates = districts.visit_rates() * (police > 0)
+    visits: np.ndarray = rng.poisson(rates * params.time.step_days / 365.0)
+    return visits
+
+
+def insurgent_incidents(params: Scenario, districts: Districts, population: Population,
+                        layout: Layout, units: Sequence[SecurityForceUnit],
+                        outlook: DistrictOutlook, draws: np.random.Generator,
+                        record: StepRecord) -> None:
+    """Poisson incidents per district, each at the home of a random resident.
+
+    `draws` is a generator of this step's own: counts by inversion of one uniform per
+    district, then places, so runs that differ only in the rates draw the same numbers.
+    """
+    p = params.insurgency
+    d = districts
+    pop = population
+    n = len(d.civilians)
+    armed = np.bincount(pop.district[pop.ddr == DDRStage.ARMED], minlength=n)
+    capacity = np.zeros(n)
+    for unit in units:
+        capacity[unit.district] += unit.capacity
+    supp = mech.suppression(d.per_1000(capacity), outlook.cooperation, p.max_suppression,
+                            p.suppression_half)
+    rate = mech.incident_rate(d.civilians, d.insurgency, armed / np.maximum(d.civilians, 1.0),
+                              p.base_rate, p.armed_weight, supp)
+    d.incidents = np.maximum(poisson.ppf(draws.random(n), rate), 0).astype(np.int64)
+    for i, count in enumerate(d.incidents):
+        members = layout.district_members[i]
+        if count and members.size:
+            who = members[draws.integers(0, members.size, count)]
+            np.add.at(record.incident_grid, (pop.x[who], pop.y[who]), 1)
+    record.incidents = int(d.incidents.sum())
+
+
+def update_trust(params: Scenario, population: Population, districts: Districts,
+                 record: StepRecord, neighbourhoods: Neighbourhoods) -> None:
+    """Trust of every free civilian in each force after this step's harm, gains and talk."""
+    pop = population
+    free = pop.state != CivilianState.JAILED
+    x, y = pop.x, pop.y
+    shape = record.incident_grid.shape
+
+    def seen(neighbourhood: NeighbourhoodSum, grid: np.ndarray) -> np.ndarray:
+        """Events on `grid` around each free civilian's home (0 for the jailed)."""
+        if not grid.any():
+            return np.zeros(pop.size, dtype=np.int32)
+        return np.where(free, neighbourhood.counts(grid)[x, y], 0)
+
+    n = neighbourhoods
+    t = params.trust
+    abuses = {f: seen(n.witnessed, record.abuse_grid[f]) for f in FORCES}
+    fair = {f: seen(n.contacted, record.fair_grid[f]) for f in FORCES}
+    unfair = {f: seen(n.contacted, record.unfair_grid[f]) if t.unfair_contact_loss > 0 else 0
+              for f in FORCES}
+    incidents = seen(n.witnessed, record.incident_grid)
+    for force, other in zip(FORCES, FORCES[::-1], strict=True):
+        old = pop.trust_in(force)
+        trust = np.where(free, _trust_after_step(
+            params, pop, districts, force, abuses[force], abuses[other], incidents,
+            fair[force], unfair[force]), old)
+        if t.social_weight > 0:  # jailed neighbours count with their unchanged trust
+            grid = np.zeros(shape, dtype=np.float32)
+            grid[x, y] = trust
+            trust = np.where(free, mech.social_influence(
+                trust, n.social(grid)[x, y], pop.social_count, t.social_weight), old)
+        old[:] = np.clip(trust, 0.0, 1.0)
+
+
+def _trust_after_step(params: Scenario, pop: Population, d: Districts, force: str,
+                      own_abuses: np.ndarray, other_abuses: np.ndarray, incidents: np.ndarray,
+                      fair: np.ndarray, unfair: np.ndarray | int) -> np.ndarray:
+    """Trust in one force after this step's harm and gains."""
+    t = params.trust
+    trust = mech.trust_after_harm(pop.trust_in(force), own_abuses, other_abuses, incidents,
+                                  t.abuse_loss, t.spillover, t.incident_loss, unfair,
+                                  t.unfair_contact_loss)
+    # Gains: fair contact with the force's reformed units and new services for both;
+    # engagement (CMO units are military) for the army; visits for the police.
+    keep = (1.0 - mech.repeated_gain(t.fair_contact_gain, fair)) * (
+        1.0 - t.service_gain * d.new_services[pop.district])
+    if force == "army":
+        keep = keep * (1.0 - t.engagement_gain * d.engagement[pop.district])
+    else:
+        keep = keep * (1.0 - params.community_policing.trust_gain) ** d.visits[pop.district]
+    return mech.trust_after_gain(trust, 1.0 - keep)
+
+
+def update_outlook(params: Scenario, population: Population, districts: Districts,
+                   institutions: Institutions) -> DistrictOutlook:
+    """Hardship, cooperation and legitimacy of every civilian from trust and district state.
+
+    Returns the district means the units of the next step use.
+    """
+    p = params
+    pop = population
+    d = districts
+    trust = pop.trust  # combined once: it is derived from the two forces' arrays
+    pop.hardship = mech.hardship(pop.base_hardship, d.service_level[pop.district],
+                                 p.services.hardship_relief, d.crisis[pop.district],
+                                 p.crisis.hardship)
+    c = p.cooperation
+    pop.cooperation = mech.cooperation(
+        trust, d.engagement[pop.district], d.knowledge[pop.district], c.base,
+        c.trust_weight, c.engagement_weight, p.community_policing.cooperation_weight)
+    if p.legitimacy.mode == "fixed":
+        base = np.full(pop.size, p.legitimacy.fixed_value)
+    else:
+        base = mech.legitimacy(trust, institutions.governance(), p.legitimacy.floor,
+                               p.legitimacy.trust_weight)
+    pop.legitimacy = np.clip(base + institutions.legitimacy_shift, 0.0, 1.0)
+    n = len(d.civilians)
+    residents = np.maximum(d.civilians, 1.0)
+    cooperation = np.bincount(pop.district, pop.cooperation, n) / residents
+    trust_by_district = np.bincount(pop.district, trust, n) / residents
+    return DistrictOutlook(cooperation, trust_by_district, (1.0 - trust_by_district) + d.crisis)
+
+
+def activate(params: Scenario, population: Population, unit_cells: Sequence[tuple[int, int]],
+             neighbourhoods: Neighbourhoods, rng: np.random.Generator) -> np.ndarray:
+    """Epstein's rule A for civilians not serving a jail term; jail terms count down.
+
+    Civilians decide in `activation.batches` random batches, each seeing the actives of the
+    batches before it: 1 is a synchronous update, many approach Mesa's random sequential
+    activation (where early activations embolden later deciders). Returns the grievance.
+    """
+    a = params.activation
+    pop = population
+    x, y = pop.x, pop.y
+    shape = (params.space.width, params.space.height)
+    unit_grid = np.zeros(shape, dtype=np.float32)
+    for cell in unit_cells:
+        unit_grid[cell] += 1
+    units = neighbourhoods.units_in_vision.counts(unit_grid)[x, y]
+    g = mech.grievance(pop.hardship, pop.legitimacy)
+    serving = (pop.state == CivilianState.JAILED) & (pop.jail_left > 0)
+    pop.jail_left[serving] -= 1
+    deciding = np.flatnonzero(~serving)
+    rng.shuffle(deciding)
+    active_grid = np.zeros(shape, dtype=np.float32)
+    active_grid[x, y] = pop.state == CivilianState.ACTIVE
+    for batch in np.array_split(deciding, min(a.batches, max(deciding.size, 1))):
+        bx, by = x[batch], y[batch]
+        actives = 1 + neighbourhoods.actives_in_vision.counts(active_grid)[bx, by]
+        p_arrest = mech.arrest_probability(units[batch], actives, a.arrest_constant, a.rounding)
+        active = mech.is_active(g[batch], pop.risk_aversion[batch], p_arrest, a.threshold)
+        pop.state[batch] = np.where(active, CivilianState.ACTIVE, CivilianState.QUIESCENT)
+        active_grid[bx, by] = active
+    return np.asarray(g)
+
+
+def ddr_transitions(params: Scenario, population: Population, districts: Districts,
+                    grievance: np.ndarray, rng: np.random.Generator) -> None:
+    """Ex-combatants move along the DDR track or relapse; one uniform draw each."""
+    p = params.ddr
+    pop = population
+    ex = np.flatnonzero(pop.ddr != DDRStage.NONE)
+    if ex.size == 0:
+        return
+    u = rng.random(ex.size)
+    stage = pop.ddr[ex]
+    program = districts.ddr_program[pop.district[ex]]
+    disarm = mech.disarm_probability(p.disarm_rate, program, pop.trust[ex])
+    reintegrate = mech.reintegration_probability(p.reintegration_rate, program,
+                                                 pop.hardship[ex])
+    relapse = mech.relapse_probability(p.relapse_rate, grievance[ex], p.relapse_threshold,
+                                       program)
+    armed = stage == DDRStage.ARMED
+    demob = stage == DDRStage.DEMOBILISED
+    reint = stage == DDRStage.REINTEGRATED
+    new = stage.copy()
+    new[armed & (u < disarm)] = DDRStage.DEMOBILISED
+    new[demob & (u < reintegrate)] = DDRStage.REINTEGRATED
+    new[demob & (u >= reintegrate) & (u < reintegrate + relapse)] = DDRStage.ARMED
+    new[reint & (u < relapse)] = DDRStage.ARMED
+    pop.ddr[ex] = new
+
+
+def update_expected_accountability(institutions: Institutions, districts: Districts,
+                                   outlook: DistrictOutlook) -> None:
+    """P(report) x P(sanction) now, population-weighted over districts."""
+    inst = institutions
+    report = mech.report_probability(outlook.cooperation, districts.monitoring)
+    inst.expected_accountability = districts.population_mean(report) * mech.sanction_probability(
+        inst.oversight, inst.judicial)
+
+
+def close_step(population: Population, districts: Districts, institutions: Institutions,
+               outlook: DistrictOutlook, ledger: Ledger, record: StepRecord) -> None:
+    """Book the step: the accountability record, district violence, advocacy spent."""
+    institutions.record(record.abuses, record.abuses_sanctioned)
+    update_expected_accountability(institutions, districts, outlook)
+    pop = population
+    active = np.bincount(pop.district[pop.state == CivilianState.ACTIVE],
+                         minlength=len(districts.civilians))
+    districts.violence = (active + districts.incidents) / np.maximum(districts.civilians, 1.0)
+    institutions.advocacy = ledger.advocacy

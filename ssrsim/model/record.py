@@ -1,0 +1,50 @@
+"""One step's record: what the units and insurgents did, counted and placed on the grid.
+
+Units write arrests, abuses and contacts into a fresh `StepRecord` during their phase; the
+civilian phase reads where they happened, and the measures read the counts. Plain state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .population import FORCES
+
+TALLIES = ("arrests", "abuses", "abuses_reported", "abuses_sanctioned", "incidents")
+"""The counts a step record keeps."""
+
+
+def _per_force(shape: tuple[int, int]) -> dict[str, np.ndarray]:
+    return {f: np.zeros(shape, dtype=np.float32) for f in FORCES}
+
+
+@dataclass
+class StepRecord:
+    """Counts of this step's events and, per force, where abuses and contacts happened."""
+
+    abuse_grid: dict[str, np.ndarray]
+    fair_grid: dict[str, np.ndarray]
+    unfair_grid: dict[str, np.ndarray]
+    incident_grid: np.ndarray
+    arrests: int = 0
+    abuses: int = 0
+    abuses_reported: int = 0
+    abuses_sanctioned: int = 0
+    incidents: int = 0
+
+    @classmethod
+    def empty(cls, shape: tuple[int, int]) -> StepRecord:
+        """A record with nothing yet happened on a grid of `shape`."""
+        return cls(_per_force(shape), _per_force(shape), _per_force(shape),
+                   np.zeros(shape, dtype=np.float32))
+
+    def add_abuse(self, force: str, x: int, y: int) -> None:
+        """An abuse by a unit of `force` at (x, y)."""
+        self.abuse_grid[force][x, y] += 1
+        self.abuses += 1
+
+    def add_contact(self, force: str, x: int, y: int, *, fair: bool) -> None:
+        """A patrol of `force` at (x, y): a fair contact (reformed unit) or an unfair one."""
+        (self.fair_grid if fair else self.unfair_grid)[force][x, y] += 1
