@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..scenario.schema import Scenario
+from ..scenario.schema import ModelParams
 from . import mechanisms as mech
 from .agents import ReformState, SecurityForceUnit
 from .districts import Districts
@@ -52,7 +52,7 @@ def start(kpis: np.ndarray) -> Evaluation:
     return Evaluation(kpis, np.zeros(kpis.size))
 
 
-def reallocate(params: Scenario, institutions: Institutions, evaluation: Evaluation,
+def reallocate(params: ModelParams, institutions: Institutions, evaluation: Evaluation,
                kpis: np.ndarray) -> Evaluation:
     """Move the allocation toward measured effect per unit spent; a new evaluation record."""
     spend = evaluation.spend

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scenario.schema import Scenario
+from ..scenario.schema import ModelParams
 from .population import CivilianState, DDRStage, Population, draw_beta
 from .space import Layout, NeighbourhoodSum, district_map, unit_vision_offsets
 
 
-def home_cells(scenario: Scenario, district_of_cell: np.ndarray,
+def home_cells(scenario: ModelParams, district_of_cell: np.ndarray,
                rng: np.random.Generator) -> np.ndarray:
     """Sorted cell indices (x * height + y) of the civilians' homes.
 
@@ -36,7 +36,7 @@ def home_cells(scenario: Scenario, district_of_cell: np.ndarray,
     return cells
 
 
-def population_and_layout(scenario: Scenario, social: NeighbourhoodSum,
+def population_and_layout(scenario: ModelParams, social: NeighbourhoodSum,
                           rng: np.random.Generator) -> tuple[Population, Layout]:
     """The initial civilians and where everything is (`social`: whose trust one hears)."""
     p = scenario
@@ -78,7 +78,7 @@ def population_and_layout(scenario: Scenario, social: NeighbourhoodSum,
     return population, layout
 
 
-def _initial_trust(scenario: Scenario, n: int, rng: np.random.Generator) -> dict[str, object]:
+def _initial_trust(scenario: ModelParams, n: int, rng: np.random.Generator) -> dict[str, object]:
     """Trust in police and army: equal at the start unless the army has its own draw."""
     p = scenario
     police = draw_beta(rng, p.population.initial_trust, n)

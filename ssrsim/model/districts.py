@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..scenario.schema import Scenario
+from ..scenario.schema import ModelParams
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Districts:
     programmes: list[VisitProgramme] = field(default_factory=list)
 
     @classmethod
-    def from_scenario(cls, scenario: Scenario, civilians: np.ndarray) -> Districts:
+    def from_scenario(cls, scenario: ModelParams, civilians: np.ndarray) -> Districts:
         """Initial district state."""
         n = len(scenario.districts)
 

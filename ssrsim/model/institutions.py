@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..scenario.schema import ACTIVITIES, Scenario
+from ..scenario.schema import ACTIVITIES, ModelParams
 from . import mechanisms as mech
 
 
@@ -52,7 +52,7 @@ class Institutions:
     history: deque[tuple[int, int]] = field(default_factory=deque)
 
     @classmethod
-    def from_scenario(cls, scenario: Scenario) -> Institutions:
+    def from_scenario(cls, scenario: ModelParams) -> Institutions:
         """Initial institutions as the scenario declares them."""
         inst = scenario.institutions
         alloc = scenario.budget.allocation

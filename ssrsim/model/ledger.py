@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..scenario.schema import ACTIVITIES, Scenario
+from ..scenario.schema import ACTIVITIES, ModelParams
 from .districts import Districts
 
 ENGAGEMENT, SERVICES, TRAINING, OVERSIGHT, DDR = range(len(ACTIVITIES))
@@ -38,7 +38,7 @@ class Ledger:
     cmo_budget_per_unit: float = 0.0
 
     @classmethod
-    def open(cls, scenario: Scenario, available: float, allocation: np.ndarray,
+    def open(cls, scenario: ModelParams, available: float, allocation: np.ndarray,
              districts: Districts, cmo_units: int) -> Ledger:
         """The ledger of a new step, with each CMO unit's budget (capped by throughput)."""
         p = scenario

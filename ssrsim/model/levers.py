@@ -3,7 +3,7 @@
 The browser app moves levers while a run plays. A lever change is validated at once and
 queued with the app's shocks (the model's `inject_event`), so both act at the start of the
 next step in the order they were made. The model reads `cmo.coordination` and `budget.per_step`
-afresh every step, so a change replaces the scenario; the budget shares and two institutional
+afresh every step, so a change replaces the parameters; the budget shares and two institutional
 levels are initial values of state the model keeps, so a change sets that state now.
 """
 
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..scenario import apply_changes
-from ..scenario.schema import ACTIVITIES, EventBase, Scenario
+from ..scenario.schema import ACTIVITIES, EventBase, ModelParams, model_params
 from .world import World
 
 LIVE_LEVERS: tuple[str, ...] = (
@@ -42,17 +42,17 @@ LEVER_SOURCE = "live lever change"
 
 @dataclass(frozen=True)
 class LeverChange:
-    """Lever changes waiting for the next step, and the scenario validated with them."""
+    """Lever changes waiting for the next step, and the parameters validated with them."""
 
     changes: dict[str, Any]
-    scenario: Scenario
+    params: ModelParams
 
 
-def queue_levers(queue: list[EventBase | LeverChange], params: Scenario,
+def queue_levers(queue: list[EventBase | LeverChange], params: ModelParams,
                  changes: Mapping[str, Any]) -> None:
     """Validate lever changes and add them to a model's queue of shocks and levers.
 
-    They are validated over the scenario with any changes still waiting. Changes made with
+    They are validated over the parameters with any changes still waiting. Changes made with
     nothing queued after them merge into the last waiting change (the last value wins).
 
     Raises:
@@ -66,30 +66,30 @@ def queue_levers(queue: list[EventBase | LeverChange], params: Scenario,
             raise ValueError(
                 f"{path} cannot change in a running model: {reason}; it applies only to a "
                 f"new model (Reset in the browser app). Live: {', '.join(LIVE_LEVERS)}")
-    base = next((c.scenario for c in reversed(queue) if isinstance(c, LeverChange)), params)
-    scenario = apply_changes(base, changes, source=LEVER_SOURCE)
+    base = next((c.params for c in reversed(queue) if isinstance(c, LeverChange)), params)
+    changed = model_params(apply_changes(base, changes, source=LEVER_SOURCE))
     if queue and isinstance(queue[-1], LeverChange):
-        queue[-1] = LeverChange({**queue[-1].changes, **changes}, scenario)
+        queue[-1] = LeverChange({**queue[-1].changes, **changes}, changed)
     else:
-        queue.append(LeverChange(dict(changes), scenario))
+        queue.append(LeverChange(dict(changes), changed))
 
 
 def apply_levers(model: World, change: LeverChange) -> None:
     """Make waiting lever changes act now, and log each as a "lever" event.
 
-    `params` becomes the changed scenario; the budget shares set the current allocation
+    `params` becomes the changed parameters; the budget shares set the current allocation
     (adaptive management may go on to change it); institutions.oversight and
     institutions.political_resistance set the current level, which then evolves as usual.
     """
-    scenario = change.scenario
-    model.params = scenario
+    params = change.params
+    model.params = params
     inst = model.institutions
     if any(path.startswith("budget.allocation.") for path in change.changes):
-        alloc = scenario.budget.allocation
+        alloc = params.budget.allocation
         inst.allocation = np.array([getattr(alloc, a) for a in ACTIVITIES], dtype=np.float64)
     for path in change.changes:
         section, name = path.split(".", 1)
         if section == "institutions":
-            setattr(inst, name, getattr(scenario.institutions, name))
-        value = functools.reduce(getattr, path.split("."), scenario)
+            setattr(inst, name, getattr(params.institutions, name))
+        value = functools.reduce(getattr, path.split("."), params)
         model.event_log.append((model.steps, "lever", f"{path}={value:g}"))

@@ -1,4 +1,4 @@
-"""SSRModel: builds the parts from a scenario and runs the step schedule.
+"""SSRModel: builds the parts from the model's parameters and runs the step schedule.
 
 One step (docs/model.md, "Process overview and scheduling"); what one phase hands the next
 is visible in `SSRModel.step`:
@@ -32,7 +32,7 @@ import pandas as pd
 from mesa.agentset import AgentSet
 from mesa.discrete_space import Cell, OrthogonalVonNeumannGrid
 
-from ..scenario.schema import EventBase, Scenario
+from ..scenario.schema import EventBase, ModelParams, model_params
 from . import adaptive, phases
 from .agents import NGO, Civilian, CMOUnit, SecurityForceUnit
 from .build import population_and_layout
@@ -55,11 +55,12 @@ INCIDENT_STREAM = 2
 
 
 class SSRModel(mesa.Model):
-    """Civil-military operations in security sector reform, built from a `Scenario`.
+    """Civil-military operations in security sector reform, built from its parameters.
 
     Args:
-        scenario: the validated scenario (see `ssrsim.load_scenario`).
-        rng: seed for all randomness; defaults to the scenario's `seed`.
+        scenario: the validated parameters, or a whole scenario (see `ssrsim.load_scenario`)
+            of which the model keeps only its parameters (`params`), not the experiment.
+        rng: seed for all randomness; defaults to the parameters' `seed`.
 
     """
 
@@ -71,35 +72,36 @@ class SSRModel(mesa.Model):
     ledger: Ledger
     record: StepRecord
 
-    def __init__(self, scenario: Scenario, *, rng: int | None = None) -> None:
-        seed = scenario.seed if rng is None else rng
+    def __init__(self, scenario: ModelParams, *, rng: int | None = None) -> None:
+        params = model_params(scenario)
+        seed = params.seed if rng is None else rng
         super().__init__(rng=seed)
-        self.params = scenario
+        self.params = params
         self.seed = seed
-        self.district_names = [d.name for d in scenario.districts]
+        self.district_names = [d.name for d in params.districts]
         self._visit_rng = np.random.default_rng([seed, VISIT_STREAM])
-        self.neighbourhoods = Neighbourhoods.from_scenario(scenario)
-        self.population, self.layout = population_and_layout(scenario, self.neighbourhoods.social,
+        self.neighbourhoods = Neighbourhoods.from_scenario(params)
+        self.population, self.layout = population_and_layout(params, self.neighbourhoods.social,
                                                               self.rng)
         self.grid = OrthogonalVonNeumannGrid(self.layout.shape, torus=self.layout.torus,
                                              random=self.random)
         for i in range(self.population.size):
             Civilian(self, self.population, i, self.district_names)
-        self.institutions = Institutions.from_scenario(scenario)
-        self.districts = Districts.from_scenario(scenario, np.bincount(
+        self.institutions = Institutions.from_scenario(params)
+        self.districts = Districts.from_scenario(params, np.bincount(
             self.population.district, minlength=len(self.district_names)))
-        for i, d in enumerate(scenario.districts):
+        for i, d in enumerate(params.districts):
             self.add_units(i, {"police": d.police, "army": d.army, "cmo": d.cmo_units},
-                           scenario.security.initial_reformed)
+                           params.security.initial_reformed)
             for _ in range(d.ngos):
                 NGO(self, i)
         self.event_log: list[tuple[int, str, str]] = []
-        self._events = sorted(scenario.events, key=scenario.event_step)
+        self._events = sorted(params.events, key=params.event_step)
         self._injected: list[EventBase | LeverChange] = []
         self.evaluation = adaptive.start(self._activity_kpis())
         self._apply_due_events()
         self.record, self.ledger = self._open_step()
-        self.outlook = phases.update_outlook(scenario, self.population, self.districts,
+        self.outlook = phases.update_outlook(params, self.population, self.districts,
                                              self.institutions)
         phases.update_expected_accountability(self.institutions, self.districts, self.outlook)
         self.datacollector = mesa.DataCollector(

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.stats import poisson
 
-from ..scenario.schema import Scenario
+from ..scenario.schema import ModelParams
 from . import mechanisms as mech
 from .agents import ReformState, SecurityForceUnit
 from .districts import DistrictOutlook, Districts
@@ -22,7 +22,7 @@ from .record import StepRecord
 from .space import Layout, Neighbourhoods, NeighbourhoodSum
 
 
-def open_step(params: Scenario, institutions: Institutions, districts: Districts, step: int,
+def open_step(params: ModelParams, institutions: Institutions, districts: Districts, step: int,
               cmo_units: int, shape: tuple[int, int]) -> tuple[StepRecord, Ledger]:
     """A fresh record and the step's ledger, after budget cuts and surges that have ended."""
     institutions.expire_modifiers(step)
@@ -31,7 +31,7 @@ def open_step(params: Scenario, institutions: Institutions, districts: Districts
     return StepRecord.empty(shape), ledger
 
 
-def spend_national(params: Scenario, population: Population, institutions: Institutions,
+def spend_national(params: ModelParams, population: Population, institutions: Institutions,
                    ledger: Ledger) -> np.ndarray:
     """DDR money to districts, oversight money to institutions; institutions update.
 
@@ -50,7 +50,7 @@ def spend_national(params: Scenario, population: Population, institutions: Insti
     return ex_in_ddr
 
 
-def update_institutions(params: Scenario, inst: Institutions, drive: float) -> None:
+def update_institutions(params: ModelParams, inst: Institutions, drive: float) -> None:
     """Grow or decay O, J and F with the institutional drive; C follows F."""
     p = params.institutions
     inst.oversight = mech.institution_step(inst.oversight, drive, inst.political_resistance,
@@ -63,7 +63,7 @@ def update_institutions(params: Scenario, inst: Institutions, drive: float) -> N
                                         p.control_adjustment)
 
 
-def update_districts(params: Scenario, districts: Districts, ledger: Ledger,
+def update_districts(params: ModelParams, districts: Districts, ledger: Ledger,
                      units: Sequence[SecurityForceUnit], ex_in_ddr: np.ndarray,
                      visits: np.ndarray) -> None:
     """District levels from this step's effective spending and community-policing visits."""
@@ -90,7 +90,7 @@ def update_districts(params: Scenario, districts: Districts, ledger: Ledger,
                                     p.ddr.program_build, p.ddr.program_decay)
 
 
-def policing_visits(params: Scenario, districts: Districts, units: Sequence[SecurityForceUnit],
+def policing_visits(params: ModelParams, districts: Districts, units: Sequence[SecurityForceUnit],
                     step: int, rng: np.random.Generator) -> np.ndarray:
     """Community-policing visits per district this step (Poisson, where there are police)."""
     districts.expire_programmes(step)
@@ -102,7 +102,7 @@ def policing_visits(params: Scenario, districts: Districts, units: Sequence[Secu
     return visits
 
 
-def insurgent_incidents(params: Scenario, districts: Districts, population: Population,
+def insurgent_incidents(params: ModelParams, districts: Districts, population: Population,
                         layout: Layout, units: Sequence[SecurityForceUnit],
                         outlook: DistrictOutlook, draws: np.random.Generator,
                         record: StepRecord) -> None:
@@ -132,7 +132,7 @@ def insurgent_incidents(params: Scenario, districts: Districts, population: Popu
     record.incidents = int(d.incidents.sum())
 
 
-def update_trust(params: Scenario, population: Population, districts: Districts,
+def update_trust(params: ModelParams, population: Population, districts: Districts,
                  record: StepRecord, neighbourhoods: Neighbourhoods) -> None:
     """Trust of every free civilian in each force after this step's harm, gains and talk."""
     pop = population
@@ -166,7 +166,7 @@ def update_trust(params: Scenario, population: Population, districts: Districts,
         old[:] = np.clip(trust, 0.0, 1.0)
 
 
-def _trust_after_step(params: Scenario, pop: Population, d: Districts, force: str,
+def _trust_after_step(params: ModelParams, pop: Population, d: Districts, force: str,
                       own_abuses: np.ndarray, other_abuses: np.ndarray, incidents: np.ndarray,
                       fair: np.ndarray, unfair: np.ndarray | int) -> np.ndarray:
     """Trust in one force after this step's harm and gains."""
@@ -185,7 +185,7 @@ def _trust_after_step(params: Scenario, pop: Population, d: Districts, force: st
     return mech.trust_after_gain(trust, 1.0 - keep)
 
 
-def update_outlook(params: Scenario, population: Population, districts: Districts,
+def update_outlook(params: ModelParams, population: Population, districts: Districts,
                    institutions: Institutions) -> DistrictOutlook:
     """Hardship, cooperation and legitimacy of every civilian from trust and district state.
 
@@ -215,7 +215,7 @@ def update_outlook(params: Scenario, population: Population, districts: District
     return DistrictOutlook(cooperation, trust_by_district, (1.0 - trust_by_district) + d.crisis)
 
 
-def activate(params: Scenario, population: Population, unit_cells: Sequence[tuple[int, int]],
+def activate(params: ModelParams, population: Population, unit_cells: Sequence[tuple[int, int]],
              neighbourhoods: Neighbourhoods, rng: np.random.Generator) -> np.ndarray:
     """Epstein's rule A for civilians not serving a jail term; jail terms count down.
 
@@ -248,7 +248,7 @@ def activate(params: Scenario, population: Population, unit_cells: Sequence[tupl
     return np.asarray(g)
 
 
-def ddr_transitions(params: Scenario, population: Population, districts: Districts,
+def ddr_transitions(params: ModelParams, population: Population, districts: Districts,
                     grievance: np.ndarray, rng: np.random.Generator) -> None:
     """Ex-combatants move along the DDR track or relapse; one uniform draw each."""
     p = params.ddr

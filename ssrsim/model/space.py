@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 import scipy.fft as sfft
 
-from ..scenario.schema import Scenario
+from ..scenario.schema import ModelParams
 
 Metric = Literal["von_neumann", "moore"]
 
@@ -111,7 +111,7 @@ class Neighbourhoods:
     social: NeighbourhoodSum  # whose trust a civilian hears (Moore, without own cell)
 
     @classmethod
-    def from_scenario(cls, scenario: Scenario) -> Neighbourhoods:
+    def from_scenario(cls, scenario: ModelParams) -> Neighbourhoods:
         """The sums for the scenario's grid, vision and trust radii."""
         shape = (scenario.space.width, scenario.space.height)
         torus = scenario.space.torus
@@ -146,7 +146,7 @@ class Layout:
         return civ[civ >= 0]
 
 
-def unit_vision_offsets(scenario: Scenario) -> np.ndarray:
+def unit_vision_offsets(scenario: ModelParams) -> np.ndarray:
     """Offsets a security unit sees (Von Neumann, its own cell included).
 
     On a torus narrower than the vision, a cell is seen once.

@@ -16,7 +16,7 @@ from mesa import Agent
 from mesa.agentset import AgentSet
 from mesa.discrete_space import Cell
 
-from ..scenario.schema import Scenario
+from ..scenario.schema import ModelParams
 from .districts import DistrictOutlook, Districts
 from .institutions import Institutions
 from .ledger import Ledger
@@ -33,7 +33,7 @@ A = TypeVar("A", bound=Agent)
 class World(Protocol):
     """A running model, as its parts see it."""
 
-    params: Scenario  # the scenario in force (live levers may replace it)
+    params: ModelParams  # the scenario in force (live levers may replace it)
     steps: int
     random: random.Random
     rng: np.random.Generator

@@ -6,10 +6,11 @@
 
 from .errors import Issue, ScenarioError
 from .loader import apply_changes, load_scenario, scenario_from_dict, scenario_hash
-from .schema import Scenario
+from .schema import ModelParams, Scenario
 
 __all__ = [
     "Issue",
+    "ModelParams",
     "Scenario",
     "ScenarioError",
     "apply_changes",

@@ -779,12 +779,13 @@ class Sweep(Section):
         return self
 
 
-class Scenario(Section):
-    """A complete, validated scenario. Immutable once built."""
+class ModelParams(Section):
+    """Everything a model run reads: the seed, every parameter and the timeline of events.
 
-    name: str = Field("scenario", description="Short name used in output folders.")
-    description: str = Field("", description="What the scenario represents.")
-    extends: str | None = Field(None, description="Parent scenario file this one builds on.")
+    Nothing about files or experiments (`Scenario` adds those), so a model cannot depend on
+    a scenario's name, its `extends:` chain, its policies or its sweep.
+    """
+
     seed: int = param(0, "Seed for all randomness of a run.", ge=0, le=2**63 - 1)
     time: Time = Field(default_factory=Time)
     space: Space = Field(default_factory=Space)
@@ -810,13 +811,9 @@ class Scenario(Section):
     adaptive: Adaptive = Field(default_factory=Adaptive)
     measures: Measures = Field(default_factory=Measures)
     events: list[Event] = Field(default_factory=list, description="Timeline of events.")
-    policies: dict[str, Policy] = Field(
-        default_factory=dict, description="Named policy options (deltas over this scenario)."
-    )
-    sweep: Sweep | None = Field(None, description="Parameter design for `ssrsim batch`.")
 
     @model_validator(mode="after")
-    def _consistent(self) -> Scenario:
+    def _consistent(self) -> ModelParams:
         rows, cols = self.space.district_grid
         if len(self.districts) != rows * cols:
             raise ValueError(
@@ -852,6 +849,35 @@ class Scenario(Section):
     def step_date(self, step: int) -> dt.date:
         """The calendar date at the start of a step."""
         return self.time.start_date + dt.timedelta(days=step * self.time.step_days)
+
+
+class Scenario(ModelParams):
+    """A complete, validated scenario file: the model's parameters and the experiment.
+
+    The experiment is what lies around a run: name, description, `extends:`, policies and
+    sweep. Immutable once built.
+    """
+
+    name: str = Field("scenario", description="Short name used in output folders.")
+    description: str = Field("", description="What the scenario represents.")
+    extends: str | None = Field(None, description="Parent scenario file this one builds on.")
+    policies: dict[str, Policy] = Field(
+        default_factory=dict, description="Named policy options (deltas over this scenario)."
+    )
+    sweep: Sweep | None = Field(None, description="Parameter design for `ssrsim batch`.")
+
+    @property
+    def params(self) -> ModelParams:
+        """The model's parameters alone (no copy of the sections: they are immutable)."""
+        return model_params(self)
+
+
+def model_params(params: ModelParams) -> ModelParams:
+    """The model's parameters of a scenario (itself if it holds nothing else)."""
+    if type(params) is ModelParams:
+        return params
+    return ModelParams.model_construct(**{name: getattr(params, name)
+                                          for name in ModelParams.model_fields})
 
 
 def _check_shares(shares: dict[str, float]) -> None:

@@ -107,10 +107,11 @@ def test_institutional_resistance_is_refused_with_its_reason(small_scenario):
 
 def test_bad_values_get_the_loaders_messages_and_change_nothing(small_scenario):
     model = SSRModel(small_scenario)
+    before = model.params
     message = re.escape("cmo.coordination = 2: must be between 0 and 1")
     with pytest.raises(ScenarioError, match=message):
         model.set_levers({"cmo.coordination": 2})
     with pytest.raises(ScenarioError, match="shares must sum to 1"):
         model.set_levers({"budget.allocation.engagement": 0.9})
     model.step()
-    assert model.params is small_scenario and model.event_log == []
+    assert model.params is before and model.event_log == []

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ssrsim.model import Civilian, CivilianState, DDRStage, SSRModel
 from ssrsim.model.record import TALLIES
-from ssrsim.scenario.schema import ACTIVITIES, Scenario
+from ssrsim.scenario.schema import ACTIVITIES, ModelParams, Scenario
 
 TOL = 1e-9
 
@@ -395,3 +395,13 @@ def test_shipped_scenarios_build_and_step(path):
     ex = int(np.count_nonzero(model.population.ddr != DDRStage.NONE))
     check_invariants(model, n, ex)
     check_table(model, n, ex)
+
+
+def test_the_model_keeps_the_parameters_not_the_experiment(small_scenario):
+    scenario = small_scenario.model_copy(update={"name": "other", "description": "x"})
+    model = SSRModel(scenario)
+    assert type(model.params) is ModelParams
+    assert not hasattr(model.params, "policies") and not hasattr(model.params, "name")
+    assert model.params == scenario.params == small_scenario.params
+    assert model.params.model_dump() == {k: v for k, v in scenario.model_dump().items()
+                                         if k in ModelParams.model_fields}
