@@ -25,7 +25,7 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from ..model.levers import BUILD_ONLY_REASONS, LIVE_LEVERS
+from ..model.live import BUILD_ONLY_REASONS, LIVE_LEVERS
 from ..scenario.schema import ACTIVITIES, Scenario
 
 ALLOCATION = "budget.allocation"

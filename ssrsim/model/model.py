@@ -40,7 +40,7 @@ from .districts import DistrictOutlook, Districts
 from .events import apply_event
 from .institutions import Institutions
 from .ledger import Ledger
-from .levers import LeverChange, apply_levers, queue_levers
+from .live import LeverChange, apply_levers, queue_levers
 from .measures import measures_for
 from .population import Population
 from .record import StepRecord
@@ -165,10 +165,10 @@ class SSRModel(mesa.Model):
         self._injected.append(event)
 
     def set_levers(self, changes: Mapping[str, Any]) -> None:
-        """Change policy levers (`levers.LIVE_LEVERS`) from the start of the next step.
+        """Change policy levers (`live.LIVE_LEVERS`) from the start of the next step.
 
         The values are validated now; at the start of the next step, after its scheduled
-        events and in order with injected shocks, they act as `levers.apply_levers`
+        events and in order with injected shocks, they act as `live.apply_levers`
         describes. A run matches one without the change up to the step before it acts.
 
         Raises:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from ssrsim.model import SSRModel
-from ssrsim.model.levers import LIVE_LEVERS
+from ssrsim.model.live import LIVE_LEVERS
 from ssrsim.scenario import ScenarioError
 from ssrsim.scenario.schema import ACTIVITIES, Election
 
