@@ -6,14 +6,34 @@
 
 from .errors import Issue, ScenarioError
 from .loader import apply_changes, load_scenario, scenario_from_dict, scenario_hash
+from .paths import (
+    ACTIVITY_INDEX,
+    Bounds,
+    PathError,
+    allocation_vector,
+    bounds_of,
+    field_of,
+    get_value,
+    number_type,
+    numeric_paths,
+)
 from .schema import Scenario
 
 __all__ = [
+    "ACTIVITY_INDEX",
+    "Bounds",
     "Issue",
+    "PathError",
     "Scenario",
     "ScenarioError",
+    "allocation_vector",
     "apply_changes",
+    "bounds_of",
+    "field_of",
+    "get_value",
     "load_scenario",
+    "number_type",
+    "numeric_paths",
     "scenario_from_dict",
     "scenario_hash",
 ]
