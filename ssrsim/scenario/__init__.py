@@ -16,6 +16,7 @@ from .paths import (
     get_value,
     number_type,
     numeric_paths,
+    split_path,
 )
 from .schema import Scenario
 
@@ -36,4 +37,5 @@ __all__ = [
     "numeric_paths",
     "scenario_from_dict",
     "scenario_hash",
+    "split_path",
 ]
