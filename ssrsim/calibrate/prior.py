@@ -58,13 +58,12 @@ def parameter_prior(scenario: Scenario, path: str, given: tuple[float, float] | 
     bounds = bounds_of(target)
     schema = _range_text(bounds)
     if given is None:
-        if bounds.low is None or bounds.high is None:
+        if not bounds.finite:
             raise CalibrationError(
                 f"{path} has no finite prior range: the schema allows {schema}; give one with "
                 f"--bounds {path}=LO:HI")
         # An exclusive end: pull the prior in (by a hair for a real) so no draw sits on it.
         inner = bounds.closed(1.0 if integer else 1e-9 * (bounds.high - bounds.low))
-        assert inner.low is not None and inner.high is not None  # closing keeps both ends
         low, high = inner.low, inner.high
     else:
         low, high = (float(given[0]), float(given[1]))
@@ -91,17 +90,14 @@ def _field_of(scenario: Scenario, path: str) -> FieldInfo:
 
 def _range_text(bounds: Bounds) -> str:
     """The schema's range in words: "0 to 1", ">= 0", "> 0 and <= 1" or "any number"."""
-    low, high = bounds.low, bounds.high
-    if low is None and high is None:
-        return "any number"
-    if low is not None and high is not None and bounds.low_inclusive and bounds.high_inclusive:
-        return f"{low:g} to {high:g}"
+    if bounds.finite and bounds.low_inclusive and bounds.high_inclusive:
+        return f"{bounds.low:g} to {bounds.high:g}"
     parts = []
-    if low is not None:
-        parts.append(f"{'>=' if bounds.low_inclusive else '>'} {low:g}")
-    if high is not None:
-        parts.append(f"{'<=' if bounds.high_inclusive else '<'} {high:g}")
-    return " and ".join(parts)
+    if math.isfinite(bounds.low):
+        parts.append(f"{'>=' if bounds.low_inclusive else '>'} {bounds.low:g}")
+    if math.isfinite(bounds.high):
+        parts.append(f"{'<=' if bounds.high_inclusive else '<'} {bounds.high:g}")
+    return " and ".join(parts) or "any number"
 
 
 def check_together(scenario: Scenario, priors: dict[str, Prior]) -> None:

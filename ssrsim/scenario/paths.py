@@ -186,54 +186,61 @@ def _item_index(keys: Sequence[str], depth: int, names: list[str | None]) -> int
 
 @dataclass(frozen=True)
 class Bounds:
-    """The numbers a parameter accepts: each end absent (None), inclusive or exclusive."""
+    """The numbers a parameter accepts, between two ends each inclusive or exclusive.
 
-    low: float | None = None
-    high: float | None = None
-    low_inclusive: bool = True
-    high_inclusive: bool = True
+    A missing end is an exclusive infinite one, so `Bounds(-inf, inf, False, False)` is any
+    number.
+    """
+
+    low: float
+    high: float
+    low_inclusive: bool
+    high_inclusive: bool
 
     def contains(self, value: float) -> bool:
         """Whether the schema accepts `value` (an exclusive end is not accepted)."""
-        if self.low is not None and (value < self.low or
-                                     (value == self.low and not self.low_inclusive)):
-            return False
-        return self.high is None or value < self.high or (value == self.high
-                                                          and self.high_inclusive)
+        above_low = value > self.low or (value == self.low and self.low_inclusive)
+        below_high = value < self.high or (value == self.high and self.high_inclusive)
+        return above_low and below_high
 
     @property
     def finite(self) -> bool:
-        """Whether both ends are given."""
-        return self.low is not None and self.high is not None
+        """Whether both ends are finite numbers."""
+        return math.isfinite(self.low) and math.isfinite(self.high)
 
     def closed(self, step: float) -> Bounds:
-        """The same range with inclusive ends, each exclusive end moved `step` inside.
+        """The same range with inclusive finite ends, each exclusive one moved `step` inside.
 
         What a sampler or a slider may use: for whole numbers `step` is 1, for reals a step
         small against the range, so no value drawn or shown sits on a forbidden end.
         """
-        low = self.low if self.low is None or self.low_inclusive else self.low + step
-        high = self.high if self.high is None or self.high_inclusive else self.high - step
-        return Bounds(low, high)
+        low, low_inclusive = _closed_end(self.low, self.low_inclusive, step)
+        high, high_inclusive = _closed_end(self.high, self.high_inclusive, -step)
+        return Bounds(low, high, low_inclusive, high_inclusive)
+
+
+def _closed_end(end: float, inclusive: bool, inward: float) -> tuple[float, bool]:
+    if inclusive or not math.isfinite(end):
+        return end, inclusive
+    return end + inward, True
 
 
 def bounds_of(field: FieldInfo) -> Bounds:
     """Return the range of a field, from its ge/gt/le/lt constraints (or its type's)."""
     limits = constraints(field, strip(field.annotation)[1])
-    low, low_inclusive = _end(limits, "ge", "gt")
-    high, high_inclusive = _end(limits, "le", "lt")
+    low, low_inclusive = _end(limits, "ge", "gt", -math.inf)
+    high, high_inclusive = _end(limits, "le", "lt", math.inf)
     return Bounds(low, high, low_inclusive, high_inclusive)
 
 
-def _end(limits: Mapping[str, Any], inclusive: str, exclusive: str) -> tuple[float | None, bool]:
-    """One end of a range and whether it is inclusive; None for no (or an infinite) end."""
-    if inclusive in limits:
-        value, is_inclusive = float(limits[inclusive]), True
-    elif exclusive in limits:
-        value, is_inclusive = float(limits[exclusive]), False
-    else:
-        return None, True
-    return (value, is_inclusive) if math.isfinite(value) else (None, True)
+def _end(limits: Mapping[str, Any], inclusive: str, exclusive: str, missing: float
+         ) -> tuple[float, bool]:
+    """One end of a range and whether it is inclusive; `missing` (exclusive) if none."""
+    if inclusive in limits and math.isfinite(limits[inclusive]):
+        return float(limits[inclusive]), True
+    if exclusive in limits and math.isfinite(limits[exclusive]):
+        return float(limits[exclusive]), False
+    return missing, False
 
 
 # --- the allocation vector ------------------------------------------------------------------
