@@ -139,8 +139,8 @@ def make_lever(path: str, scenario: Scenario | None = None) -> Lever:
     return Lever(
         path=path, section=section, section_help=section_help(section), label=_label(path),
         help=info.description or "",
-        unit=str(extra.get("unit", "")), minimum=max(low, inside.low),
-        maximum=min(high, inside.high), step=step,
+        unit=str(extra.get("unit", "")), minimum=float(max(low, inside.low)),
+        maximum=float(min(high, inside.high)), step=step,
         default=float(default), is_int=is_int, reset_only=_reset_only(path),
         note=STATE_NOTES.get(path, ""))
 

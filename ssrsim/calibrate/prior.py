@@ -64,7 +64,7 @@ def parameter_prior(scenario: Scenario, path: str, given: tuple[float, float] | 
                 f"--bounds {path}=LO:HI")
         # An exclusive end: pull the prior in (by a hair for a real) so no draw sits on it.
         inner = bounds.closed(1.0 if integer else 1e-9 * (bounds.high - bounds.low))
-        low, high = inner.low, inner.high
+        low, high = float(inner.low), float(inner.high)
     else:
         low, high = (float(given[0]), float(given[1]))
         if not (math.isfinite(low) and math.isfinite(high)) or low >= high:

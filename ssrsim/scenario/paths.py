@@ -235,11 +235,14 @@ def bounds_of(field: FieldInfo) -> Bounds:
 
 def _end(limits: Mapping[str, Any], inclusive: str, exclusive: str, missing: float
          ) -> tuple[float, bool]:
-    """One end of a range and whether it is inclusive; `missing` (exclusive) if none."""
+    """One end of a range and whether it is inclusive; `missing` (exclusive) if none.
+
+    The end is kept as the schema gives it: a whole-number end like 2**63 - 1 stays exact.
+    """
     if inclusive in limits and math.isfinite(limits[inclusive]):
-        return float(limits[inclusive]), True
+        return limits[inclusive], True
     if exclusive in limits and math.isfinite(limits[exclusive]):
-        return float(limits[exclusive]), False
+        return limits[exclusive], False
     return missing, False
 
 
