@@ -29,7 +29,7 @@ from .schema import ACTIVITIES, Allocation, Scenario
 ACTIVITY_INDEX: Mapping[str, int] = {name: index for index, name in enumerate(ACTIVITIES)}
 """Position of each budget activity in the allocation vector; activities are keyed by name."""
 
-NOT_PARAMETERS = ("sweep",)
+_NOT_PARAMETERS = ("sweep",)
 """Top-level sections that describe a design of the scenario, not a parameter of the model."""
 
 
@@ -89,11 +89,12 @@ def numeric_paths(scenario: BaseModel | None = None) -> list[str]:
 
     These are the paths a design, a calibration or a lever may vary: list items are named by
     `name` when they have one (`districts.north.police`), else by index (`events.0.factor`).
-    Sections in `NOT_PARAMETERS` and mappings (`policies`) are left out.
+    The `sweep` (a design of the scenario, not a parameter) and mappings (`policies`) are
+    left out.
     """
     root = _root(scenario)
     return [path for path in _numeric(root, "")
-            if path.split(".", 1)[0] not in NOT_PARAMETERS]
+            if path.split(".", 1)[0] not in _NOT_PARAMETERS]
 
 
 def _root(scenario: BaseModel | None) -> BaseModel:
