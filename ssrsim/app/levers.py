@@ -21,12 +21,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel
-from pydantic.fields import FieldInfo
-
 from ..model.live import BUILD_ONLY_REASONS, LIVE_LEVERS
-from ..scenario.schema import ACTIVITIES, Scenario
+from ..scenario import Scenario, bounds_of, field_of, get_value, number_type
+from ..scenario.schema import ACTIVITIES
 
 ALLOCATION = "budget.allocation"
 """Prefix of the budget-share levers; together they always sum to 1."""
@@ -84,40 +81,6 @@ class Lever:
         return float(round(value)) if self.is_int else value
 
 
-def field_at(path: str) -> FieldInfo:
-    """The schema Field of a dotted parameter path, e.g. `cmo.coordination`."""
-    model: type[BaseModel] = Scenario
-    parts = path.split(".")
-    for i, part in enumerate(parts):
-        if part not in model.model_fields:
-            raise KeyError(f"{path!r} is not a scenario parameter ({part!r} unknown)")
-        info = model.model_fields[part]
-        if i == len(parts) - 1:
-            return info
-        model = info.annotation
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            raise KeyError(f"{path!r} is not a scenario parameter ({part!r} has no fields)")
-    raise KeyError(path)  # pragma: no cover - empty path
-
-
-def value_at(scenario: BaseModel, path: str) -> Any:
-    """A scenario's value at a dotted path."""
-    value: Any = scenario
-    for part in path.split("."):
-        value = getattr(value, part)
-    return value
-
-
-def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
-    low = high = None
-    for item in info.metadata:
-        if isinstance(item, Ge | Gt):
-            low = float(item.ge if isinstance(item, Ge) else item.gt)
-        elif isinstance(item, Le | Lt):
-            high = float(item.le if isinstance(item, Le) else item.lt)
-    return low, high
-
-
 def _nice_step(span: float) -> float:
     """A round slider step near span / SLIDER_STEPS: 1, 2 or 5 times a power of ten."""
     raw = span / SLIDER_STEPS
@@ -151,31 +114,33 @@ def _label(path: str) -> str:
 
 def section_help(section: str) -> str:
     """The first sentence of the docstring of a schema section, e.g. `budget.allocation`."""
-    model: type[BaseModel] = Scenario
-    for part in section.split("."):
-        model = model.model_fields[part].annotation
-    doc = " ".join((model.__doc__ or "").split())
+    doc = " ".join((field_of(section).annotation.__doc__ or "").split())
     return doc.split(". ")[0].rstrip(".") + "." if doc else ""
 
 
 def make_lever(path: str, scenario: Scenario | None = None) -> Lever:
-    """The lever for one parameter path, its range widened to hold the scenario's value."""
-    info = field_at(path)
-    low, high = _bounds(info)
+    """The lever for one parameter path, its range widened to hold the scenario's value.
+
+    An exclusive end of the schema's range is not a slider position: the slider stops one
+    step inside it, so every position is a value the schema accepts.
+    """
+    info = field_of(path)
+    schema = bounds_of(info)
     default = info.get_default(call_default_factory=True)
-    is_int = info.annotation is int
+    is_int = number_type(info) is int
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    current = value_at(scenario, path) if scenario is not None else default
-    if low is None:
-        low = min(0.0, float(current))
-    if high is None:
-        high = _nice_ceil(OPEN_RANGE_FACTOR * max(float(default), float(current), 1e-9))
+    current = get_value(scenario, path) if scenario is not None else default
+    low = schema.low if math.isfinite(schema.low) else min(0.0, float(current))
+    high = schema.high if math.isfinite(schema.high) else _nice_ceil(
+        OPEN_RANGE_FACTOR * max(float(default), float(current), 1e-9))
     step = 1.0 if is_int else _nice_step(high - low)
+    inside = schema.closed(step)
     section = path.rsplit(".", 1)[0]
     return Lever(
         path=path, section=section, section_help=section_help(section), label=_label(path),
         help=info.description or "",
-        unit=str(extra.get("unit", "")), minimum=low, maximum=high, step=step,
+        unit=str(extra.get("unit", "")), minimum=float(max(low, inside.low)),
+        maximum=float(min(high, inside.high)), step=step,
         default=float(default), is_int=is_int, reset_only=_reset_only(path),
         note=STATE_NOTES.get(path, ""))
 
@@ -197,7 +162,7 @@ def levers_for(scenario: Scenario | None = None) -> list[Lever]:
 
 def lever_values(scenario: Scenario) -> dict[str, float]:
     """The scenario's value of every lever."""
-    return {path: float(value_at(scenario, path)) for path in LEVER_PATHS}
+    return {path: float(get_value(scenario, path)) for path in LEVER_PATHS}
 
 
 def is_share(path: str) -> bool:
@@ -267,5 +232,5 @@ def changes(edits: Mapping[str, float]) -> dict[str, Any]:
     """The `apply_changes` mapping of lever edits: integers as int, floats as float."""
     out: dict[str, Any] = {}
     for path, value in edits.items():
-        out[path] = round(value) if field_at(path).annotation is int else float(value)
+        out[path] = round(value) if number_type(field_of(path)) is int else float(value)
     return out

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model.model import SSRModel
-from ..scenario import ScenarioError, apply_changes, load_scenario
+from ..scenario import ScenarioError, apply_changes, get_value, load_scenario
 from ..scenario.schema import Scenario
 from . import levers as lv
 from .shocks import make_shock
@@ -207,7 +207,7 @@ class Session:
             if live and self.runs:
                 for run in self.runs:
                     run.model.set_levers(
-                        lv.changes({p: lv.value_at(run.preset, p) for p in live}))
+                        lv.changes({p: get_value(run.preset, p) for p in live}))
                 for path in live:
                     del self.applied_edits[path]
                     self.live_from.pop(path, None)

@@ -13,13 +13,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import TypeAdapter
 from scipy.stats import qmc
 
-from ..scenario import Scenario
+from ..scenario import PathError, Scenario, get_value
 from ..scenario.schema import Sweep
 
 DESIGN_STREAM = 2**32 - 1
 """Spawn key of the design's random stream (replicates use keys 0, 1, 2, ...)."""
+
+
+_PLAIN = TypeAdapter(Any)
+"""Dumps a value of a scenario as plain data."""
 
 
 class DesignError(ValueError):
@@ -106,19 +111,8 @@ def _round_integers(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
 
 
 def current_value(scenario: Scenario, path: str) -> Any:
-    """The value at a dotted path (list items by index or `name`), or None if absent."""
-    node: Any = scenario.model_dump()
-    for part in path.split("."):
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list):
-            node = _list_item(node, part)
-        else:
-            return None
-    return node
-
-
-def _list_item(items: list[Any], part: str) -> Any:
-    if part.isdigit():
-        return items[int(part)] if int(part) < len(items) else None
-    return next((i for i in items if isinstance(i, dict) and i.get("name") == part), None)
+    """The value at a dotted path as plain data (sections as dicts), or None if absent."""
+    try:
+        return _PLAIN.dump_python(get_value(scenario, path))
+    except PathError:
+        return None

@@ -11,7 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from ..scenario import Scenario, ScenarioError, apply_changes, load_scenario
+from ..scenario import (
+    Scenario,
+    ScenarioError,
+    apply_changes,
+    get_value,
+    load_scenario,
+    split_path,
+)
 from .report import plural
 from .result import DISTANCE, Calibration, CalibrationError, Prior
 
@@ -78,15 +85,14 @@ def _yaml_lines(scenario: Scenario, paths: Sequence[str], comments: Mapping[str,
     notes: dict[str, list[str]] = {}
     dumped = scenario.model_dump(mode="json", exclude_none=True)
     for path in dict.fromkeys(paths):
-        keys = path.split(".")
-        node, where = dumped, tree
+        keys = split_path(path)
+        where = tree
         for depth, key in enumerate(keys):
-            node = node[key] if isinstance(node, dict) else None
+            prefix = ".".join(keys[:depth + 1])
+            node = get_value(dumped, prefix)
             if isinstance(node, list):
                 where[key] = node
-                list_path = ".".join(keys[:depth + 1])
-                notes.setdefault(list_path, []).append(
-                    f"# {path} {comments.get(path, '')}".rstrip())
+                notes.setdefault(prefix, []).append(f"# {path} {comments.get(path, '')}".rstrip())
                 break
             if depth == len(keys) - 1:
                 where[key] = _Leaf(node, comments.get(path, ""))

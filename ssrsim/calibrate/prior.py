@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from scipy.stats import qmc
 
-from ..batch.design import current_value, design_rng
-from ..scenario import Scenario, ScenarioError, apply_changes
-from ..scenario._types import constraints, strip
+from ..batch.design import design_rng
+from ..scenario import (
+    Bounds,
+    PathError,
+    Scenario,
+    ScenarioError,
+    apply_changes,
+    bounds_of,
+    field_of,
+    number_type,
+)
+from ..scenario._types import strip
 from .result import CalibrationError, Prior
 
 
@@ -41,35 +49,27 @@ def parse_bounds(texts: Sequence[str]) -> dict[str, tuple[float, float]]:
 def parameter_prior(scenario: Scenario, path: str, given: tuple[float, float] | None) -> Prior:
     """The uniform prior of one parameter; raises CalibrationError for a bad path or range."""
     target = _field_of(scenario, path)
-    annotation, metadata = strip(target.annotation)
-    if annotation not in (int, float):
-        kind = getattr(annotation, "__name__", str(annotation))
-        raise CalibrationError(f"cannot calibrate {path}: it is a {kind} parameter, not a number")
-    integer = annotation is int
-    limits = constraints(target, metadata)
-    schema_low, low_open = _limit(limits, "ge", "gt")
-    schema_high, high_open = _limit(limits, "le", "lt")
-    schema = _range_text(schema_low, low_open, schema_high, high_open)
+    kind = number_type(target)
+    if kind is None:
+        bare, _ = strip(target.annotation)
+        name = getattr(bare, "__name__", str(bare))
+        raise CalibrationError(f"cannot calibrate {path}: it is a {name} parameter, not a number")
+    integer = kind is int
+    bounds = bounds_of(target)
+    schema = _range_text(bounds)
     if given is None:
-        if schema_low is None or schema_high is None:
+        if not bounds.finite:
             raise CalibrationError(
                 f"{path} has no finite prior range: the schema allows {schema}; give one with "
                 f"--bounds {path}=LO:HI")
-        low, high = schema_low, schema_high
-        if integer:
-            low, high = low + low_open, high - high_open
-        elif low_open or high_open:
-            # An open end: pull the prior in by a hair so no draw sits on a forbidden value.
-            eps = 1e-9 * (high - low)
-            low, high = low + eps * low_open, high - eps * high_open
+        # An exclusive end: pull the prior in (by a hair for a real) so no draw sits on it.
+        inner = bounds.closed(1.0 if integer else 1e-9 * (bounds.high - bounds.low))
+        low, high = float(inner.low), float(inner.high)
     else:
         low, high = (float(given[0]), float(given[1]))
         if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
             raise CalibrationError(f"--bounds {path}={low:g}:{high:g}: need finite LO < HI")
-        below = schema_low is not None and (low < schema_low or (low_open and low == schema_low))
-        above = schema_high is not None and (high > schema_high
-                                             or (high_open and high == schema_high))
-        if below or above:
+        if not (bounds.contains(low) and bounds.contains(high)):
             raise CalibrationError(f"--bounds {path}={low:g}:{high:g} lies outside the "
                                    f"parameter's allowed range ({schema})")
         if integer:
@@ -77,55 +77,27 @@ def parameter_prior(scenario: Scenario, path: str, given: tuple[float, float] | 
     if integer and high - low < 1:
         raise CalibrationError(f"{path} is a whole number and its prior range holds only "
                                f"{low:g}; widen --bounds")
-    return Prior(path, float(low), float(high), integer, schema)
+    return Prior(path, low, high, integer, schema)
 
 
-def _field_of(scenario: Scenario, path: str):
+def _field_of(scenario: Scenario, path: str) -> FieldInfo:
     """The pydantic field a dotted path names; a CalibrationError if it names none."""
     try:
-        apply_changes(scenario, {path: current_value(scenario, path)}, source="--params")
-    except ScenarioError as exc:
-        why = "; ".join(issue.message for issue in exc.issues) or str(exc)
-        raise CalibrationError(f"--params: cannot calibrate {path}: {why}") from exc
-    keys = path.split(".")
-    node: Any = scenario
-    for key in keys[:-1]:
-        if isinstance(node, BaseModel):
-            node = getattr(node, key)
-        elif isinstance(node, list | tuple):
-            node = node[int(key)] if key.isdigit() else next(
-                item for item in node if getattr(item, "name", None) == key)
-        else:
-            node = None
-            break
-    if not isinstance(node, BaseModel) or keys[-1] not in type(node).model_fields:
-        raise CalibrationError(f"cannot calibrate {path}: it is not a single numeric parameter")
-    return type(node).model_fields[keys[-1]]
+        return field_of(path, scenario)
+    except PathError as exc:
+        raise CalibrationError(f"--params: cannot calibrate {path}: {exc}") from exc
 
 
-def _limit(limits: dict[str, Any], closed: str, open_: str) -> tuple[float | None, bool]:
-    """A bound of the schema's range and whether it is open; None if there is none."""
-    if closed in limits:
-        value, is_open = limits[closed], False
-    elif open_ in limits:
-        value, is_open = limits[open_], True
-    else:
-        return None, False
-    value = float(value)
-    return (value, is_open) if math.isfinite(value) else (None, False)
-
-
-def _range_text(low: float | None, low_open: bool, high: float | None, high_open: bool) -> str:
-    if low is None and high is None:
-        return "any number"
-    if low is not None and high is not None and not (low_open or high_open):
-        return f"{low:g} to {high:g}"
+def _range_text(bounds: Bounds) -> str:
+    """The schema's range in words: "0 to 1", ">= 0", "> 0 and <= 1" or "any number"."""
+    if bounds.finite and bounds.low_inclusive and bounds.high_inclusive:
+        return f"{bounds.low:g} to {bounds.high:g}"
     parts = []
-    if low is not None:
-        parts.append(f"{'>' if low_open else '>='} {low:g}")
-    if high is not None:
-        parts.append(f"{'<' if high_open else '<='} {high:g}")
-    return " and ".join(parts)
+    if math.isfinite(bounds.low):
+        parts.append(f"{'>=' if bounds.low_inclusive else '>'} {bounds.low:g}")
+    if math.isfinite(bounds.high):
+        parts.append(f"{'<=' if bounds.high_inclusive else '<'} {bounds.high:g}")
+    return " and ".join(parts) or "any number"
 
 
 def check_together(scenario: Scenario, priors: dict[str, Prior]) -> None:

@@ -6,15 +6,37 @@
 
 from .errors import Issue, ScenarioError
 from .loader import apply_changes, load_scenario, scenario_from_dict, scenario_hash
+from .paths import (
+    ACTIVITY_INDEX,
+    Bounds,
+    PathError,
+    allocation_vector,
+    bounds_of,
+    field_of,
+    get_value,
+    number_type,
+    numeric_paths,
+    split_path,
+)
 from .schema import ModelParams, Scenario
 
 __all__ = [
+    "ACTIVITY_INDEX",
+    "Bounds",
     "Issue",
     "ModelParams",
+    "PathError",
     "Scenario",
     "ScenarioError",
+    "allocation_vector",
     "apply_changes",
+    "bounds_of",
+    "field_of",
+    "get_value",
     "load_scenario",
+    "number_type",
+    "numeric_paths",
     "scenario_from_dict",
     "scenario_hash",
+    "split_path",
 ]

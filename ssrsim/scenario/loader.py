@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from ._issues import validate
-from ._paths import PathError, set_path
 from ._tree import Node, Where, from_plain
 from ._yaml import parse_value, read_tree
 from .errors import NO_VALUE, Issue, ScenarioError, describe, did_you_mean
+from .paths import PathError, set_path
 from .schema import Scenario
 
 OVERRIDES = Where("--set", None)

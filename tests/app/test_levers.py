@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ssrsim.app import levers as lv
 from ssrsim.model.model import SSRModel
-from ssrsim.scenario import apply_changes, load_scenario
+from ssrsim.scenario import PathError, apply_changes, field_of, get_value, load_scenario
 from ssrsim.scenario.schema import ACTIVITIES, Scenario
 
 BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
@@ -20,9 +20,9 @@ BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 def test_every_lever_path_is_a_scenario_parameter():
     scenario = Scenario()
     for path in lv.LEVER_PATHS:
-        info = lv.field_at(path)
+        info = field_of(path)
         assert info.description, path
-        assert lv.value_at(scenario, path) == info.get_default(call_default_factory=True)
+        assert get_value(scenario, path) == info.get_default(call_default_factory=True)
 
 
 def test_the_levers_the_issue_asks_for():
@@ -34,7 +34,7 @@ def test_the_levers_the_issue_asks_for():
 
 def test_label_range_and_help_come_from_the_field():
     lever = lv.make_lever("cmo.coordination")
-    info = lv.field_at("cmo.coordination")
+    info = field_of("cmo.coordination")
     assert lever.help == info.description
     assert (lever.minimum, lever.maximum) == (0.0, 1.0)  # ge=0, le=1 in the schema
     assert lever.default == info.default
@@ -50,6 +50,18 @@ def test_an_open_range_gets_an_upper_end_from_default_and_value():
     assert lever.unit == "resource units per step"
     big = apply_changes(Scenario(), {"budget.per_step": 300.0}, source="test")
     assert lv.make_lever("budget.per_step", big).maximum >= 300 * lv.OPEN_RANGE_FACTOR
+
+
+@pytest.mark.parametrize("path", ["security.training_half", "population.risk_aversion.mean"])
+def test_an_exclusive_bound_is_not_a_slider_position(path, monkeypatch):
+    # security.training_half has gt=0; a Beta mean has gt=0 and lt=1: a lever made of one
+    # used to reach the bound itself, a value the scenario then refused
+    monkeypatch.setattr(lv, "LIVE_LEVERS", (*lv.LIVE_LEVERS, path))
+    lever = lv.make_lever(path)
+    assert lever.minimum == lever.step
+    for wanted in (-1.0, 0.0, 1.0, 1e6):
+        value = lever.clamp(wanted)
+        assert get_value(apply_changes(Scenario(), {path: value}, source="test"), path) == value
 
 
 def test_clamp_keeps_values_in_range():
@@ -116,10 +128,10 @@ def test_changes_apply_to_a_scenario():
 
 
 def test_unknown_paths_are_rejected():
-    with pytest.raises(KeyError):
-        lv.field_at("cmo.nope")
-    with pytest.raises(KeyError):
-        lv.field_at("cmo.coordination.deeper")
+    with pytest.raises(PathError):
+        field_of("cmo.nope")
+    with pytest.raises(PathError):
+        field_of("cmo.coordination.deeper")
 
 
 @given(st.lists(st.integers(0, 100), min_size=5, max_size=5).filter(lambda v: sum(v) > 0),
