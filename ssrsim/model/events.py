@@ -13,6 +13,7 @@ import numpy as np
 from mesa import Agent
 
 from ..scenario import schema as s
+from ..scenario.paths import allocation_vector
 from . import mechanisms as mech
 from .agents import CMOUnit, SecurityForceUnit
 from .districts import VisitProgramme
@@ -110,8 +111,7 @@ def _insurgency_change(event: s.InsurgencyChange, model: World) -> None:
 
 @_act.register
 def _allocation_change(event: s.AllocationChange, model: World) -> None:
-    model.institutions.allocation = np.array(
-        [getattr(event.allocation, a) for a in s.ACTIVITIES], dtype=np.float64)
+    model.institutions.allocation = allocation_vector(event.allocation)
 
 
 @_act.register

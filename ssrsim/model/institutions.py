@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..scenario.schema import ACTIVITIES, ModelParams
+from ..scenario.paths import allocation_vector
+from ..scenario.schema import ModelParams
 from . import mechanisms as mech
 
 
@@ -55,13 +56,12 @@ class Institutions:
     def from_scenario(cls, scenario: ModelParams) -> Institutions:
         """Initial institutions as the scenario declares them."""
         inst = scenario.institutions
-        alloc = scenario.budget.allocation
         return cls(
             oversight=inst.oversight, judicial=inst.judicial, legislative=inst.legislative,
             civilian_control=inst.civilian_control,
             political_resistance=inst.political_resistance,
             institutional_resistance=inst.institutional_resistance,
-            allocation=np.array([getattr(alloc, a) for a in ACTIVITIES], dtype=np.float64),
+            allocation=allocation_vector(scenario.budget.allocation),
             history=deque(maxlen=inst.accountability_window),
         )
 

@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..scenario.paths import ACTIVITY_INDEX
 from ..scenario.schema import ACTIVITIES, ModelParams
 from .districts import Districts
 
-ENGAGEMENT, SERVICES, TRAINING, OVERSIGHT, DDR = range(len(ACTIVITIES))
-"""Positions of the activities in the allocation vector."""
+ENGAGEMENT, SERVICES, TRAINING, OVERSIGHT, DDR = (
+    ACTIVITY_INDEX[a] for a in ("engagement", "services", "training", "oversight", "ddr"))
+"""Positions of the activities in the allocation vector (`ACTIVITY_INDEX`)."""
 CRISIS_FLOOR = 0.01
 """Crisis level below which CMO units stop diverting spending to crisis response."""
 

@@ -9,14 +9,11 @@ levels are initial values of state the model keeps, so a change sets that state 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from ..scenario import apply_changes
+from ..scenario import allocation_vector, apply_changes, get_value, split_path
 from ..scenario.schema import ACTIVITIES, EventBase, ModelParams, model_params
 from .world import World
 
@@ -85,11 +82,10 @@ def apply_levers(model: World, change: LeverChange) -> None:
     model.params = params
     inst = model.institutions
     if any(path.startswith("budget.allocation.") for path in change.changes):
-        alloc = params.budget.allocation
-        inst.allocation = np.array([getattr(alloc, a) for a in ACTIVITIES], dtype=np.float64)
+        inst.allocation = allocation_vector(params.budget.allocation)
     for path in change.changes:
-        section, name = path.split(".", 1)
+        value = get_value(params, path)
+        section, *rest = split_path(path)
         if section == "institutions":
-            setattr(inst, name, getattr(params.institutions, name))
-        value = functools.reduce(getattr, path.split("."), params)
+            setattr(inst, rest[0], value)
         model.event_log.append((model.steps, "lever", f"{path}={value:g}"))

@@ -225,10 +225,11 @@ def reallocate(
 
     a' = (1 - eta) a + eta e+ / sum(e+); then shares below `min_share` are pinned there and
     the others rescaled to fill the rest, repeated until none falls below. With no positive
-    effect anywhere the allocation is kept.
+    effect anywhere (or positive effects so small they sum below the smallest normal float,
+    where eta e+ would underflow to zero) the allocation is kept.
     """
     gains = np.maximum(effect_per_cost, 0.0)
-    if gains.sum() <= 0:
+    if gains.sum() < np.finfo(np.float64).tiny:
         return allocation.copy()
     target = (1.0 - learning_rate) * allocation + learning_rate * gains / gains.sum()
     pinned = np.zeros(target.size, dtype=bool)

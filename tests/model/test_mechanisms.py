@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
@@ -273,6 +273,7 @@ def allocation_and_min_share(draw):
 
 
 @settings(max_examples=300, deadline=None)
+@example(case=(np.full(5, 0.2), 0.0), effect=[0.0, 0.0, 0.0, 0.0, 5e-324], learning_rate=0.5)
 @given(
     case=allocation_and_min_share(),
     effect=st.lists(st.floats(-1e6, 1e6), min_size=5, max_size=5),
