@@ -29,7 +29,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..scenario import ScenarioError, load_scenario
+from ..scenario import ScenarioError, load_experiment
 from .config import ENV_COMPARE, ENV_POLICY, ENV_SCENARIO
 
 DEFAULT_HOST = "127.0.0.1"
@@ -69,9 +69,9 @@ def check_scenario(scenario: str, *, compare: Sequence[str] | None = None,
         ScenarioError: the clear message of the first problem found.
 
     """
-    load_scenario(scenario)
+    experiment = load_experiment(scenario)
     for name in (*(compare or ()), *((policy,) if policy else ())):
-        load_scenario(scenario, policy=name)
+        experiment.scenario(name)
 
 
 def free_port(host: str = DEFAULT_HOST) -> int:

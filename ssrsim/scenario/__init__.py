@@ -5,7 +5,14 @@
 """
 
 from .errors import Issue, ScenarioError
-from .loader import apply_changes, load_scenario, scenario_from_dict, scenario_hash
+from .loader import (
+    Experiment,
+    apply_changes,
+    load_experiment,
+    load_scenario,
+    scenario_from_dict,
+    scenario_hash,
+)
 from .paths import (
     ACTIVITY_INDEX,
     Bounds,
@@ -23,6 +30,7 @@ from .schema import ModelParams, Scenario
 __all__ = [
     "ACTIVITY_INDEX",
     "Bounds",
+    "Experiment",
     "Issue",
     "ModelParams",
     "PathError",
@@ -33,6 +41,7 @@ __all__ = [
     "bounds_of",
     "field_of",
     "get_value",
+    "load_experiment",
     "load_scenario",
     "number_type",
     "numeric_paths",

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,24 @@ def load_scenario(
         ScenarioError: listing every problem found, in any file of the chain or any policy.
 
     """
+    return load_experiment(path, overrides=overrides, policy=policy).scenario(policy)
+
+
+def load_experiment(
+    path: str | os.PathLike[str], *, overrides: Sequence[str] = (), policy: str | None = None
+) -> Experiment:
+    """Read and check a scenario file once, for a command that needs several of its policies.
+
+    Args:
+        path: the scenario YAML file.
+        overrides: as for `load_scenario`.
+        policy: a policy the caller will ask for; if the file has no such policy, the error
+            says so together with every other problem.
+
+    Raises:
+        ScenarioError: listing every problem found, in any file of the chain or any policy.
+
+    """
     source = os.path.normpath(os.fspath(path))
     return _build(read_tree(Path(source)), source, policy, overrides)
 
@@ -72,7 +90,7 @@ def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Sc
     if not isinstance(data, Mapping):
         message = f"the top level must be a mapping of keys to values, got {describe(data)}"
         raise ScenarioError([Issue(source, None, "", NO_VALUE, message)], source)
-    return _build(from_plain(data, Where(source, None)), source, None, ())
+    return _build(from_plain(data, Where(source, None)), source, None, ()).base
 
 
 def apply_changes(scenario: Scenario, changes: Mapping[str, Any], *, source: str) -> Scenario:
@@ -116,11 +134,53 @@ class _Result:
     issues: list[Issue]
 
 
-def _build(tree: Node, source: str, policy: str | None, overrides: Sequence[str]) -> Scenario:
-    """Edit the policies, validate the tree and all its policies, then apply one and the rest.
+@dataclass(frozen=True)
+class Experiment:
+    """A scenario file read and checked once: its scenario without a policy and each policy's.
 
-    Overrides of `policies` go first so the policy can be one they define or change; the
-    others go last so they win over the policy's changes, as they would over the file's.
+    `scenario(name)` equals `load_scenario(path, policy=name, overrides=...)` for the same
+    overrides, without reading or checking the files again.
+    """
+
+    source: str
+    _stages: Mapping[str | None, _Result]
+    _overrides: tuple[_Change, ...]
+    _built: dict[str | None, Scenario] = field(default_factory=dict, compare=False)
+
+    @property
+    def policy_names(self) -> list[str]:
+        """The scenario's policies, in file order."""
+        return [name for name in self._stages if name is not None]
+
+    @property
+    def base(self) -> Scenario:
+        """The scenario with no policy applied (overrides applied)."""
+        return self.scenario(None)
+
+    def scenario(self, policy: str | None) -> Scenario:
+        """The scenario with a policy (None: none) and then the overrides applied.
+
+        Raises:
+            ScenarioError: for an unknown policy, or overrides its changes make invalid.
+
+        """
+        if policy not in self._stages:
+            raise ScenarioError([_unknown_policy(str(policy), self.policy_names)], self.source)
+        if policy not in self._built:
+            chosen = self._stages[policy]
+            if self._overrides:
+                chosen = _run_stage(chosen.tree, self._overrides, OVERRIDES, "", check=True)
+            self._built[policy] = _valid(chosen, self.source)
+        return self._built[policy]
+
+
+def _build(tree: Node, source: str, policy: str | None, overrides: Sequence[str]
+           ) -> Experiment:
+    """Edit the policies, validate the tree and all its policies and sweep values.
+
+    Overrides of `policies` go first so a policy can be one they define or change; the
+    others are kept to go last so they win over the policy's changes, as they would over the
+    file's.
     """
     changes, malformed = _parse_overrides(overrides)
     to_policies = [change for change in changes if _in_policies(change.key)]
@@ -128,11 +188,11 @@ def _build(tree: Node, source: str, policy: str | None, overrides: Sequence[str]
     tree = edited.tree
     base, issues = validate(tree)
     issues += edited.issues + malformed
-    results: dict[str, _Result] = {}
+    stages: dict[str | None, _Result] = {None: _Result(tree, base, [])}
     for name, (where, policy_changes) in _policies(tree).items():
         prefix = f"in policy {name!r}: "
-        results[name] = _run_stage(tree, policy_changes, where, prefix, check=base is not None)
-        issues += results[name].issues
+        stages[name] = _run_stage(tree, policy_changes, where, prefix, check=base is not None)
+        issues += stages[name].issues
     if base is not None:
         seen: set[tuple[str, int | None, str, str]] = set()
         for key, value in _sweep_values(tree):
@@ -145,11 +205,8 @@ def _build(tree: Node, source: str, policy: str | None, overrides: Sequence[str]
         issues.append(_unknown_policy(policy, _policy_names(tree)))
     if issues:
         raise ScenarioError(issues, source)
-    chosen = results[policy] if policy is not None else _Result(tree, base, [])
-    others = [change for change in changes if not _in_policies(change.key)]
-    if others:
-        chosen = _run_stage(chosen.tree, others, OVERRIDES, "", check=True)
-    return _valid(chosen, source)
+    others = tuple(change for change in changes if not _in_policies(change.key))
+    return Experiment(source, stages, others)
 
 
 def _in_policies(key: str) -> bool:

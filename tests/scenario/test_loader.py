@@ -486,3 +486,37 @@ def test_scenario_error_survives_pickling(tmp_path):
         load_scenario(file)
     copy = pickle.loads(pickle.dumps(caught.value))
     assert copy.issues == caught.value.issues and str(copy) == str(caught.value)
+
+
+# -- reading a file once for many policies ---------------------------------------------------
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def test_an_experiment_gives_every_policy_as_load_scenario_would(monkeypatch):
+    from ssrsim.scenario import loader
+
+    path = SCENARIOS / "baseline.yaml"
+    overrides = ["budget.per_step=11", "policies.coordinated.set={cmo.coordination: 0.7}"]
+    reads = []
+    real = loader.read_tree
+    monkeypatch.setattr(loader, "read_tree", lambda p: reads.append(p) or real(p))
+    experiment = loader.load_experiment(path, overrides=overrides)
+    names = experiment.policy_names
+    assert "coordinated" in names and len(names) >= 3
+    scenarios = {name: experiment.scenario(name) for name in [None, *names]}
+    assert len(reads) == 1, "one read of the file for all policies"
+    for name, scenario in scenarios.items():
+        assert scenario == loader.load_scenario(path, policy=name, overrides=overrides), name
+        assert scenario.budget.per_step == 11  # overrides win over every policy
+    assert scenarios["coordinated"].cmo.coordination == 0.7
+    assert experiment.base is scenarios[None]
+
+
+def test_an_experiment_refuses_an_unknown_policy_with_the_known_ones():
+    from ssrsim.scenario import load_experiment
+
+    experiment = load_experiment(SCENARIOS / "baseline.yaml")
+    with pytest.raises(ScenarioError, match="unknown policy 'coordinatd'; did you mean "
+                                            "'coordinated'"):
+        experiment.scenario("coordinatd")

@@ -73,7 +73,7 @@ def test_get_value_follows_sections_lists_and_mappings():
 @pytest.mark.parametrize(("path", "message"), [
     ("trust.engagment_gain", "unknown key 'engagment_gain' in 'trust'; did you mean "
                              "'trust.engagement_gain'?"),
-    ("nope", "unknown key 'nope'; allowed: name, description"),
+    ("nope", "unknown key 'nope'; allowed: seed, time, space"),
     ("districts.nowhere.police", "'districts' has no item named 'nowhere'; names are: capital"),
     ("districts.delt.police", "'districts' has no item named 'delt'; did you mean 'delta'?"),
     ("districts.9.police", "index 9 is out of range: 'districts' has 4 items"),
