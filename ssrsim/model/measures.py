@@ -213,3 +213,15 @@ def direction(name: str) -> Literal["higher", "lower"] | None:
     if name.startswith(tuple(f"{prefix}_" for prefix in DISTRICT_TRUST)):
         return "higher"
     return next((m.better for m in MEASURES if m.name == name), None)
+
+
+from ..results_format import MeasureInfo  # noqa: E402  (appended with measure_info, see below)
+
+
+def measure_info(district_names: Sequence[str]) -> list[MeasureInfo]:
+    """Label, unit and better direction of every recorded measure of a model with these districts."""  # noqa: E501
+    districts = [district_trust(i, n, prefix) for prefix in DISTRICT_TRUST
+                 for i, n in enumerate(district_names)] if len(district_names) > 1 else []
+    return [MeasureInfo(m.name, LABELS.get(m.name) or m.name.replace("_", " ").capitalize(),
+                        "", direction(m.name), m.description, m.name in HEADLINE)
+            for m in [*MEASURES, *districts]]
