@@ -11,7 +11,7 @@ Standard library only, so that reading a results folder loads nothing of the mod
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, is_dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -185,10 +185,9 @@ class Manifest:
 
     def to_json(self) -> str:
         """The manifest as strict JSON (no NaN or infinity), format and version first."""
-        body = asdict(self)
-        del body["format_version"]
+        body = {k: v for k, v in vars(self).items() if k != "format_version"}
         document = {"format": FORMAT, "format_version": self.format_version, **body}
-        return json.dumps(document, indent=2, allow_nan=False) + "\n"
+        return json.dumps(document, indent=2, allow_nan=False, default=_fields) + "\n"
 
     @classmethod
     def from_json(cls, text: str, source: str) -> Manifest:
@@ -199,7 +198,7 @@ class Manifest:
             raise ResultsError(f"{source} is not valid JSON: {exc}") from exc
         if not isinstance(data, dict) or not str(data.get("format", "")).startswith(FORMAT):
             raise ResultsError(f"{source} is not an ssrsim batch manifest")
-        version = _version(data)
+        version = _version(data, source)
         if version != FORMAT_VERSION:
             written_by = str((data.get("versions") or {}).get("ssrsim", "unknown"))
             raise FormatVersionError(source, version, written_by, data.get("scenario_file"))
@@ -215,12 +214,22 @@ class Manifest:
         return cls.from_json(path.read_text(), str(path))
 
 
-def _version(data: dict[str, Any]) -> int:
+def _fields(value: object) -> dict[str, Any]:
+    """A record's fields, for json.dumps (faster than dataclasses.asdict on many runs)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return vars(value)
+    raise TypeError(f"{type(value).__name__} is not part of the results format")
+
+
+def _version(data: dict[str, Any], source: str) -> int:
     """The manifest's format version; version 1 wrote it only as `ssrsim-batch/1`."""
-    if "format_version" in data:
-        return int(data["format_version"])
-    _, _, suffix = str(data["format"]).partition("/")
-    return int(suffix) if suffix.isdigit() else 1
+    if "format_version" not in data:
+        _, _, suffix = str(data["format"]).partition("/")
+        return int(suffix) if suffix.isdigit() else 1
+    version = data["format_version"]
+    if not isinstance(version, int):
+        raise ResultsError(f"{source}: format_version {version!r} is not a whole number")
+    return version
 
 
 def _manifest(data: dict[str, Any]) -> Manifest:
