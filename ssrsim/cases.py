@@ -33,10 +33,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .analysis.figures import PALETTE, STYLE, save, scenario_events
+from .analysis.figures import PALETTE, STYLE, events_within, save
 from .analysis.results import ResultsError, load_results
 from .batch import NO_POLICY, execute_batch, prepare_batch
 from .model.measures import MEASURES, measures_for
+from .results_format import EventMarker
 from .scenario import Scenario, load_scenario
 
 DATA_COLUMNS = ("date", "measure", "indicator", "value", "unit", "source", "note")
@@ -278,7 +279,7 @@ def check_case(
     files = {"comparison": check_folder / "comparison.csv", "bands": check_folder / "bands.csv"}
     table.to_csv(files["comparison"], index=False)
     bands.to_csv(files["bands"], index=False)
-    figure = case_figure(scenario, bands, observations, results.manifest, runs, chosen)
+    figure = case_figure(scenario, bands, observations, results.manifest.events, runs, chosen)
     figures = save({f"case_{scenario.name}": figure}, check_folder)
     files.update({p.suffix.lstrip("."): p for p in figures})
     return CaseCheck(path, scenario.name, chosen, runs, folder, source, observations, table,
@@ -331,14 +332,14 @@ def _comparison(observations: pd.DataFrame, bands: pd.DataFrame,
 
 
 def case_figure(scenario: Scenario, bands: pd.DataFrame, observations: pd.DataFrame,
-                manifest: dict, runs: int, policy: str) -> Figure:
+                events: Sequence[EventMarker], runs: int, policy: str) -> Figure:
     """Per mapped measure: the model's median, 50% and 90% bands over time, observed points.
 
     Observations inside the run are filled points; those outside it are hollow points, drawn
     where they fall on the calendar. Events are dashed lines.
     """
     measures = list(dict.fromkeys(bands["measure"])) or ["(no mapped measure)"]
-    events = _merged_events(manifest, scenario.time.steps)
+    merged = _merged_events(events, scenario.time.steps)
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(9, 1.2 + 3.2 * len(measures)), layout="constrained")
         axes = fig.subplots(len(measures), 1, squeeze=False, sharex=True)[:, 0]
@@ -352,14 +353,14 @@ def case_figure(scenario: Scenario, bands: pd.DataFrame, observations: pd.DataFr
             ax.plot(when, mine["median"], color=PALETTE[0], linewidth=1.6,
                     label=f"model median ({runs} runs, policy {policy})")
             _observed_points(ax, observations[observations["measure"] == measure])
-            for event in events:
+            for event in merged:
                 ax.axvline(pd.Timestamp(event["when"]), color="#b03a2e", linewidth=0.7,
                            linestyle="--", alpha=0.6)
             ax.set_ylabel(measure)
             if _is_share(mine, observations, measure):
                 ax.set_ylim(-0.02, 1.02)
             ax.legend(loc="lower left", frameon=False, fontsize=8)
-        for event in events:
+        for event in merged:
             axes[0].annotate(event["label"],
                              (pd.Timestamp(event["when"]), 1.0),
                              xycoords=("data", "axes fraction"), rotation=90, fontsize=7,
@@ -371,16 +372,15 @@ def case_figure(scenario: Scenario, bands: pd.DataFrame, observations: pd.DataFr
     return fig
 
 
-def _merged_events(manifest: dict, steps: int) -> list[dict]:
+def _merged_events(events: Sequence[EventMarker], steps: int) -> list[dict]:
     """The run's events after step 0, one per date, labels of same-day events joined."""
-    merged: dict[dt.date, dict] = {}
-    for event in scenario_events(manifest):
-        if 0 < event["at_step"] <= steps:
-            text = str(event.get("label") or event.get("type", ""))
-            if event["when"] in merged:
-                merged[event["when"]]["label"] += f" + {text}"
-            else:
-                merged[event["when"]] = {"when": event["when"], "label": text}
+    merged: dict[str, dict] = {}
+    for event in events_within(events, steps):
+        text = event.label or event.type
+        if event.date in merged:
+            merged[event.date]["label"] += f" + {text}"
+        else:
+            merged[event.date] = {"when": event.date, "label": text}
     return list(merged.values())
 
 

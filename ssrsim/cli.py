@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import (
@@ -26,8 +27,12 @@ from rich.table import Table
 
 from .app.server import add_arguments as add_serve_arguments
 from .app.server import serve_from_args
+from .results_format import ResultsError
 from .scenario import Scenario, ScenarioError, load_scenario
 from .scenario.reference import json_schema, parameter_table
+
+if TYPE_CHECKING:
+    from .analysis.compare import Verdict
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -305,7 +310,9 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     burn = f" after step {args.burn_in}" if args.burn_in and args.statistic == "mean" else ""
     title = (f"policies vs {args.baseline} ({args.statistic} of each run{burn}; "
              f"{args.confidence:.0%} t intervals, paired by replicate)")
-    rows = [[*row[:-1], _short_verdict(row[-1])] for row in tables.comparison_rows(comparison)]
+    rows = [[*row[:-1], _short_verdict(*verdict)] for row, verdict in
+            zip(tables.comparison_rows(comparison), tables.comparison_verdicts(comparison),
+                strict=True)]
     console.print(_text_table(title, tables.comparison_header(), rows))
     for sentence in tables.verdict_sentences(comparison):
         console.print(sentence.replace("**", ""), soft_wrap=True, markup=False)
@@ -315,13 +322,12 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def _short_verdict(verdict: str) -> str:
+def _short_verdict(verdict: Verdict, small: bool) -> str:
     """A verdict in one or two words for the terminal table (the sentences say it in full)."""
-    for start, short in (("better", "better"), ("worse", "worse"), ("higher", "higher"),
-                         ("lower", "lower"), ("cannot", "≈ baseline"), ("too few", "?")):
-        if verdict.startswith(start):
-            return short + (" (small)" if "less than the precision" in verdict else "")
-    return verdict
+    from .analysis.compare import Verdict
+
+    words = {Verdict.TOO_FEW: "?", Verdict.INDISTINGUISHABLE: "≈ baseline"}.get(verdict, verdict)
+    return words + (" (small)" if small else "")
 
 
 def cmd_sensitivity(args: argparse.Namespace, console: Console) -> int:
@@ -418,14 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(stderr=True) if args.command == "schema" else Console(width=width)
     try:
         return args.handler(args, console)
-    except ScenarioError as err:
-        print(err, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except ValueError as err:
-        from .analysis.results import ResultsError  # imported here: it needs pandas
-
-        if not isinstance(err, ResultsError):
-            raise
+    except (ScenarioError, ResultsError) as err:
         print(err, file=sys.stderr)
         return EXIT_BAD_INPUT
 

@@ -3,6 +3,8 @@
 `run` builds the model from a validated scenario, steps it, and returns the tidy per-step
 table with a summary; `write_run` puts them on disk as timeseries.parquet, timeseries.csv,
 summary.json and chart.png. The same scenario (seed included) gives byte-identical tables.
+The summary lists every measure's label, unit and better direction, so a run folder
+describes itself.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -22,9 +24,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .model import SSRModel
+from .model.measures import measure_info
+from .results_format import STEP_COLUMNS
 from .scenario import Scenario, scenario_hash
-
-ID_COLUMNS = ("step", "date")
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def run(
 
 def measure_columns(table: pd.DataFrame) -> list[str]:
     """The measure columns of a per-step table (everything but step and date)."""
-    return [c for c in table.columns if c not in ID_COLUMNS]
+    return [c for c in table.columns if c not in STEP_COLUMNS]
 
 
 def summarise(table: pd.DataFrame, scenario: Scenario, policy: str | None) -> dict[str, Any]:
@@ -84,6 +86,7 @@ def summarise(table: pd.DataFrame, scenario: Scenario, policy: str | None) -> di
         "scenario_hash": scenario_hash(scenario),
         "final": {m: _plain(table[m].iloc[-1]) for m in measures},
         "mean": {m: _plain(after_start[m].mean()) for m in measures},
+        "measures": [asdict(m) for m in measure_info([d.name for d in scenario.districts])],
         "provenance": {
             "ssrsim": version("ssrsim"),
             "mesa": version("mesa"),
@@ -112,6 +115,6 @@ def write_run(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
     table = pa.Table.from_pandas(result.timeseries, preserve_index=False)
     pq.write_table(table, paths["timeseries.parquet"])
     result.timeseries.to_csv(paths["timeseries.csv"], index=False)
-    paths["summary.json"].write_text(json.dumps(result.summary, indent=2) + "\n")
+    paths["summary.json"].write_text(json.dumps(result.summary, indent=2, allow_nan=False) + "\n")
     headline_chart(result.timeseries, result.scenario, result.policy, paths["chart.png"])
     return paths

@@ -164,6 +164,29 @@ def test_compare_bad_inputs_exit_2(tiny_batch, tmp_path, capsys):
     assert "not a batch results folder" in capsys.readouterr().err
 
 
+def test_an_old_results_folder_exits_2_saying_how_to_remake_it(tiny_batch, tmp_path, capsys):
+    folder = tmp_path / "old"
+    shutil.copytree(tiny_batch, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["format_version"]
+    manifest["format"] = "ssrsim-batch/1"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["compare", str(folder), "--baseline", "status_quo"]) == 2
+    err = capsys.readouterr().err
+    assert "results format 1" in err and "--force-new" in err
+
+
+@pytest.mark.parametrize(("verdict", "small", "short"), [
+    ("BETTER", False, "better"), ("WORSE", True, "worse (small)"),
+    ("INDISTINGUISHABLE", False, "≈ baseline"), ("TOO_FEW", False, "?"),
+    ("LOWER", False, "lower"), ("BASELINE", False, "baseline")])
+def test_terminal_verdicts_are_short_words_of_the_verdict(verdict, small, short):
+    from ssrsim.analysis.compare import Verdict
+    from ssrsim.cli import _short_verdict
+
+    assert _short_verdict(Verdict[verdict], small) == short
+
+
 def test_sensitivity_refuses_a_batch_without_design(tiny_batch, capsys):
     assert main(["sensitivity", str(tiny_batch)]) == 2
     assert "Morris or Saltelli" in capsys.readouterr().err

@@ -6,6 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ssrsim import load_scenario, run, write_run
+from ssrsim.results_format import MeasureInfo
 from ssrsim.run import measure_columns
 
 
@@ -76,3 +77,14 @@ def test_events_applied_are_reported(tmp_path):
         "events=[{type: coup, step: 2, label: test coup}]"])
     summary = run(scenario).summary
     assert summary["events_applied"] == [{"step": 2, "type": "coup", "label": "test coup"}]
+
+
+def test_summary_describes_every_measure_column_in_order(result, tmp_path):
+    """A run folder is self-describing: each measure's label, unit and better direction."""
+    summary = json.loads(write_run(result, tmp_path / "out")["summary.json"].read_text())
+    infos = [MeasureInfo(**m) for m in summary["measures"]]
+    assert [m.name for m in infos] == measure_columns(result.timeseries)
+    trust = next(m for m in infos if m.name == "trust")
+    assert (trust.label, trust.better, trust.headline) == ("Trust in security forces",
+                                                           "higher", True)
+    assert next(m for m in infos if m.name == "spent").better == "lower"

@@ -8,23 +8,25 @@ Intervals are Student-t intervals: for each option's mean, and for the mean pair
 The probability that an option beats the baseline is the posterior probability that the mean
 paired difference lies on the better side, under the t model with a flat prior (the same t
 distribution as the interval). The effect size is Cohen's d_z: mean difference over the
-standard deviation of the differences.
+standard deviation of the differences. Each option gets a `Verdict`, a value; its words
+come from `verdict_text`, the one place they are written.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..model.measures import HEADLINE, direction
+from ..results_format import MeasureInfo
 from .results import Results, ResultsError
 
-DEFAULT_MEASURES = (*HEADLINE, "abuses", "spent")
-"""Measures compared when none are named: the headline ones, abuses, and cost."""
+EXTRA_MEASURES = ("abuses", "spent")
+"""Measures compared besides the headline ones when none are named: abuses, and cost."""
 
 MIN_REPLICATES = 10
 """Below this many paired replicates the intervals are flagged as not to be trusted."""
@@ -32,9 +34,64 @@ MIN_REPLICATES = 10
 PAIR_KEY = "replicate"
 
 
+class Verdict(StrEnum):
+    """What an option's paired difference from the baseline shows."""
+
+    BASELINE = "baseline"
+    TOO_FEW = "too few"
+    INDISTINGUISHABLE = "indistinguishable"
+    BETTER = "better"
+    WORSE = "worse"
+    HIGHER = "higher"
+    LOWER = "lower"
+
+    @property
+    def distinguishable(self) -> bool:
+        """Whether the difference interval excludes zero."""
+        return self in (Verdict.BETTER, Verdict.WORSE, Verdict.HIGHER, Verdict.LOWER)
+
+
+VERDICT_WORDS = {
+    Verdict.BASELINE: "baseline",
+    Verdict.TOO_FEW: "too few replicates to tell",
+    Verdict.INDISTINGUISHABLE: "cannot be told apart from the baseline",
+    Verdict.BETTER: "better than the baseline",
+    Verdict.WORSE: "worse than the baseline",
+    Verdict.HIGHER: "higher than the baseline",
+    Verdict.LOWER: "lower than the baseline",
+}
+"""Each verdict in words, as tables and reports show it."""
+
+VERDICT_GROUPS = {
+    Verdict.BASELINE: "baseline",
+    Verdict.TOO_FEW: "too few replicates",
+    Verdict.INDISTINGUISHABLE: "cannot be told apart",
+    Verdict.BETTER: "better",
+    Verdict.WORSE: "worse",
+    Verdict.HIGHER: "higher",
+    Verdict.LOWER: "lower",
+}
+"""Each verdict in a few words, for sentences that list the measures of each verdict."""
+
+
+def verdict_text(verdict: Verdict, small: bool, precision: float) -> str:
+    """A verdict in words, noting a difference smaller than the precision."""
+    words = VERDICT_WORDS[verdict]
+    return f"{words}, by less than the precision ±{precision:.3g}" if small else words
+
+
+def default_measures(results: Results) -> list[str]:
+    """Measures compared when none are named: the headline ones, abuses and cost."""
+    known = set(results.measures)
+    return [*results.headline, *(m for m in EXTRA_MEASURES if m in known)]
+
+
 @dataclass(frozen=True)
 class Comparison:
-    """A comparison table (one row per measure and policy) and the warnings that go with it."""
+    """A comparison table (one row per measure and policy) and the warnings that go with it.
+
+    `measures` describes the compared measures as the batch recorded them.
+    """
 
     table: pd.DataFrame
     baseline: str
@@ -42,6 +99,12 @@ class Comparison:
     confidence: float
     warnings: list[str]
     burn_in: int = 0
+    measures: tuple[MeasureInfo, ...] = ()
+
+    def info(self, measure: str) -> MeasureInfo:
+        """Label, unit and better direction of a compared measure."""
+        return next((m for m in self.measures if m.name == measure), None) or \
+            MeasureInfo.unknown(measure)
 
 
 def t_interval(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
@@ -93,22 +156,16 @@ def replicates_needed(diffs: np.ndarray, precision: float, confidence: float) ->
     return float(n)
 
 
-def _verdict(diff: float, low: float, high: float, better: str | None, precision: float
-             ) -> tuple[bool, str]:
-    """Whether the difference interval excludes zero, and what that means in words."""
+def _verdict(low: float, high: float, better: str | None) -> Verdict:
+    """What the difference interval [low, high] says about the option."""
     if math.isnan(low):
-        return False, "too few replicates to tell"
+        return Verdict.TOO_FEW
     if low <= 0 <= high:
-        return False, "cannot be told apart from the baseline"
+        return Verdict.INDISTINGUISHABLE
     higher = low > 0
     if better is None:
-        words = "higher than the baseline" if higher else "lower than the baseline"
-    else:
-        good = higher == (better == "higher")
-        words = "better than the baseline" if good else "worse than the baseline"
-    if abs(diff) < precision:
-        words += f", by less than the precision ±{precision:.3g}"
-    return True, words
+        return Verdict.HIGHER if higher else Verdict.LOWER
+    return Verdict.BETTER if higher == (better == "higher") else Verdict.WORSE
 
 
 def compare(
@@ -126,7 +183,7 @@ def compare(
     Args:
         results: an opened results folder.
         baseline: the policy the others are compared with.
-        measures: measure names (default: headline measures, abuses and cost).
+        measures: measure names (default: the batch's headline measures, abuses and cost).
         statistic: "mean" (average over the run, the default: robust to per-step noise) or
             "final" (the last step) of each run.
         confidence: level of every interval.
@@ -140,23 +197,26 @@ def compare(
         raise ResultsError(f"confidence must be between 0 and 1, got {confidence}")
     order = [baseline, *[p for p in results.policies if p != baseline]]
     rows = []
-    for measure in DEFAULT_MEASURES if measures is None else measures:
+    names = default_measures(results) if measures is None else measures
+    for measure in names:
         values = results.values(measure, statistic, burn_in)
-        rows += _measure_rows(values, measure, order, confidence, precision)
+        rows += _measure_rows(values, measure, results.info(measure).better, order,
+                              confidence, precision)
     table = pd.DataFrame(rows)
     _rank(table)
     return Comparison(table, baseline, statistic, confidence, _warnings(results, table),
-                      burn_in if statistic == "mean" else 0)
+                      burn_in if statistic == "mean" else 0,
+                      tuple(results.info(m) for m in dict.fromkeys(names)))
 
 
 def _warnings(results: Results, table: pd.DataFrame) -> list[str]:
     """Too few replicates, intervals wider than the precision, unfinished or failed runs."""
     warnings: list[str] = []
-    counts = results.manifest.get("counts", {})
-    if counts.get("done", 0) < counts.get("planned", 0):
-        warnings.append(f"the batch is not complete ({counts.get('done')} of "
-                        f"{counts.get('planned')} runs done, {counts.get('failed', 0)} "
-                        f"failed): options are compared on the replicates both have")
+    counts = results.manifest.counts
+    if counts.done < counts.planned:
+        warnings.append(f"the batch is not complete ({counts.done} of {counts.planned} runs "
+                        f"done, {counts.failed} failed): options are compared on the "
+                        f"replicates both have")
     n = int(table["n"].min()) if len(table) else 0
     if n < MIN_REPLICATES:
         warnings.append(f"only {n} paired replicates: with fewer than {MIN_REPLICATES} the "
@@ -172,10 +232,9 @@ def _warnings(results: Results, table: pd.DataFrame) -> list[str]:
     return warnings
 
 
-def _measure_rows(values: pd.DataFrame, measure: str, order: list[str], confidence: float,
-                  precision: float | None) -> list[dict]:
+def _measure_rows(values: pd.DataFrame, measure: str, better: str | None, order: list[str],
+                  confidence: float, precision: float | None) -> list[dict]:
     """One row per policy, baseline (order[0]) first, from per-replicate values."""
-    better = direction(measure)
     by_replicate = values.groupby(["policy", PAIR_KEY])["value"].mean()
     base = by_replicate.get(order[0], pd.Series(dtype=float))
     base_mean = float(base.mean()) if len(base) else math.nan
@@ -190,8 +249,8 @@ def _measure_rows(values: pd.DataFrame, measure: str, order: list[str], confiden
         mean, low, high = t_interval(mine.to_numpy(), confidence)
         diff, diff_low, diff_high = t_interval(diffs, confidence)
         is_base = policy == order[0]
-        distinct, verdict = ((False, "baseline") if is_base else
-                             _verdict(diff, diff_low, diff_high, better, target))
+        verdict = Verdict.BASELINE if is_base else _verdict(diff_low, diff_high, better)
+        small = verdict.distinguishable and abs(diff) < target
         rows.append({
             "measure": measure, "policy": policy, "better": better or "",
             "n": len(diffs), "mean": mean, "ci_low": low, "ci_high": high,
@@ -200,7 +259,9 @@ def _measure_rows(values: pd.DataFrame, measure: str, order: list[str], confiden
             "diff_high": math.nan if is_base else diff_high,
             "p_better": math.nan if is_base else prob_better(diffs, better),
             "effect_size": math.nan if is_base else effect_size(diffs),
-            "distinguishable": distinct, "verdict": verdict,
+            "distinguishable": verdict.distinguishable,
+            "verdict": verdict_text(verdict, small, target), "verdict_kind": verdict,
+            "small": small,
             "precision": target,
             "replicates_needed": math.nan if is_base else replicates_needed(
                 diffs, target, confidence),
@@ -225,8 +286,8 @@ def _snap(diffs: np.ndarray, scale: float) -> np.ndarray:
 def _rank(table: pd.DataFrame) -> None:
     """Rank options per measure by mean, best first (no rank without a better direction)."""
     table["rank"] = math.nan
-    for measure, group in table.groupby("measure", sort=False):
-        better = direction(measure)
-        if better is not None:
+    for _, group in table.groupby("measure", sort=False):
+        better = group["better"].iloc[0]
+        if better:
             order = group["mean"].rank(ascending=better == "lower", method="min")
             table.loc[group.index, "rank"] = order

@@ -8,7 +8,6 @@ HTML report, which embeds them) and a writer that saves them as `<stem>.png` and
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import io
 import re
 from collections.abc import Iterator, Sequence
@@ -22,7 +21,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..model.measures import HEADLINE, LABELS, direction
+from ..results_format import EventMarker, MeasureInfo
 from .compare import Comparison, t_interval
 from .results import Results, ResultsError
 from .sensitivity import Sensitivity
@@ -43,13 +42,14 @@ BANDS = ((0.05, 0.95, 0.18), (0.25, 0.75, 0.35))
 """Quantile bands of the fan charts (low, high, opacity): 90% and 50% of runs."""
 
 
-def label(measure: str, *, short: bool = False) -> str:
-    """A readable name of a measure, with which way is better (short: the name only)."""
-    if short:
-        return measure.replace("_", " ").capitalize()
-    text = LABELS.get(measure, measure.replace("_", " ").capitalize())
-    better = direction(measure)
-    return f"{text} ({better} is better)" if better else text
+def label(info: MeasureInfo) -> str:
+    """A readable name of a measure, with which way is better."""
+    return f"{info.label} ({info.better} is better)" if info.better else info.label
+
+
+def short_label(measure: str) -> str:
+    """A measure's name as words, for small panels."""
+    return measure.replace("_", " ").capitalize()
 
 
 def policy_colours(policies: Sequence[str]) -> dict[str, str]:
@@ -57,22 +57,9 @@ def policy_colours(policies: Sequence[str]) -> dict[str, str]:
     return {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(policies)}
 
 
-def scenario_events(manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    """The scenario's events with their calendar date (from `date`, or from `step`)."""
-    scenario = manifest.get("scenario") or {}
-    time = scenario.get("time") or {}
-    start = dt.date.fromisoformat(str(time.get("start_date", "2000-01-01")))
-    days = int(time.get("step_days", 7))
-    events = []
-    for event in scenario.get("events") or []:
-        if event.get("date"):
-            when = dt.date.fromisoformat(str(event["date"]))
-            step = max(0, (when - start).days // days)
-        else:
-            step = int(event.get("step") or 0)
-            when = start + dt.timedelta(days=step * days)
-        events.append({**event, "when": when, "at_step": step})
-    return sorted(events, key=lambda e: e["when"])
+def events_within(events: Sequence[EventMarker], last_step: int) -> list[EventMarker]:
+    """The events that happen after the start and by `last_step` (the ones a run shows)."""
+    return [e for e in events if 0 < e.step <= last_step]
 
 
 @contextlib.contextmanager
@@ -83,17 +70,18 @@ def _style() -> Iterator[None]:
 
 def fan_figures(results: Results, measures: Sequence[str] | None = None) -> dict[str, Figure]:
     """Per measure: median and 50%/90% bands of all runs over calendar time, per policy."""
-    names = list(measures) if measures else list(HEADLINE)
+    names = list(measures) if measures else results.headline
     series = results.timeseries(["date", *names])
     series["date"] = pd.to_datetime(series["date"])
     colours = policy_colours(results.policies)
-    last = series["step"].max()
-    events = [e for e in scenario_events(results.manifest) if 0 < e["at_step"] <= last]
-    return {f"fan_{_safe(name)}": _fan(series, name, colours, events) for name in names}
+    events = events_within(results.manifest.events, int(series["step"].max()))
+    return {f"fan_{_safe(name)}": _fan(series, results.info(name), colours, events)
+            for name in names}
 
 
-def _fan(series: pd.DataFrame, measure: str, colours: dict[str, str],
-         events: list[dict[str, Any]]) -> Figure:
+def _fan(series: pd.DataFrame, info: MeasureInfo, colours: dict[str, str],
+         events: list[EventMarker]) -> Figure:
+    measure = info.name
     with _style():
         fig = Figure(figsize=(8, 4.2), layout="constrained")
         ax = fig.add_subplot()
@@ -108,17 +96,17 @@ def _fan(series: pd.DataFrame, measure: str, colours: dict[str, str],
                     label=f"{policy} ({runs} runs)")
         _mark_events(ax, events)
         _date_axis(ax)
-        ax.set_title(label(measure))
+        ax.set_title(label(info))
         ax.set_ylabel(measure)
         ax.legend(loc="best", frameon=False, title="median, 50% and 90% of runs")
     return fig
 
 
-def _mark_events(ax: Axes, events: list[dict[str, Any]]) -> None:
+def _mark_events(ax: Axes, events: list[EventMarker]) -> None:
     for event in events:
-        when = pd.Timestamp(event["when"])
+        when = pd.Timestamp(event.date)
         ax.axvline(when, color="#b03a2e", linewidth=0.8, linestyle="--", alpha=0.7)
-        ax.annotate(str(event.get("label") or event.get("type", "")), (when, 1.0),
+        ax.annotate(event.label or event.type, (when, 1.0),
                     xycoords=("data", "axes fraction"), rotation=90, fontsize=7,
                     va="top", ha="right", color="#b03a2e", annotation_clip=False)
 
@@ -132,14 +120,15 @@ def _date_axis(ax: Axes) -> None:
 def distribution_figures(results: Results, measures: Sequence[str] | None = None,
                          statistic: str = "mean") -> dict[str, Figure]:
     """Per measure: a box plot and every run's value, per policy."""
-    names = list(measures) if measures else list(HEADLINE)
+    names = list(measures) if measures else results.headline
     colours = policy_colours(results.policies)
     return {f"distribution_{statistic}_{_safe(name)}":
-            _distribution(results.values(name, statistic), name, statistic, colours)
+            _distribution(results.values(name, statistic), results.info(name), statistic,
+                          colours)
             for name in names}
 
 
-def _distribution(values: pd.DataFrame, measure: str, statistic: str,
+def _distribution(values: pd.DataFrame, info: MeasureInfo, statistic: str,
                   colours: dict[str, str]) -> Figure:
     policies = [p for p in colours if p in set(values["policy"])]
     data = [values.loc[values["policy"] == p, "value"].dropna().to_numpy() for p in policies]
@@ -158,8 +147,8 @@ def _distribution(values: pd.DataFrame, measure: str, statistic: str,
         ax.set_yticks(range(1, len(policies) + 1), policies)
         ax.invert_yaxis()
         word = "mean over each run" if statistic == "mean" else "value at the last step"
-        ax.set_title(label(measure))
-        ax.set_xlabel(f"{measure} ({word}; one point per run)")
+        ax.set_title(label(info))
+        ax.set_xlabel(f"{info.name} ({word}; one point per run)")
     return fig
 
 
@@ -179,6 +168,7 @@ def cost_figure(source: Comparison | Results, *, outcome: str = "trust",
     else:
         points = _points_from_results(source, outcome, statistic, confidence)
         order = source.policies
+    info = source.info(outcome)
     colours = policy_colours(list(dict.fromkeys([*(policies or []), *order])))
     by_height = sorted(points, key=lambda p: points[p][outcome][0])
     with _style():
@@ -194,7 +184,7 @@ def cost_figure(source: Comparison | Results, *, outcome: str = "trust",
                         fontsize=9, color=colours[policy])
         word = "mean over the run" if statistic == "mean" else "last step"
         ax.set_xlabel(f"Programme spending per step ({word}; lower is cheaper)")
-        ax.set_ylabel(f"{label(outcome)} ({word})")
+        ax.set_ylabel(f"{label(info)} ({word})")
         ax.set_title(f"Cost and {outcome}: policy means with {confidence:.0%} intervals")
     return {f"cost_vs_{_safe(outcome)}": fig}
 
@@ -246,7 +236,7 @@ def sensitivity_figure(sens: Sensitivity) -> dict[str, Figure]:
         for ax, measure in zip(axes.flat, measures, strict=False):
             mine = sens.table[sens.table["measure"] == measure].set_index("parameter")
             _bars(ax, mine.reindex(params), sens.method)
-            ax.set_title(label(measure, short=True), fontsize=10)
+            ax.set_title(short_label(measure), fontsize=10)
         for ax in list(axes.flat)[len(measures):]:
             ax.set_visible(False)
         axes[0][0].legend(loc="lower right", frameon=False)

@@ -20,10 +20,9 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from ..batch.plan import NO_POLICY
-from ..model.measures import HEADLINE
+from ..results_format import NO_POLICY, EventMarker, Manifest
 from . import figures, tables
-from .compare import DEFAULT_MEASURES, Comparison, compare
+from .compare import Comparison, Verdict, compare, default_measures
 from .results import Results, ResultsError
 from .sensitivity import METHODS, Sensitivity, sensitivity
 
@@ -102,7 +101,7 @@ def write_report(
         _runs_section(results.manifest),
         _assumptions_section(),
     ]
-    name = str((results.manifest.get("scenario") or {}).get("name", "batch"))
+    name = str(results.manifest.scenario.get("name", "batch"))
     html = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>ssrsim report: {escape(name)}</title><style>{CSS}</style></head>"
             f"<body>{''.join(body)}<footer>Made by ssrsim from the results folder "
@@ -123,15 +122,15 @@ def _baseline(results: Results, baseline: str | None) -> str:
 
 def _title(results: Results) -> str:
     manifest = results.manifest
-    scenario = manifest.get("scenario") or {}
-    counts = manifest.get("counts") or {}
+    scenario = manifest.scenario
+    counts = manifest.counts
     time = scenario.get("time") or {}
     facts = [
         (len(results.policies), "policy options"),
-        (manifest.get("replicates", "?"), "replicates (random seeds) each"),
-        (len(manifest["design"].get("points") or [1]), "design points"),
-        (f"{counts.get('done', '?')} / {counts.get('planned', '?')}", "runs done"),
-        (counts.get("failed", 0), "runs failed"),
+        (manifest.replicates, "replicates (random seeds) each"),
+        (len(manifest.design.points) or 1, "design points"),
+        (f"{counts.done} / {counts.planned}", "runs done"),
+        (counts.failed, "runs failed"),
         (time.get("steps", "?"), f"steps of {time.get('step_days', '?')} days per run"),
     ]
     cards = "".join(f"<div class=\"fact\"><b>{escape(str(v))}</b><span>{escape(t)}</span>"
@@ -141,8 +140,8 @@ def _title(results: Results) -> str:
             f"<div class=\"facts\">{cards}</div>")
 
 
-def _scenario_section(manifest: dict[str, Any]) -> str:
-    scenario = manifest.get("scenario") or {}
+def _scenario_section(manifest: Manifest) -> str:
+    scenario = manifest.scenario
     time = scenario.get("time") or {}
     space = scenario.get("space") or {}
     budget = scenario.get("budget") or {}
@@ -159,9 +158,9 @@ def _scenario_section(manifest: dict[str, Any]) -> str:
         f"{budget.get('per_step', '?')} resource units per step, allocated as: {allocation}."
     )
     parts = ["<h2>The scenario</h2>", f"<p>{escape(text)}</p>", "<h3>Districts</h3>",
-             _districts_table(districts), "<h3>Events</h3>", _events_table(manifest, steps)]
+             _districts_table(districts), "<h3>Events</h3>", _events_table(manifest.events, steps)]
     sweep = scenario.get("sweep")
-    if sweep and manifest["design"].get("method") not in ("none", None):
+    if sweep and manifest.design.method != "none":
         parts += ["<h3>Parameter design</h3>", _design_text(manifest, sweep)]
     return "".join(parts)
 
@@ -178,39 +177,36 @@ def _districts_table(districts: list[dict[str, Any]]) -> str:
         "of residents; hardship is the mean of the residents' baseline hardship (0–1).</p>")
 
 
-def _events_table(manifest: dict[str, Any], steps: int) -> str:
-    events = figures.scenario_events(manifest)
+def _events_table(events: Sequence[EventMarker], steps: int) -> str:
     if not events:
         return "<p>No scheduled events.</p>"
-    skip = {"type", "date", "step", "label", "district", "when", "at_step"}
     rows = []
     for e in events:
-        details = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in e.items()
-                            if k not in skip and v is not None)
-        when = f"{e['when']:%d %b %Y} (step {e['at_step']})"
-        if e["at_step"] > steps:
+        details = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in e.details.items()
+                            if v is not None)
+        when = f"{dt.date.fromisoformat(e.date):%d %b %Y} (step {e.step})"
+        if e.step > steps:
             when += " — after the runs end"
-        rows.append([when, str(e.get("type", "")).replace("_", " "), e.get("label") or "",
-                     e.get("district") or "all", details])
+        rows.append([when, e.type.replace("_", " "), e.label, e.district or "all", details])
     return _html_table(["when", "event", "what", "district", "details"], rows)
 
 
-def _design_text(manifest: dict[str, Any], sweep: dict[str, Any]) -> str:
+def _design_text(manifest: Manifest, sweep: dict[str, Any]) -> str:
     ranges = "; ".join(
         f"{name} from {r.get('min')} to {r.get('max')}" if r.get("values") is None
         else f"{name} in {r.get('values')}" for name, r in (sweep.get("parameters") or {}).items())
-    points = len(manifest["design"].get("points") or [])
-    return (f"<p>{escape(str(manifest['design'].get('method')))} design of {points} points "
+    points = len(manifest.design.points)
+    return (f"<p>{escape(manifest.design.method)} design of {points} points "
             f"over: {escape(ranges)}. Each point runs with every policy and replicate.</p>")
 
 
 def _policies_section(results: Results) -> str:
-    scenario = results.manifest.get("scenario") or {}
+    scenario = results.manifest.scenario
     declared = scenario.get("policies") or {}
     done = results.summary["policy"].value_counts() if len(results.summary) else {}
     rows = []
     for name in results.policies:
-        changes = (results.manifest["policies"].get(name) or {}).get("changes") or {}
+        changes = results.manifest.policies[name].changes
         what = ("the scenario as written" if name == NO_POLICY
                 else (declared.get(name) or {}).get("description", ""))
         listed = "; ".join(f"{k} = {_value(v)}" for k, v in changes.items()) or "no changes"
@@ -227,7 +223,7 @@ def _overlap_notes(results: Results) -> str:
     design = set(results.design_parameters)
     notes = []
     for name in results.policies:
-        changes = (results.manifest["policies"].get(name) or {}).get("changes") or {}
+        changes = results.manifest.policies[name].changes
         shared = [k for k in changes if k in design]
         if shared:
             notes.append(f"Option {name} changes {', '.join(shared)}, which the parameter "
@@ -241,14 +237,14 @@ def _comparison_section(results: Results, baseline: str, measures: Sequence[str]
     if not len(results.summary):
         return ("<h2>Outcomes</h2><div class=\"note\">No run has finished yet: run the same "
                 "<code>ssrsim batch</code> command again to finish the batch.</div>")
-    shown = _measures(results, measures, HEADLINE)
+    shown = _measures(results, measures, results.headline)
     charts = figures.fan_figures(results, shown)
     charts |= figures.distribution_figures(results, shown, STATISTIC)
     if len(results.policies) < 2:
         return ("<h2>Outcomes</h2><p>The batch has a single option, so there is nothing to "
                 "compare; the charts show the spread of outcomes over runs.</p>"
-                + _charts(charts))
-    wanted = _measures(results, measures, DEFAULT_MEASURES)
+                + _charts(charts, results))
+    wanted = _measures(results, measures, default_measures(results))
     comparison = compare(results, baseline, measures=wanted, statistic=STATISTIC)
     if {"spent", "trust"} <= set(wanted):
         charts |= figures.cost_figure(comparison, outcome="trust", policies=results.policies)
@@ -262,7 +258,7 @@ def _comparison_section(results: Results, baseline: str, measures: Sequence[str]
         "<h3>Table</h3>", _comparison_table(comparison),
         *(f"<p class=\"same\">{_markdown_bold(s)}</p>"
           for s in tables.comparison_method(comparison) if s),
-        "<h3>Charts</h3>", _charts(charts),
+        "<h3>Charts</h3>", _charts(charts, results),
     ])
 
 
@@ -276,8 +272,10 @@ def _more_warnings(rest: list[str]) -> str:
 def _comparison_table(comparison: Comparison) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in tables.comparison_header())
     body, last = [], None
-    for measure, policy, *numbers, verdict in tables.comparison_rows(comparison):
-        css = _verdict_class(verdict)
+    rows = zip(tables.comparison_rows(comparison), tables.comparison_verdicts(comparison),
+               strict=True)
+    for (measure, policy, *numbers, verdict), (kind, _) in rows:
+        css = _verdict_class(kind)
         first = measure != last
         cells = [f"<td>{escape(measure) if first else ''}</td>", f"<td>{escape(policy)}</td>"]
         cells += [f"<td class=\"num\">{escape(c)}</td>" for c in numbers]
@@ -287,11 +285,9 @@ def _comparison_table(comparison: Comparison) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _verdict_class(verdict: str) -> str:
-    if verdict.startswith("better"):
-        return "better"
-    if verdict.startswith("worse"):
-        return "worse"
+def _verdict_class(verdict: Verdict) -> str:
+    if verdict in (Verdict.BETTER, Verdict.WORSE):
+        return verdict.value
     return "same"
 
 
@@ -305,14 +301,14 @@ def _sensitivity_section(results: Results, baseline: str, measures: Sequence[str
         return ""
     head = "<h2>Sensitivity to the design's parameters</h2>"
     try:
-        sens = sensitivity(results, measures=_measures(results, measures, HEADLINE),
+        sens = sensitivity(results, measures=_measures(results, measures, results.headline),
                            policy=baseline, statistic=STATISTIC)
     except ResultsError as exc:
         return head + f"<div class=\"note\">{escape(str(exc))}</div>"
-    return head + _sensitivity_body(sens)
+    return head + _sensitivity_body(sens, results)
 
 
-def _sensitivity_body(sens: Sensitivity) -> str:
+def _sensitivity_body(sens: Sensitivity, results: Results) -> str:
     parts = [f"<p>{_markdown_bold(s)}</p>" for s in tables.sensitivity_method(sens) if s]
     parts += [f"<div class=\"note\">{escape(w)}</div>" for w in sens.warnings]
     parts.append(_html_table(tables.sensitivity_header(sens), tables.sensitivity_rows(sens)))
@@ -320,32 +316,31 @@ def _sensitivity_body(sens: Sensitivity) -> str:
     if second:
         parts += ["<h3>Second-order indices</h3>",
                   _html_table(["measure", "parameter", "other", "S2 ± conf"], second)]
-    parts.append(_charts(figures.sensitivity_figure(sens), wide=True))
+    parts.append(_charts(figures.sensitivity_figure(sens), results, wide=True))
     return "".join(parts)
 
 
-def _runs_section(manifest: dict[str, Any]) -> str:
-    counts = manifest.get("counts") or {}
-    identity = manifest.get("identity") or {}
+def _runs_section(manifest: Manifest) -> str:
+    counts = manifest.counts
     facts = [
-        ["status", manifest.get("status", "?")],
+        ["status", manifest.status],
         ["runs planned / done / failed / pending",
-         " / ".join(str(counts.get(k, "?")) for k in ("planned", "done", "failed", "pending"))],
-        ["root seed", manifest.get("root_seed", "?")],
-        ["replicates", manifest.get("replicates", "?")],
-        ["scenario file", manifest.get("scenario_file", "?")],
-        ["scenario hash (SHA-256)", identity.get("scenario_hash", "?")],
-        ["started / finished", f"{manifest.get('started')} / {manifest.get('finished')}"],
-        ["versions", ", ".join(f"{k} {v}" for k, v in (manifest.get("versions") or {}).items())],
+         f"{counts.planned} / {counts.done} / {counts.failed} / {counts.pending}"],
+        ["root seed", manifest.root_seed],
+        ["replicates", manifest.replicates],
+        ["scenario file", manifest.scenario_file],
+        ["scenario hash (SHA-256)", manifest.identity.get("scenario_hash", "?")],
+        ["started / finished", f"{manifest.started} / {manifest.finished}"],
+        ["versions", ", ".join(f"{k} {v}" for k, v in manifest.versions.items())],
     ]
-    failed = [r for r in manifest.get("runs") or [] if r.get("status") == "failed"]
+    failed = [r for r in manifest.runs if r.status == "failed"]
     parts = ["<h2>How the runs were made</h2>",
              "<p>One root seed gives each replicate its own seed, shared by every option and "
              "design point of that replicate; any run can be repeated alone with "
              "<code>ssrsim run --policy P --seed S</code>.</p>",
              _html_table(["", ""], facts)]
     if failed:
-        rows = [[r.get("run_id", ""), _last_line(r.get("error"))] for r in failed[:20]]
+        rows = [[r.run_id, _last_line(r.error)] for r in failed[:20]]
         parts += [f"<h3>Failed runs ({len(failed)})</h3>",
                   _html_table(["run", "error (last line)"], rows)]
     return "".join(parts)
@@ -358,11 +353,11 @@ def _assumptions_section() -> str:
             "“Assumptions and limits”.</p>")
 
 
-def _charts(charts: dict[str, Figure], *, wide: bool = False) -> str:
+def _charts(charts: dict[str, Figure], results: Results, *, wide: bool = False) -> str:
     items = []
     for stem, fig in charts.items():
         data = base64.b64encode(figures.png_bytes(fig)).decode("ascii")
-        caption = _caption(stem)
+        caption = _caption(stem, results)
         items.append(f"<figure><img alt=\"{escape(caption)}\" "
                      f"src=\"data:image/png;base64,{data}\"><figcaption>{escape(caption)}"
                      f"</figcaption></figure>")
@@ -370,17 +365,17 @@ def _charts(charts: dict[str, Figure], *, wide: bool = False) -> str:
     return f"<div class=\"charts\"{style}>{''.join(items)}</div>"
 
 
-def _caption(stem: str) -> str:
+def _caption(stem: str, results: Results) -> str:
     """What a chart shows, from its file stem."""
     kind, _, rest = stem.partition("_")
     if kind == "fan":
-        return (f"{figures.label(rest)} over time: median of the runs (line), middle 50% and "
-                f"90% of runs (bands); dashed lines mark events.")
+        return (f"{figures.label(results.info(rest))} over time: median of the runs (line), "
+                f"middle 50% and 90% of runs (bands); dashed lines mark events.")
     if kind == "distribution":
         statistic, _, measure = rest.partition("_")
         word = "average over each run" if statistic == "mean" else "value at each run's end"
-        return (f"{figures.label(measure)}: {word}, one point per run; the box holds the "
-                f"middle half of the runs.")
+        return (f"{figures.label(results.info(measure))}: {word}, one point per run; the box "
+                f"holds the middle half of the runs.")
     if kind == "cost":
         return ("Cost against outcome: each option's mean spending per step and mean outcome, "
                 "with confidence intervals.")

@@ -1,26 +1,34 @@
 """Reading a batch's results folder: the one thing analysis knows about runs.
 
 Analysis never reaches into a model or reruns one; it reads `manifest.json`,
-`summary.parquet` and, for time series, the `timeseries/` Parquet shards.
+`summary.parquet` and, for time series, the `timeseries/` Parquet shards, in the format of
+`ssrsim.results_format`. Labels, better directions and the headline measures come from the
+manifest, as the batch that wrote the folder recorded them.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from ..batch.store import JOURNAL, MANIFEST, SHARDS, SUMMARY
+from ..results_format import (
+    BATCH_ID_COLUMNS,
+    JOURNAL,
+    MANIFEST,
+    SHARDS,
+    STATISTICS,
+    STEP_COLUMNS,
+    SUMMARY,
+    Manifest,
+    MeasureInfo,
+    ResultsError,
+    summary_column,
+)
 
-ID_COLUMNS = ("run_id", "policy", "point", "replicate", "seed")
-
-
-class ResultsError(ValueError):
-    """A folder that is not a usable batch results folder, or a bad request of one."""
+__all__ = ["Results", "ResultsError", "load_results"]
 
 
 @dataclass(frozen=True)
@@ -28,7 +36,7 @@ class Results:
     """A batch results folder, read lazily."""
 
     root: Path
-    manifest: dict[str, Any]
+    manifest: Manifest
 
     @cached_property
     def summary(self) -> pd.DataFrame:
@@ -38,23 +46,33 @@ class Results:
     @property
     def policies(self) -> list[str]:
         """Policies in the batch, in manifest order."""
-        return list(self.manifest["policies"])
+        return list(self.manifest.policies)
 
     @property
     def design_parameters(self) -> list[str]:
         """The design's parameter paths (empty without a design)."""
-        return list(self.manifest["design"]["parameters"])
+        return list(self.manifest.design.parameters)
 
     @property
     def design_method(self) -> str:
         """How the design was made: none, grid, lhs, sobol, saltelli, morris or file."""
-        return self.manifest["design"]["method"]
+        return self.manifest.design.method
 
     @property
     def measures(self) -> list[str]:
         """Measure names available in the summary."""
-        return [c.removeprefix("final_") for c in self.summary.columns
-                if c.startswith("final_")]
+        prefix = summary_column("final", "")
+        return [c.removeprefix(prefix) for c in self.summary.columns if c.startswith(prefix)]
+
+    @property
+    def headline(self) -> list[str]:
+        """The headline measures the batch recorded (and its summary has)."""
+        known = set(self.measures)
+        return [m for m in self.manifest.headline if m in known]
+
+    def info(self, measure: str) -> MeasureInfo:
+        """Label, unit and better direction of a measure, as the batch recorded them."""
+        return self.manifest.measure(measure)
 
     def values(self, measure: str, statistic: str = "final", burn_in: int = 0
                ) -> pd.DataFrame:
@@ -68,11 +86,11 @@ class Results:
 
         """
         self.check_measure(measure)
-        if statistic not in ("final", "mean"):
+        if statistic not in STATISTICS:
             raise ResultsError(f"statistic must be 'final' or 'mean', got {statistic!r}")
         if burn_in < 0:
             raise ResultsError(f"burn-in must be 0 or more steps, got {burn_in}")
-        keep = [*ID_COLUMNS, *self.design_parameters]
+        keep = [*BATCH_ID_COLUMNS, *self.design_parameters]
         table = self.summary[keep].copy()
         if statistic == "mean" and burn_in > 0:
             series = self.timeseries([measure])
@@ -83,16 +101,16 @@ class Results:
             means = after.groupby("run_id")[measure].mean()
             table["value"] = table["run_id"].map(means).astype(float)
         else:
-            table["value"] = self.summary[f"{statistic}_{measure}"].astype(float)
+            table["value"] = self.summary[summary_column(statistic, measure)].astype(float)
         return table
 
     def timeseries(self, columns: list[str] | None = None) -> pd.DataFrame:
         """The per-step table of all runs (only `columns` plus ids when given)."""
         if columns is not None:
             for column in columns:
-                if column not in ("step", "date"):
+                if column not in STEP_COLUMNS:
                     self.check_measure(column)
-            columns = [*ID_COLUMNS, "step", *[c for c in columns if c != "step"]]
+            columns = [*BATCH_ID_COLUMNS, "step", *[c for c in columns if c != "step"]]
         return pd.read_parquet(self.root / SHARDS, columns=columns)
 
     def check_measure(self, measure: str) -> None:
@@ -118,17 +136,12 @@ def load_results(folder: str | Path) -> Results:
         found = ", ".join(sorted(p.name for p in root.iterdir())[:8]) or "nothing"
         raise ResultsError(f"{root} is not a batch results folder: no {MANIFEST} "
                            f"(found {found}); make one with `ssrsim batch`")
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except json.JSONDecodeError as exc:
-        raise ResultsError(f"{manifest_path} is not valid JSON: {exc}") from exc
-    if not str(manifest.get("format", "")).startswith("ssrsim-batch/"):
-        raise ResultsError(f"{manifest_path} is not an ssrsim batch manifest")
+    manifest = Manifest.read(manifest_path)
     if not (root / SUMMARY).exists():
         raise ResultsError(f"{root} has no {SUMMARY} yet (see {JOURNAL}); "
                            f"rerun the batch command to finish it")
     results = Results(root, manifest)
     if results.summary.empty:
         raise ResultsError(f"no run of the batch in {root} has finished yet "
-                           f"(status: {manifest.get('status')}); rerun the batch command")
+                           f"(status: {manifest.status}); rerun the batch command")
     return results

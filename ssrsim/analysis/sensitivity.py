@@ -1,8 +1,9 @@
 """Global sensitivity indices from a batch whose design is Morris or Saltelli (SALib).
 
-The design's points are read back from the manifest in SALib's sample order (point index =
-row), and each point's output is the mean over its replicates of one run statistic
-("mean" over the run, or "final"), for one policy. Morris gives elementary-effect screening
+The design's points and the SALib problem they were sampled from are read back from the
+manifest, points in SALib's sample order (point index = row), and each point's output is the
+mean over its replicates of one run statistic ("mean" over the run, or "final"), for one
+policy. Morris gives elementary-effect screening
 (mu, mu*, sigma); Saltelli gives Sobol' first-order (S1), total (ST) and, when the design
 was sampled for it, second-order (S2) indices. Analysis reads the results folder only.
 """
@@ -19,8 +20,6 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from ..batch.design import salib_problem
-from ..model.measures import HEADLINE
 from ..scenario.schema import Sweep
 from .results import Results, ResultsError
 
@@ -82,7 +81,7 @@ def sensitivity(
 
     Args:
         results: an opened results folder whose design is Morris or Saltelli.
-        measures: measure names (default: the headline measures).
+        measures: measure names (default: the batch's headline measures).
         policy: the policy to analyse (default: the batch's only policy).
         statistic: "mean" (average over the run) or "final" (last step) of each run.
         confidence: level of the bootstrap confidence intervals.
@@ -93,7 +92,7 @@ def sensitivity(
 
     """
     sweep = _sweep(results)
-    problem = salib_problem(sweep)
+    problem = _problem(results)
     policy = _choose_policy(results, policy)
     if not 0 < confidence < 1:
         raise ResultsError(f"confidence must be between 0 and 1, got {confidence}")
@@ -101,7 +100,7 @@ def sensitivity(
         raise ResultsError(f"no run of {results.root} has finished yet "
                            f"({_progress(results)}); finish the batch by running the same "
                            f"`ssrsim batch` command again")
-    names = list(measures) if measures else list(HEADLINE)
+    names = list(measures) if measures else results.headline
     for name in names:
         results.check_measure(name)
     x = _design_matrix(results, problem["names"])
@@ -136,7 +135,7 @@ def _sweep(results: Results) -> Sweep:
         raise ResultsError(
             f"this batch's design is {method}; sensitivity needs a Morris or Saltelli "
             f"design: declare `sweep: {{method: morris, ...}}` and rerun ssrsim batch")
-    raw = (results.manifest.get("scenario") or {}).get("sweep")
+    raw = results.manifest.scenario.get("sweep")
     if not raw:
         raise ResultsError(f"{results.root}: the manifest's scenario has no sweep block, so "
                            f"the {method} design's ranges and levels are unknown")
@@ -145,6 +144,15 @@ def _sweep(results: Results) -> Sweep:
     except ValidationError as exc:
         raise ResultsError(f"{results.root}: the manifest's sweep block is not valid: "
                            f"{exc}") from exc
+
+
+def _problem(results: Results) -> dict[str, Any]:
+    """The SALib problem (names, bounds) the batch's design was sampled from."""
+    problem = results.manifest.design.problem
+    if problem is None:
+        raise ResultsError(f"{results.root}: the manifest records no SALib problem for its "
+                           f"{results.design_method} design; rerun the batch")
+    return problem
 
 
 def _choose_policy(results: Results, policy: str | None) -> str:
@@ -161,7 +169,7 @@ def _choose_policy(results: Results, policy: str | None) -> str:
 
 def _design_matrix(results: Results, names: list[str]) -> np.ndarray:
     """The design points from the manifest, in SALib's sample order, as floats."""
-    points = results.manifest["design"].get("points") or []
+    points = results.manifest.design.points
     if not points:
         raise ResultsError(f"{results.root}: the manifest lists no design points")
     try:
@@ -202,10 +210,9 @@ def _outputs(results: Results, measure: str, policy: str, statistic: str, count:
 
 def _progress(results: Results) -> str:
     """The batch's status and run counts, in words."""
-    counts = results.manifest.get("counts", {})
-    return (f"batch status {results.manifest.get('status', '?')}: "
-            f"{counts.get('done', '?')} of {counts.get('planned', '?')} runs done, "
-            f"{counts.get('failed', '?')} failed")
+    counts = results.manifest.counts
+    return (f"batch status {results.manifest.status}: {counts.done} of {counts.planned} runs "
+            f"done, {counts.failed} failed")
 
 
 def _noise_variance(values: pd.DataFrame) -> float:
@@ -311,4 +318,4 @@ def _ranked(table: pd.DataFrame, method: str) -> pd.DataFrame:
 
 def _bootstrap_seed(results: Results) -> int:
     """A fixed, non-zero seed for SALib's bootstrap (SALib ignores a seed of 0)."""
-    return int(results.manifest.get("root_seed", 0)) % (2**31 - 2) + 1
+    return results.manifest.root_seed % (2**31 - 2) + 1

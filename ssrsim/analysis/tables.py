@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .compare import Comparison
+from .compare import VERDICT_GROUPS, Comparison, Verdict
 from .sensitivity import Sensitivity
 
 STATISTICS = {
@@ -28,6 +28,12 @@ def comparison_header() -> list[str]:
     """Column names of `comparison_rows`."""
     return ["measure", "policy", "mean [CI]", "difference [CI]", "P(better)", "effect d_z",
             "n", "verdict"]
+
+
+def comparison_verdicts(comparison: Comparison) -> list[tuple[Verdict, bool]]:
+    """Each row's verdict and whether the difference is below the precision, as the rows."""
+    return [(Verdict(row.verdict_kind), bool(row.small))
+            for _, group in _by_measure(comparison) for row in group.itertuples()]
 
 
 def comparison_rows(comparison: Comparison) -> list[list[str]]:
@@ -101,18 +107,12 @@ def verdict_sentences(comparison: Comparison) -> list[str]:
         mine = table[table["policy"] == policy]
         groups: dict[str, list[str]] = {}
         for row in mine.itertuples():
-            groups.setdefault(_verdict_group(str(row.verdict)), []).append(str(row.measure))
+            groups.setdefault(VERDICT_GROUPS[Verdict(row.verdict_kind)], []).append(
+                str(row.measure))
         parts = [f"{group} on {', '.join(names)}" for group, names in groups.items()]
         sentences.append(f"**{policy}** compared with {comparison.baseline}: "
                          f"{'; '.join(parts)}.")
     return sentences
-
-
-def _verdict_group(verdict: str) -> str:
-    """The verdict without its precision note ("better", "cannot be told apart", ...)."""
-    head = verdict.split(",")[0]
-    return (head.replace(" than the baseline", "").replace(" from the baseline", "")
-            .replace(" to tell", ""))
 
 
 def sensitivity_header(sens: Sensitivity) -> list[str]:

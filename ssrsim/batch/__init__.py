@@ -5,9 +5,10 @@
 >>> report = execute_batch(batch, workers=2)
 """
 
+from ..results_format import NO_POLICY
 from .design import current_value, salib_problem, sweep_design
 from .executors import ExecutorError, open_executor
-from .plan import NO_POLICY, RunSpec, plan_runs, replicate_seeds
+from .plan import RunSpec, plan_runs, replicate_seeds
 from .runner import Batch, BatchInputError, BatchReport, execute_batch, prepare_batch
 from .store import ResultsStore
 from .worker import run_scenario

@@ -13,9 +13,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-NO_POLICY = "none"
-"""The policy label of runs of the scenario as written."""
-
 
 @dataclass(frozen=True)
 class RunSpec:

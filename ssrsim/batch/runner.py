@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import platform
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -22,10 +23,23 @@ from typing import Any
 
 import pandas as pd
 
+from ..model.measures import measure_info
+from ..results_format import (
+    FORMAT_VERSION,
+    NO_POLICY,
+    Counts,
+    DesignRecord,
+    EventMarker,
+    FormatVersionError,
+    Manifest,
+    PolicyRecord,
+    ResultsError,
+    RunRecord,
+)
 from ..scenario import Scenario, ScenarioError, apply_changes, load_scenario, scenario_hash
-from .design import DesignError, read_design_file, sweep_design
+from .design import DesignError, read_design_file, salib_problem, sweep_design
 from .executors import open_executor
-from .plan import NO_POLICY, RunSpec, plan_runs
+from .plan import RunSpec, plan_runs
 from .store import ResultsStore, StoreError
 from .worker import execute_chunk
 
@@ -169,18 +183,30 @@ def _frame_hash(frame: pd.DataFrame) -> str:
 def _check_folder(store: ResultsStore, identity: dict[str, str], force_new: bool) -> None:
     try:
         store.prepare()
-        old = store.read_manifest()
-        if old is not None and old.get("identity") != identity:
+        difference = _difference(store, identity)
+        if difference:
             if not force_new:
                 raise BatchInputError(
                     f"{store.root} holds results of a different scenario, design or model "
-                    f"version ({_differences(old.get('identity', {}), identity)}); choose "
-                    f"another --out, or add --force-new to delete those results and start "
-                    f"again")
+                    f"version ({difference}); choose another --out, or add --force-new to "
+                    f"delete those results and start again")
             store.clear()
             store.prepare()
     except StoreError as exc:
         raise BatchInputError(str(exc)) from exc
+
+
+def _difference(store: ResultsStore, identity: dict[str, str]) -> str:
+    """Why the folder's batch is not this one, in words; empty when it is or there is none."""
+    try:
+        old = store.read_manifest()
+    except FormatVersionError as exc:
+        return f"results format {exc.found}, now {FORMAT_VERSION}"
+    except ResultsError as exc:
+        return str(exc)
+    if old is None or old.identity == identity:
+        return ""
+    return _differences(old.identity, identity)
 
 
 def _differences(old: dict[str, str], new: dict[str, str]) -> str:
@@ -227,11 +253,7 @@ def _execute(batch: Batch, executor, slots: int, chunk_size: int | None,
         report.interrupted = "a worker process died"
     finally:
         store.write_summary()
-        manifest = _manifest(batch, records, started, _now(), "")
-        counts = manifest["counts"]
-        manifest["status"] = report.interrupted or (
-            "complete" if counts["done"] == counts["planned"] else "failed runs")
-        store.write_manifest(manifest)
+        store.write_manifest(_manifest(batch, records, started, _now(), report.interrupted))
     return report
 
 
@@ -273,35 +295,67 @@ def _slim(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def _manifest(batch: Batch, records: dict[str, dict[str, Any]], started: str,
-              finished: str | None, status: str) -> dict[str, Any]:
-    runs = []
-    for spec in batch.runs:
-        record = records.get(spec.run_id, {})
-        runs.append({"run_id": spec.run_id, "policy": spec.policy, "point": spec.point,
-                     "replicate": spec.replicate, "seed": spec.seed,
-                     "design": spec.changes, "status": record.get("status", "pending"),
-                     "error": record.get("error"), "seconds": record.get("seconds")})
-    counts = {s: sum(r["status"] == s for r in runs) for s in ("done", "failed", "pending")}
-    return {
-        "format": "ssrsim-batch/1",
-        "scenario_file": batch.source,
-        "identity": batch.identity,
-        "status": status,
-        "started": started,
-        "finished": finished,
-        "root_seed": batch.base.seed,
-        "replicates": batch.replicates,
-        "policies": {name: {"scenario_hash": scenario_hash(s),
-                            "changes": batch.base.policies[name].set
-                            if name in batch.base.policies else {}}
-                     for name, s in batch.scenarios.items()},
-        "design": {"method": batch.design_method, "parameters": list(batch.design.columns),
-                   "points": batch.design.to_dict("records")},
-        "versions": _versions(),
-        "counts": {"planned": len(runs), **counts},
-        "scenario": batch.base.model_dump(mode="json"),
-        "runs": runs,
-    }
+              finished: str | None, status: str | None) -> Manifest:
+    """The manifest of the batch as far as it got; status None: complete or failed runs."""
+    runs = tuple(_run_record(spec, records.get(spec.run_id, {})) for spec in batch.runs)
+    counts = Counts(len(runs), *(sum(r.status == s for r in runs)
+                                 for s in ("done", "failed", "pending")))
+    return Manifest(
+        scenario_file=batch.source,
+        identity=batch.identity,
+        status=status or ("complete" if counts.done == counts.planned else "failed runs"),
+        started=started,
+        finished=finished,
+        root_seed=batch.base.seed,
+        replicates=batch.replicates,
+        policies={name: PolicyRecord(scenario_hash(s), _changes(batch.base, name))
+                  for name, s in batch.scenarios.items()},
+        design=_design_record(batch),
+        measures=tuple(measure_info([d.name for d in batch.base.districts])),
+        events=_event_markers(batch.scenarios),
+        versions=_versions(),
+        counts=counts,
+        scenario=batch.base.model_dump(mode="json"),
+        runs=runs,
+    )
+
+
+def _changes(base: Scenario, policy: str) -> dict[str, Any]:
+    """What a policy sets, as JSON (dates as text); nothing for the scenario as written."""
+    if policy not in base.policies:
+        return {}
+    return base.policies[policy].model_dump(mode="json")["set"]
+
+
+def _run_record(spec: RunSpec, record: dict[str, Any]) -> RunRecord:
+    return RunRecord(spec.run_id, spec.policy, spec.point, spec.replicate, spec.seed,
+                     spec.changes, record.get("status", "pending"), record.get("error"),
+                     record.get("seconds"))
+
+
+def _design_record(batch: Batch) -> DesignRecord:
+    """The design, with the SALib problem its points were sampled from (a sweep only)."""
+    sweep = batch.base.sweep
+    problem = salib_problem(sweep) if sweep and batch.design_method == sweep.method else None
+    return DesignRecord(batch.design_method, tuple(batch.design.columns),
+                        tuple(batch.design.to_dict("records")), problem)
+
+
+def _event_markers(scenarios: dict[str, Scenario]) -> tuple[EventMarker, ...]:
+    """Each policy's scheduled events, once each with the policies that have it, by date."""
+    found: dict[str, EventMarker] = {}
+    for policy, scenario in scenarios.items():
+        for event in scenario.events:
+            fields = event.model_dump(mode="json")
+            step = scenario.event_step(event)
+            date = fields["date"] or scenario.step_date(step).isoformat()
+            key = json.dumps(fields, sort_keys=True) + date
+            seen = found[key].policies if key in found else ()
+            details = {k: v for k, v in fields.items()
+                       if k not in ("type", "step", "date", "label", "district")}
+            found[key] = EventMarker(step, date, fields["type"], fields["label"],
+                                     fields["district"], details, (*seen, policy))
+    return tuple(sorted(found.values(), key=lambda e: e.date))
 
 
 def _versions() -> dict[str, str]:

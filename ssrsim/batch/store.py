@@ -1,8 +1,9 @@
 """The results folder of a batch, written so that an interruption loses nothing finished.
 
-Layout:
-    manifest.json        the resolved scenario, design, seeds, versions, times, and per run:
-                         id, policy, replicate, design point, seed, status, error, wall time
+Layout (file names and the manifest's shape are owned by `ssrsim.results_format`):
+    manifest.json        the resolved scenario, policies, design, measures, events, seeds,
+                         versions, times, and per run: id, policy, replicate, design point,
+                         seed, status, error, wall time
     runs.jsonl           the journal: one line per finished run (with its measures),
                          appended and synced as chunks finish (the truth when resuming)
     timeseries/*.parquet per-step series in long format, one shard per finished chunk
@@ -31,12 +32,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..results_format import (
+    BATCH_ID_COLUMNS,
+    JOURNAL,
+    MANIFEST,
+    SHARDS,
+    STATISTICS,
+    SUMMARY,
+    Manifest,
+    summary_column,
+)
 from .worker import Outcome
 
-MANIFEST = "manifest.json"
-JOURNAL = "runs.jsonl"
-SHARDS = "timeseries"
-SUMMARY = "summary.parquet"
 SUMMARY_BATCH = 1000
 
 
@@ -72,15 +79,19 @@ class ResultsStore:
             (self.root / name).unlink(missing_ok=True)
         shutil.rmtree(self.root / SHARDS, ignore_errors=True)
 
-    def read_manifest(self) -> dict[str, Any] | None:
-        """The manifest, or None when the folder holds no batch."""
+    def read_manifest(self) -> Manifest | None:
+        """The manifest, or None when the folder holds no batch.
+
+        Raises ResultsError (FormatVersionError for another format version) when the file
+        is not a manifest this ssrsim reads.
+        """
         if not self.manifest_path.exists():
             return None
-        return json.loads(self.manifest_path.read_text())
+        return Manifest.read(self.manifest_path)
 
-    def write_manifest(self, manifest: dict[str, Any]) -> None:
+    def write_manifest(self, manifest: Manifest) -> None:
         """Write manifest.json atomically."""
-        _atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2) + "\n")
+        _atomic_write_text(self.manifest_path, manifest.to_json())
 
     def journal(self) -> dict[str, dict[str, Any]]:
         """The latest valid record of each run, without its measures (kept small).
@@ -173,10 +184,11 @@ def _record(outcome: Outcome, shard: str | None, shard_runs: int) -> dict[str, A
 
 
 def _summary_row(record: dict[str, Any]) -> dict[str, Any]:
-    row = {k: record[k] for k in ("run_id", "policy", "point", "replicate", "seed")}
+    row = {k: record[k] for k in BATCH_ID_COLUMNS}
     row.update(record["changes"])
-    row.update({f"final_{k}": _number(v) for k, v in record["final"].items()})
-    row.update({f"mean_{k}": _number(v) for k, v in record["mean"].items()})
+    for statistic in STATISTICS:
+        row.update({summary_column(statistic, k): _number(v)
+                    for k, v in record[statistic].items()})
     return row
 
 

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..results_format import BATCH_ID_COLUMNS
 from ..run import run
 from ..scenario import Scenario, apply_changes
 from .plan import RunSpec
-
-ID_COLUMNS = ("run_id", "policy", "point", "replicate", "seed")
 
 
 @dataclass(frozen=True)
@@ -47,8 +46,7 @@ def execute(scenario: Scenario, spec: RunSpec) -> Outcome:
         return Outcome(spec, "failed", time.perf_counter() - started,
                        error=traceback.format_exc())
     table = result.timeseries
-    ids = {"run_id": spec.run_id, "policy": spec.policy, "point": spec.point,
-           "replicate": spec.replicate, "seed": spec.seed, **spec.changes}
+    ids = {**{k: getattr(spec, k) for k in BATCH_ID_COLUMNS}, **spec.changes}
     table = pd.concat([pd.DataFrame(ids, index=table.index), table], axis=1)
     return Outcome(spec, "done", time.perf_counter() - started, table,
                    result.summary["final"], result.summary["mean"])

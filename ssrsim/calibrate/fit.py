@@ -115,8 +115,7 @@ def calibrate(
         raise CalibrationError(f"no run of {path} finished in {folder / 'runs'}: {why}")
     planned = {spec.run_id for spec in batch.runs}
     results = load_results(folder / "runs")
-    run_seconds = sum(float(r.get("seconds") or 0) for r in results.manifest.get("runs", [])
-                      if r.get("run_id") in planned)
+    run_seconds = sum(r.seconds or 0.0 for r in results.manifest.runs if r.run_id in planned)
     measures = sorted(set(observations["measure"]))
     series = results.timeseries(measures)
     series = series[series["run_id"].isin(planned)]

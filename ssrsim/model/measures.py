@@ -195,9 +195,3 @@ def measure_info(district_names: Sequence[str]) -> list[MeasureInfo]:
     """Label, unit and better direction of every measure of a model with these districts."""
     return [m.info(m.name in HEADLINE) for m in measures_for(district_names)]
 
-
-def direction(name: str) -> Better | None:
-    """Which way a recorded measure is better, by name (district trust columns included)."""
-    if name.startswith(tuple(f"{prefix}_" for prefix in DISTRICT_TRUST)):
-        return "higher"
-    return next((m.better for m in MEASURES if m.name == name), None)

@@ -6,7 +6,6 @@ given, timeseries/), with known answers built in. The real batches are run once 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,13 +14,35 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ssrsim.batch import execute_batch, prepare_batch
+from ssrsim.batch import execute_batch, prepare_batch, salib_problem
+from ssrsim.results_format import (
+    Counts,
+    DesignRecord,
+    Manifest,
+    MeasureInfo,
+    PolicyRecord,
+)
+from ssrsim.scenario.schema import Sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 TINY = ["space.width=20", "space.height=20", "time.steps=10"]
 MORRIS = ("sweep={method: morris, samples: 2, levels: 4, parameters: "
           "{cmo.coordination: {min: 0.1, max: 0.9}, budget.per_step: {min: 5, max: 20}}}")
+
+
+BETTER = {"trust": "higher", "stability": "higher", "abuses": "lower", "spent": "lower"}
+"""Better directions the synthetic folders record (other measures have none)."""
+
+HEADLINE = ("trust", "stability")
+"""Headline measures the synthetic folders record."""
+
+
+def measure_infos(summary: pd.DataFrame) -> tuple[MeasureInfo, ...]:
+    """What a batch would record of each measure in a synthetic summary."""
+    names = [c.removeprefix("final_") for c in summary.columns if c.startswith("final_")]
+    return tuple(MeasureInfo(n, n.capitalize(), "", BETTER.get(n), "", n in HEADLINE)
+                 for n in names)
 
 
 def write_results(
@@ -34,6 +55,7 @@ def write_results(
     sweep: dict[str, Any] | None = None,
     description: str = "synthetic",
     timeseries: pd.DataFrame | None = None,
+    measures: Sequence[MeasureInfo] | None = None,
 ) -> Path:
     """Write a minimal results folder; ids default to one point and the row's replicate."""
     root.mkdir(parents=True, exist_ok=True)
@@ -49,16 +71,16 @@ def write_results(
     for name in parameters:
         summary[name] = [points[pt][name] for pt in summary["point"]]
     runs = len(summary)
-    manifest = {
-        "format": "ssrsim-batch/1", "status": "complete", "root_seed": 1,
-        "replicates": int(summary["replicate"].max()) + 1,
-        "policies": {p: {"scenario_hash": "x", "changes": {}} for p in policies},
-        "design": {"method": method, "parameters": parameters, "points": points},
-        "counts": {"planned": runs, "done": runs, "failed": 0, "pending": 0},
-        "scenario": {"name": "synthetic", "description": description, "sweep": sweep},
-        "versions": {}, "runs": [],
-    }
-    (root / "manifest.json").write_text(json.dumps(manifest))
+    problem = salib_problem(Sweep.model_validate(sweep)) if sweep else None
+    manifest = Manifest(
+        scenario_file="synthetic.yaml", identity={}, status="complete", started="",
+        finished=None, root_seed=1, replicates=int(summary["replicate"].max()) + 1,
+        policies={p: PolicyRecord("x", {}) for p in policies},
+        design=DesignRecord(method, tuple(parameters), tuple(points), problem),
+        measures=tuple(measures) if measures is not None else measure_infos(summary),
+        events=(), versions={}, counts=Counts(runs, runs, 0, 0),
+        scenario={"name": "synthetic", "description": description, "sweep": sweep}, runs=())
+    (root / "manifest.json").write_text(manifest.to_json())
     summary.to_parquet(root / "summary.parquet", index=False)
     if timeseries is not None:
         (root / "timeseries").mkdir(exist_ok=True)

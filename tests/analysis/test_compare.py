@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 
 from ssrsim.analysis import ResultsError, compare, load_results
+from ssrsim.analysis.compare import Verdict, verdict_text
+from ssrsim.results_format import MeasureInfo
 
 
 def row(comparison, policy, measure="trust"):
@@ -21,6 +23,7 @@ def test_a_known_paired_shift_is_found_better(tmp_path, synthetic, paired):
     for statistic in ("mean", "final"):
         found = row(compare(load_results(folder), "status_quo", measures=["trust"],
                             statistic=statistic), "coordinated")
+        assert found["verdict_kind"] == Verdict.BETTER and not found["small"]
         assert found["verdict"] == "better than the baseline"
         assert found["distinguishable"]
         assert found["diff_low"] < 0.1 < found["diff_high"]
@@ -35,6 +38,7 @@ def test_identical_policies_cannot_be_told_apart(tmp_path, synthetic, paired):
     values = {"status_quo": same, "twin": same.copy()}
     folder = synthetic(tmp_path / "r", paired(values), policies=list(values))
     found = row(compare(load_results(folder), "status_quo", measures=["trust"]), "twin")
+    assert found["verdict_kind"] == Verdict.INDISTINGUISHABLE
     assert found["verdict"] == "cannot be told apart from the baseline"
     assert not found["distinguishable"]
     assert found["diff"] == 0
@@ -53,12 +57,62 @@ def test_fewer_abuses_are_better(tmp_path, synthetic, paired):
     assert found["diff_high"] < 0
 
 
+def test_the_better_direction_is_the_one_the_batch_recorded(tmp_path, synthetic, paired):
+    """Fewer abuses read as worse when the manifest says higher is better."""
+    rng = np.random.default_rng(3)
+    shared = rng.normal(6, 1, 20)
+    values = {"status_quo": shared, "train": shared - 1.5 + rng.normal(0, 0.2, 20)}
+    recorded = [MeasureInfo("abuses", "Abuses", "", "higher", "")]
+    folder = synthetic(tmp_path / "r", paired(values, {"abuses": ""}), policies=list(values),
+                       measures=recorded)
+    comparison = compare(load_results(folder), "status_quo", measures=["abuses"])
+    found = row(comparison, "train", "abuses")
+    assert found["verdict_kind"] == Verdict.WORSE and found["better"] == "higher"
+    assert comparison.info("abuses") == recorded[0]
+
+
+def test_no_better_direction_gives_higher_or_lower(tmp_path, synthetic, paired):
+    rng = np.random.default_rng(6)
+    shared = rng.normal(3, 1, 20)
+    values = {"status_quo": shared, "more": shared + 1 + rng.normal(0, 0.1, 20)}
+    folder = synthetic(tmp_path / "r", paired(values, {"arrests": ""}), policies=list(values))
+    found = row(compare(load_results(folder), "status_quo", measures=["arrests"]), "more",
+                "arrests")
+    assert found["verdict_kind"] == Verdict.HIGHER and np.isnan(found["rank"])
+    assert found["verdict"] == "higher than the baseline"
+
+
+def test_a_small_difference_is_noted_in_the_words():
+    assert verdict_text(Verdict.WORSE, False, 0.05) == "worse than the baseline"
+    assert verdict_text(Verdict.WORSE, True, 0.05) == \
+        "worse than the baseline, by less than the precision ±0.05"
+    assert verdict_text(Verdict.TOO_FEW, False, 0.05) == "too few replicates to tell"
+
+
 def test_too_few_replicates_are_flagged(tmp_path, synthetic, paired):
     rng = np.random.default_rng(4)
     values = {"status_quo": rng.normal(0.5, 0.05, 4), "other": rng.normal(0.5, 0.05, 4)}
     folder = synthetic(tmp_path / "r", paired(values), policies=list(values))
     comparison = compare(load_results(folder), "status_quo", measures=["trust"])
     assert any("only 4 paired replicates" in w for w in comparison.warnings)
+
+
+def test_one_replicate_is_too_few_to_tell(tmp_path, synthetic, paired):
+    values = {"status_quo": np.array([0.5]), "other": np.array([0.7])}
+    folder = synthetic(tmp_path / "r", paired(values), policies=list(values))
+    found = row(compare(load_results(folder), "status_quo", measures=["trust"]), "other")
+    assert found["verdict_kind"] == Verdict.TOO_FEW
+    assert found["verdict"] == "too few replicates to tell"
+
+
+def test_default_measures_are_the_recorded_headline_ones_abuses_and_cost(
+        tmp_path, synthetic, paired):
+    names = {"trust": "", "stability": "", "capacity": "", "abuses": "", "spent": ""}
+    values = {"status_quo": np.ones((3, 5)), "other": np.ones((3, 5))}
+    folder = synthetic(tmp_path / "r", paired(values, names), policies=list(values))
+    comparison = compare(load_results(folder), "status_quo")
+    assert list(dict.fromkeys(comparison.table["measure"])) == [
+        "trust", "stability", "abuses", "spent"]
 
 
 def test_a_folder_without_manifest_is_refused_naming_what_is_there(tmp_path):

@@ -8,12 +8,14 @@ from PIL import Image
 from ssrsim.analysis import ResultsError, compare, load_results
 from ssrsim.analysis.figures import (
     cost_vs_outcome,
+    events_within,
     fan_charts,
     final_distributions,
-    scenario_events,
+    label,
     sensitivity_bars,
 )
 from ssrsim.analysis.sensitivity import sensitivity
+from ssrsim.results_format import EventMarker, MeasureInfo
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -66,10 +68,19 @@ def test_sensitivity_bars(tiny_morris, tmp_path):
     check_files(sensitivity_bars(sens, tmp_path), ["sensitivity_morris"])
 
 
-def test_events_are_dated_from_steps_or_dates():
-    manifest = {"scenario": {"time": {"start_date": "2004-01-05", "step_days": 7},
-                             "events": [{"type": "coup", "date": "2004-02-03"},
-                                        {"type": "election", "step": 2}]}}
-    events = scenario_events(manifest)
-    assert [(e["type"], e["at_step"], str(e["when"])) for e in events] == [
-        ("election", 2, "2004-01-19"), ("coup", 4, "2004-02-03")]
+def test_the_batch_records_its_events_for_the_charts(tiny_batch):
+    (vote,) = load_results(tiny_batch).manifest.events
+    assert (vote.step, vote.date, vote.type, vote.label) == (4, "2004-02-02", "election", "vote")
+    assert vote.policies == ("status_quo", "coordinated")
+
+
+def test_charts_mark_the_events_after_the_start_and_by_the_last_step():
+    def at(step):
+        return EventMarker(step, "2004-01-05", "coup", "", None, {}, ("a",))
+
+    assert [e.step for e in events_within([at(0), at(3), at(10), at(11)], 10)] == [3, 10]
+
+
+def test_labels_say_which_way_is_better():
+    assert label(MeasureInfo("trust", "Trust", "", "higher", "")) == "Trust (higher is better)"
+    assert label(MeasureInfo("arrests", "Arrests", "", None, "")) == "Arrests"

@@ -52,11 +52,11 @@ def test_manifest_text_is_escaped(report):
 def test_the_report_states_runs_seed_versions_and_limits(report):
     results, html = report
     assert f"{len(results.summary)} / {len(results.summary)}" in html
-    assert str(results.manifest["root_seed"]) in html
+    assert str(results.manifest.root_seed) in html
     assert "mesa 3.5" in html
     assert "Assumptions and limits" in html and "docs/model.md" in html
     assert "first post-war election" not in html  # events were replaced by one election
-    assert "vote" in html
+    assert "02 Feb 2004 (step 4)" in html and "vote" in html
 
 
 def test_a_morris_batch_gets_its_sensitivity_section(tiny_morris, tmp_path):

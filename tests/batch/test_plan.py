@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ssrsim.batch.plan import NO_POLICY, plan_runs, replicate_seeds
+from ssrsim.batch.plan import plan_runs, replicate_seeds
+from ssrsim.results_format import NO_POLICY
 
 
 @given(root=st.integers(0, 2**63 - 1), n=st.integers(1, 200))

@@ -21,6 +21,7 @@ from ssrsim.batch import (
     prepare_batch,
     runner,
 )
+from ssrsim.results_format import FORMAT_VERSION, Manifest
 
 SMALL = ["space.width=20", "space.height=20", "time.steps=6"]
 BASELINE = "scenarios/baseline.yaml"
@@ -50,6 +51,55 @@ def test_batch_writes_every_run_once(tmp_path):
     manifest = json.loads((tmp_path / "b/manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["counts"]["done"] == 4
     assert {r["status"] for r in manifest["runs"]} == {"done"}
+
+
+def test_the_manifest_describes_measures_events_and_design_for_analysis(tmp_path):
+    batch = prepare_batch(BASELINE, out=tmp_path / "b", replicates=1,
+                          policies=["status_quo", "coordinated"], overrides=[
+                              *SMALL, "policies.coordinated.set={events: [{type: coup, "
+                                      "date: 2004-01-21, label: putsch}]}"])
+    execute_batch(batch, workers=0)
+    manifest = Manifest.read(tmp_path / "b/manifest.json")
+    assert manifest.format_version == FORMAT_VERSION
+    assert manifest.identity == batch.identity and manifest.counts.done == 2
+    _, summary = results(tmp_path / "b")
+    names = [m.name for m in manifest.measures]
+    assert [f"final_{n}" for n in names] == [c for c in summary if c.startswith("final_")]
+    trust = manifest.measure("trust")
+    assert (trust.label, trust.better, trust.headline) == ("Trust in security forces",
+                                                           "higher", True)
+    assert manifest.measure("spent").better == "lower"
+    (coup,) = [e for e in manifest.events if e.policies == ("coordinated",)]
+    assert (coup.step, coup.date, coup.label) == (2, "2004-01-21", "putsch")  # step 2 of 7 days
+    assert coup.details["civilian_control"] == 0.5
+    others = [e for e in manifest.events if e is not coup]
+    assert others and all(e.policies == ("status_quo",) for e in others)
+    assert [e.date for e in manifest.events] == sorted(e.date for e in manifest.events)
+    assert manifest.design.method == "none" and manifest.design.problem is None
+    assert Manifest.from_json(manifest.to_json(), "again") == manifest
+
+
+def test_a_morris_manifest_records_the_salib_problem(tmp_path):
+    morris = ("sweep={method: morris, samples: 2, levels: 4, parameters: "
+              "{cmo.coordination: {min: 0.1, max: 0.9}}}")
+    batch = prepare_batch(BASELINE, out=tmp_path / "b", policies=["status_quo"],
+                          overrides=[*SMALL, morris])
+    manifest = runner._manifest(batch, {}, "now", None, "running")
+    assert manifest.design.problem == {"num_vars": 1, "names": ["cmo.coordination"],
+                                       "bounds": [[0.1, 0.9]]}
+    assert len(manifest.design.points) == 4 and manifest.counts.pending == 4
+
+
+def test_a_folder_of_an_older_results_format_is_refused_unless_force_new(tmp_path):
+    out = tmp_path / "b"
+    execute_batch(small_batch(out, replicates=1), workers=0)
+    old = json.loads((out / "manifest.json").read_text())
+    old["format"], old["format_version"] = "ssrsim-batch/1", 1
+    (out / "manifest.json").write_text(json.dumps(old))
+    with pytest.raises(BatchInputError, match=r"results format 1, now 2.*--force-new"):
+        small_batch(out, replicates=1)
+    execute_batch(small_batch(out, replicates=1, force_new=True), workers=0)
+    assert Manifest.read(out / "manifest.json").counts.done == 2
 
 
 def test_a_batch_run_equals_the_single_run_it_describes(tmp_path):
