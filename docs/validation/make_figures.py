@@ -45,7 +45,7 @@ from scipy.stats import mannwhitneyu
 from ssrsim import SSRModel, load_scenario
 from ssrsim.analysis import compare, load_results
 from ssrsim.batch import execute_batch, open_executor, prepare_batch
-from ssrsim.model.measures import HEADLINE, direction
+from ssrsim.model.measures import HEADLINE
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -440,6 +440,7 @@ def claim_rows(claim: Claim, folders: dict[str, Path]) -> pd.DataFrame:
     mine["other_mean"] = mine["measure"].map(base)
     mine["claim"] = claim.claim
     mine["primary"] = mine["measure"].isin(claim.primary)
+    mine["better"] = [results.info(m).better for m in mine["measure"]]
     mine["outcome"] = [_outcome(r, claim.predicted) for r in mine.itertuples()]
     return mine
 
@@ -450,7 +451,7 @@ def _outcome(row, predicted: str) -> str:
         return "no difference"
     if not (row.diff_low > 0 or row.diff_high < 0):
         return "no detectable difference"
-    better = direction(row.measure)
+    better = row.better  # as the results folder's manifest records it
     if better is None:
         return "higher" if row.diff_low > 0 else "lower"
     good = (row.diff_low > 0) == (better == "higher")
