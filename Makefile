@@ -31,8 +31,9 @@ assets: install  ## fill solara's CDN cache from npm so the browser app works of
 bench: install  ## speed and memory figures (see benchmarks/README.md)
 	$(VENV)/bin/python benchmarks/bench_core.py
 
-lint: install
+lint: install  ## ruff over the code, tests and benchmarks; mypy over the package (pyproject.toml)
 	$(VENV)/bin/ruff check ssrsim tests benchmarks
+	$(VENV)/bin/mypy ssrsim
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info
