@@ -31,6 +31,7 @@ import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .analysis.figures import PALETTE, STYLE, events_within, save
@@ -384,7 +385,7 @@ def _merged_events(events: Sequence[EventMarker], steps: int) -> list[dict]:
     return list(merged.values())
 
 
-def _observed_points(ax, rows: pd.DataFrame) -> None:
+def _observed_points(ax: Axes, rows: pd.DataFrame) -> None:
     inside, outside = rows[rows["in_run"]], rows[~rows["in_run"]]
     if len(inside):
         ax.scatter(pd.to_datetime(inside["date"]), inside["value"], color=PALETTE[3], s=36,

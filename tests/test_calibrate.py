@@ -62,6 +62,7 @@ def synthetic(tmp_path_factory):
     return tmp, data, small_calibration(tmp, data)
 
 
+@pytest.mark.slow  # uses the module's calibration (16 samples x 2 replicates)
 def test_known_answer_is_recovered(synthetic):
     _, _, cal = synthetic
     row = cal.summary.set_index("parameter").loc[PARAM]
@@ -73,6 +74,7 @@ def test_known_answer_is_recovered(synthetic):
     assert cal.bounds == {PARAM: BOUNDS}
 
 
+@pytest.mark.slow  # uses the module's calibration (16 samples x 2 replicates)
 def test_posterior_is_the_accepted_fraction_with_the_smallest_distances(synthetic):
     _, _, cal = synthetic
     assert len(cal.points) == SAMPLES
@@ -87,6 +89,7 @@ def test_posterior_is_the_accepted_fraction_with_the_smallest_distances(syntheti
     assert sorted(strata.astype(int)) == list(range(SAMPLES))
 
 
+@pytest.mark.slow  # uses the module's calibration (16 samples x 2 replicates)
 def test_distance_is_rms_of_replicate_medians_minus_observed(synthetic):
     _, data, cal = synthetic
     observed = pd.read_csv(data)["value"].to_numpy()
@@ -101,6 +104,7 @@ def test_distance_is_rms_of_replicate_medians_minus_observed(synthetic):
     assert cal.floor == 0.0  # one observation per step
 
 
+@pytest.mark.slow  # uses the module's calibration (16 samples x 2 replicates)
 def test_files_and_fitted_scenario(synthetic):
     _, _, cal = synthetic
     for kind in ("design", "points", "posterior", "fitted", "png", "svg", "report"):
@@ -126,6 +130,7 @@ def test_files_and_fitted_scenario(synthetic):
     assert PARAM in terminal and "posterior median" in terminal
 
 
+@pytest.mark.slow  # uses the module's calibration (16 samples x 2 replicates)
 def test_running_again_reuses_the_runs(synthetic):
     tmp, data, cal = synthetic
     calls = []
@@ -134,6 +139,7 @@ def test_running_again_reuses_the_runs(synthetic):
     pd.testing.assert_frame_equal(again.posterior, cal.posterior)
 
 
+@pytest.mark.slow  # uses the module's calibration (16 samples x 2 replicates)
 def test_fitted_yaml_writes_a_whole_list_for_a_district_parameter(synthetic, tmp_path):
     _, _, cal = synthetic
     path = "districts.central.police"

@@ -109,6 +109,7 @@ def test_step_of_maps_dates_to_the_step_that_contains_them():
             assert step_of(scenario, event.date) == scenario.event_step(event)
 
 
+@pytest.mark.validation
 def test_check_case_returns_observed_and_model_columns_and_writes_the_figure(tmp_path):
     check = check_case(scenario_file("mali"), replicates=2, workers=0, out=tmp_path / "mali",
                        overrides=SMALL)
@@ -135,6 +136,7 @@ def test_check_case_returns_observed_and_model_columns_and_writes_the_figure(tmp
     assert "model median" in text and "2 runs" in text
 
 
+@pytest.mark.validation
 def test_check_case_reads_district_measures(tmp_path):
     check = check_case(scenario_file("colombia"), replicates=1, workers=0,
                        out=tmp_path / "colombia",

@@ -29,6 +29,7 @@ def test_importing_the_cli_does_not_load_the_model_or_app():
     assert proc.stdout.strip() == "[]"
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_lazy_public_names_are_the_real_ones():
     """`ssrsim.run` stays the function even after the `ssrsim.run` module is imported."""
     code = ("import ssrsim.run as _, ssrsim; from ssrsim import SSRModel, run; "
@@ -40,6 +41,7 @@ def test_lazy_public_names_are_the_real_ones():
     assert proc.stdout.split() == ["True", "True", "True"]
 
 
+@pytest.mark.slow  # the installed command in a subprocess
 def test_installed_command_runs_baseline(tmp_path):
     out = tmp_path / "run"
     proc = ssrsim("run", "scenarios/baseline.yaml", *SMALL, "--out", str(out))
@@ -63,6 +65,7 @@ def test_run_policy_seed_and_default_out(tmp_path, monkeypatch):
     assert summary["seed"] == 7
 
 
+@pytest.mark.slow  # the installed command in a subprocess
 def test_bad_scenario_exits_2_with_clear_message(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: bad\nbudget:\n  per_step: -3\nbugdet: 1\n")
@@ -117,6 +120,7 @@ def test_usage_errors_exit_2(argv):
     assert exc.value.code == 2
 
 
+@pytest.mark.slow  # the installed command in a subprocess
 def test_batch_command_runs_and_reports(tmp_path):
     out = tmp_path / "b"
     proc = ssrsim("batch", "scenarios/baseline.yaml", *SMALL, "--replicates", "2",
@@ -142,6 +146,7 @@ def tiny_batch(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow  # draws every figure (3 to 5 s)
 def test_compare_command_writes_tables_and_figures(tiny_batch, tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", str(tiny_batch), "--baseline", "status_quo", "--out", str(out)]) == 0

@@ -15,6 +15,8 @@ from scipy.stats import mannwhitneyu
 
 from ssrsim import SSRModel, load_scenario
 
+pytestmark = pytest.mark.slow  # 16 runs of 150 steps (about a minute)
+
 STEPS = 150
 SEEDS = range(8)
 BURN_IN = 20
@@ -58,7 +60,6 @@ def runs():
     return ssr[:, :STEPS], mesa[:, :STEPS]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("column,name", [(0, "active"), (1, "jailed")])
 def test_time_averaged_counts_dock(runs, column, name):
     ssr, mesa = runs
@@ -70,7 +71,6 @@ def test_time_averaged_counts_dock(runs, column, name):
     assert 0.6 < a.mean() / b.mean() < 1.6, f"{name}: means {a.mean():.1f} vs {b.mean():.1f}"
 
 
-@pytest.mark.slow
 def test_both_show_outbursts(runs):
     ssr, mesa = runs
     assert (ssr[:, :, 0].max(axis=1) > OUTBURST).mean() >= 0.5

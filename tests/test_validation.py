@@ -25,6 +25,8 @@ from ssrsim import SSRModel, load_scenario
 from ssrsim.analysis import compare, load_results
 from ssrsim.batch import execute_batch, prepare_batch
 
+pytestmark = pytest.mark.validation  # docs/validation.md's patterns, on small runs
+
 ROOT = Path(__file__).resolve().parents[1]
 EPSTEIN = ROOT / "scenarios" / "epstein.yaml"
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

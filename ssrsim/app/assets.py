@@ -28,6 +28,7 @@ import tempfile
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TextIO
 
 KNOWN: dict[str, str] = {
     "@widgetti/solara-vuetify-app": "10.1.1",
@@ -157,7 +158,8 @@ def pack(asset: Asset, cache: Path) -> Path:
     return target
 
 
-def fill(cache: Path | None = None, *, force: bool = False, out=sys.stdout) -> list[Asset]:
+def fill(cache: Path | None = None, *, force: bool = False,
+         out: TextIO = sys.stdout) -> list[Asset]:
     """Pack every required asset missing from the cache; return those packed."""
     cache = cache or cache_dir()
     packed = []

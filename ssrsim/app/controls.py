@@ -14,7 +14,7 @@ import solara
 import solara.lab
 
 from . import levers as lv
-from .map import COLOUR_MODES
+from .map import COLOUR_MODES, ColourBy
 from .session import Session
 from .shocks import shocks
 
@@ -32,11 +32,13 @@ def _fmt(value: float, lever: lv.Lever) -> str:
 
 
 @solara.component
-def StepCounter(session: Session, tick: solara.Reactive[int]):
+def StepCounter(session: Session, tick: solara.Reactive[int]) -> solara.Element:
     """Current step, run length, date in scenario time, and each run's budget this step."""
     tick.get()
+    element: solara.Element  # solara.HTML is not annotated
     if not session.runs:
-        return solara.HTML(tag="div", unsafe_innerHTML="no model", classes=["ssrsim-step"])
+        element = solara.HTML(tag="div", unsafe_innerHTML="no model", classes=["ssrsim-step"])
+        return element
     text = (f"Step <b class='ssrsim-step-number'>{session.steps}</b> of {session.horizon}"
             f" &middot; <span class='ssrsim-date'>{session.date()}</span>")
     budgets = session.budgets()
@@ -45,23 +47,24 @@ def StepCounter(session: Session, tick: solara.Reactive[int]):
         text += (f"<div class='ssrsim-budget ssrsim-budget-{i}' style='font-size: 0.8em'>"
                  f"Budget this step <b class='ssrsim-budget-value'>{budget:.1f}</b>, "
                  f"spent {spent:.1f}{whose}</div>")
-    return solara.HTML(tag="div", unsafe_innerHTML=text, classes=["ssrsim-step"],
-                       style="font-size: 1.1em")
+    element = solara.HTML(tag="div", unsafe_innerHTML=text, classes=["ssrsim-step"],
+                          style="font-size: 1.1em")
+    return element
 
 
 @solara.component
 def RunControls(session: Session, playing: solara.Reactive[bool],
                 tick: solara.Reactive[int], version: solara.Reactive[int],
-                colour_by: solara.Reactive[str], delay_ms: solara.Reactive[int]):
+                colour_by: solara.Reactive[ColourBy], delay_ms: solara.Reactive[int]) -> None:
     """Play / pause, step, reset, the step counter and date, speed and map colouring."""
     version.get()
     ready = bool(session.runs)
 
-    def step():
+    def step() -> None:
         session.step()
         tick.set(tick.value + 1)
 
-    def reset():
+    def reset() -> None:
         playing.set(False)
         session.reset()
         version.set(version.value + 1)
@@ -87,13 +90,15 @@ def RunControls(session: Session, playing: solara.Reactive[bool],
 
 @solara.component
 def ScenarioPicker(session: Session, version: solara.Reactive[int],
-                   on_rebuilt: Callable[[], None]):
+                   on_rebuilt: Callable[[], None]) -> None:
     """Scenario file picker and policy presets (one policy, or the compared pair)."""
     version.get()
     files = {p.name: p for p in session.scenario_files()}
     current = session.path.name if session.path.name in files else None
 
-    def open_file(name: str):
+    def open_file(name: str | None) -> None:
+        if name is None:  # the select was cleared: keep the open scenario
+            return
         session.open(files[name])
         on_rebuilt()
 
@@ -104,7 +109,9 @@ def ScenarioPicker(session: Session, version: solara.Reactive[int],
         if session.compare:
             first, second = session.compare
             for i, name in enumerate((first, second)):
-                def choose(value, i=i):
+                def choose(value: str | None, i: int = i) -> None:
+                    if value is None or session.compare is None:
+                        return
                     pair = list(session.compare)
                     pair[i] = value
                     session.choose_compare(*pair)
@@ -113,7 +120,7 @@ def ScenarioPicker(session: Session, version: solara.Reactive[int],
                               value=name if name in policies else None, on_value=choose,
                               classes=[f"ssrsim-policy-{'ab'[i]}"])
         elif policies:
-            def choose_one(value):
+            def choose_one(value: str | None) -> None:
                 session.choose_policy(None if value == NO_POLICY else value)
                 on_rebuilt()
             solara.Select("Policy preset", values=[NO_POLICY, *policies],
@@ -125,12 +132,12 @@ def ScenarioPicker(session: Session, version: solara.Reactive[int],
 
 @solara.component
 def ShockButtons(session: Session, version: solara.Reactive[int],
-                 tick: solara.Reactive[int]):
+                 tick: solara.Reactive[int]) -> None:
     """One button per shock: the schema's event, with its defaults, injected now."""
     version.get()
     tick.get()
 
-    def fire(kind: str):
+    def fire(kind: str) -> None:
         session.shock(kind)
         tick.set(tick.value + 1)
 
@@ -153,7 +160,7 @@ def ShockButtons(session: Session, version: solara.Reactive[int],
 
 
 @solara.component
-def LeverPanel(session: Session, version: solara.Reactive[int]):
+def LeverPanel(session: Session, version: solara.Reactive[int]) -> None:
     """Sliders for the policy levers; label, range and help come from the schema.
 
     A live lever's move acts from the next step (the panel says from which); a Reset-only
@@ -162,11 +169,16 @@ def LeverPanel(session: Session, version: solara.Reactive[int]):
     version.get()
     values = session.lever_values()
 
-    def move(path: str, value: float):
+    def move(path: str, value: float) -> None:
         session.move_lever(path, value)
         version.set(version.value + 1)
 
-    def revert():
+    def mover(path: str) -> Callable[[float], None]:
+        def on_v_model(value: float) -> None:
+            move(path, float(value))
+        return on_v_model
+
+    def revert() -> None:
         session.revert_levers()
         version.set(version.value + 1)
 
@@ -201,7 +213,7 @@ def LeverPanel(session: Session, version: solara.Reactive[int]):
                     f"{unit}"), style="font-size: 0.9em")
                 solara.v.Slider(v_model=value, min=lever.minimum, max=lever.maximum,
                                 step=lever.step, hide_details=True, dense=True,
-                                on_v_model=lambda v, p=lever.path: move(p, float(v)),
+                                on_v_model=mover(lever.path),
                                 class_="ssrsim-slider")
                 help_text = " ".join(t for t in (lever.help, lever.reset_only, lever.note) if t)
                 solara.Text(help_text, style="font-size: 0.75em; color: #666; "

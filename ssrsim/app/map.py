@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 import matplotlib
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
@@ -205,9 +206,10 @@ class MapFigure:
                                                                 height - 0.5))
         ax.set_xlim(-0.5, width - 0.5)
         ax.set_ylim(-0.5, height - 0.5)
-        self.animated = [self.image]
+        self.animated: list[Artist] = [self.image]
         self.animated.append(ax.add_collection(LineCollection(
-            border_segments(model.layout.district_of_cell), colors=BORDER_COLOUR, linewidths=1.6)))
+            list(border_segments(model.layout.district_of_cell)), colors=BORDER_COLOUR,
+            linewidths=1.6)))
         self.layers = {}
         for layer in marker_layers():
             self.layers[layer.key] = ax.scatter(
@@ -225,9 +227,10 @@ class MapFigure:
         self._units_legend()
 
     def _units_legend(self) -> None:
-        handles = [Line2D([], [], linestyle="", marker=m, markersize=7, markerfacecolor="#888",
-                          markeredgecolor="#000", label=kind)
-                   for kind, m in KIND_MARKERS.items()]
+        handles: list[Artist] = [
+            Line2D([], [], linestyle="", marker=m, markersize=7, markerfacecolor="#888",
+                   markeredgecolor="#000", label=kind)
+            for kind, m in KIND_MARKERS.items()]
         handles += [Patch(facecolor=c, edgecolor="#000", label=s.name.lower())
                     for s, c in REFORM_COLOURS.items()]
         handles += [Line2D([], [], linestyle="", marker=CMO_STYLE["marker"], markersize=9,

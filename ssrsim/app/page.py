@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 
 import solara
 
 from .charts import ChartFigure
 from .config import app_config
 from .controls import LeverPanel, RunControls, ScenarioPicker, ShockButtons
-from .map import MapFigure, encode_png
+from .map import ColourBy, MapFigure, encode_png
 from .session import Session
 
 TITLE = "ssrsim: civil-military operations in security sector reform"
@@ -42,7 +43,8 @@ CSS = """
 
 
 @solara.component
-def MapPanel(session: Session, index: int, tick: solara.Reactive[int], colour_by: str):
+def MapPanel(session: Session, index: int, tick: solara.Reactive[int],
+             colour_by: ColourBy) -> None:
     """The map of one run, redrawn on every tick."""
     tick.get()
     run = session.runs[index]
@@ -54,7 +56,7 @@ def MapPanel(session: Session, index: int, tick: solara.Reactive[int], colour_by
 
 
 @solara.component
-def ChartPanel(session: Session, tick: solara.Reactive[int]):
+def ChartPanel(session: Session, tick: solara.Reactive[int]) -> None:
     """The live charts of all runs, redrawn on every tick."""
     tick.get()
     figure = solara.use_memo(
@@ -90,7 +92,7 @@ def _play(session: Session, playing: solara.Reactive[bool], tick: solara.Reactiv
 
 
 @solara.component
-def Page():
+def Page() -> None:
     """The whole page for one browser tab (each tab has its own session)."""
     config = solara.use_memo(app_config, [])
     session = solara.use_memo(
@@ -98,7 +100,7 @@ def Page():
     version = solara.use_reactive(0)
     tick = solara.use_reactive(0)
     playing = solara.use_reactive(False)
-    colour_by = solara.use_reactive("trust")
+    colour_by: solara.Reactive[ColourBy] = solara.use_reactive("trust")
     delay_ms = solara.use_reactive(0)
     version.get()
 
@@ -106,7 +108,7 @@ def Page():
                       dependencies=[playing.value, session.generation],
                       intrusive_cancel=False)
 
-    def rebuilt():
+    def rebuilt() -> None:
         playing.set(False)
         version.set(version.value + 1)
         tick.set(tick.value + 1)
@@ -145,6 +147,7 @@ def _escape(text: str) -> str:
 
 
 @solara.component
-def Layout(children=()):
+def Layout(children: Sequence[solara.Element] = ()) -> solara.Element:
     """No app bar or sidebar: the page lays itself out."""
-    return solara.Column(children=list(children), gap="0px")
+    column: solara.Element = solara.Column(children=list(children), gap="0px")
+    return column

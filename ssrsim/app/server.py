@@ -28,6 +28,8 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
+from typing import NoReturn
 
 from ..scenario import ScenarioError, load_experiment
 from .config import ENV_COMPARE, ENV_POLICY, ENV_SCENARIO
@@ -181,7 +183,7 @@ def _die_with_parent() -> None:
 
 def _wait(child: subprocess.Popen) -> int:
     """Wait for the server; pass Ctrl+C and SIGTERM on to it, and stop it in time."""
-    def forward(signum, _frame):
+    def forward(signum: int, _frame: FrameType | None) -> NoReturn:
         raise KeyboardInterrupt
 
     previous = None

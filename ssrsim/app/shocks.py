@@ -72,4 +72,6 @@ def make_shock(event_type: str, step: int) -> schema.EventBase:
     except KeyError:
         raise ValueError(f"unknown event type {event_type!r}; "
                          f"allowed: {', '.join(EVENT_CLASSES)}") from None
-    return cls(type=event_type, step=step, label=SHOCK_LABEL)
+    # validated like the constructor would; through a dict because EventBase itself has no
+    # `type` field (each concrete event class declares its own Literal)
+    return cls.model_validate({"type": event_type, "step": step, "label": SHOCK_LABEL})

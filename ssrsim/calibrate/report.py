@@ -26,7 +26,8 @@ def calibration_figure(cal: Calibration, series: pd.DataFrame, scenario: Scenari
         for j, name in enumerate(cal.params):
             ax = fig.add_subplot(grid[0, j])
             prior = cal.priors[name]
-            bins = np.linspace(prior.low, prior.high, min(20, max(5, cal.samples // 2)) + 1)
+            bins = np.linspace(prior.low, prior.high,
+                               min(20, max(5, cal.samples // 2)) + 1).tolist()
             ax.hist(cal.points[name], bins=bins, color=PALETTE[7], alpha=0.5,
                     label=f"prior ({cal.samples} points)")
             ax.hist(cal.posterior[name], bins=bins, color=PALETTE[0],

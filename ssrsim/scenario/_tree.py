@@ -37,11 +37,12 @@ class Node:
 
     def child(self, key: Key) -> Node | None:
         """Return the value under a mapping key or at a list index, or None."""
+        found: Node | None = None  # `value` is Any: a dict of nodes, a list of nodes or a scalar
         if isinstance(self.value, dict) and isinstance(key, str):
-            return self.value.get(key)
-        if isinstance(self.value, list) and isinstance(key, int) and 0 <= key < len(self.value):
-            return self.value[key]
-        return None
+            found = self.value.get(key)
+        elif isinstance(self.value, list) and isinstance(key, int) and 0 <= key < len(self.value):
+            found = self.value[key]
+        return found
 
 
 def from_plain(data: Any, where: Where) -> Node:

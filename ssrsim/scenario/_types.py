@@ -57,8 +57,11 @@ def tagged_union(annotation: Any) -> tuple[str, dict[str, type[BaseModel]]] | No
     bare, metadata = strip(annotation)
     if not is_union(bare) or not all(is_model(arg) for arg in get_args(bare)):
         return None
+    # a discriminator given by name (this schema's only kind); a callable `Discriminator`
+    # has no field to read the tags from
     key = next(
-        (m.discriminator for m in metadata if isinstance(m, FieldInfo) and m.discriminator),
+        (m.discriminator for m in metadata
+         if isinstance(m, FieldInfo) and isinstance(m.discriminator, str) and m.discriminator),
         "type",
     )
     members: dict[str, type[BaseModel]] = {}

@@ -843,6 +843,8 @@ class ModelParams(Section):
         """The step at which an event happens (dates map to the step that contains them)."""
         if event.step is not None:
             return event.step
+        if event.date is None:  # EventBase's validator demands a step or a date
+            raise ValueError(f"event {event.label!r} has neither a step nor a date")
         days = (event.date - self.time.start_date).days
         return max(0, days // self.time.step_days)
 

@@ -35,6 +35,7 @@ def test_notebooks_are_stored_without_outputs(name):
             assert cell.outputs == [] and cell.execution_count is None
 
 
+@pytest.mark.slow  # a kernel per notebook, 4 to 11 s each
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs(name, tmp_path, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(tmp_path))  # the notebooks' results folders go here

@@ -14,6 +14,8 @@ import pytest
 
 from ssrsim.scenario.schema import ACTIVITIES
 
+pytestmark = pytest.mark.browser  # chromium, driven by Playwright, against `ssrsim serve`
+
 REPO = Path(__file__).resolve().parents[2]
 WAIT_MS = 20_000
 """Longest wait for any one thing on the page."""

@@ -203,6 +203,7 @@ def test_bad_inputs_fail_before_any_run(tmp_path):
         small_batch(tmp_path / "c", replicates=0)
 
 
+@pytest.mark.slow  # waits for the connection timeout
 def test_unreachable_scheduler_is_a_clear_error_and_writes_nothing(tmp_path):
     batch = small_batch(tmp_path / "b")
     with pytest.raises(ExecutorError, match="cannot reach the Dask scheduler"):
@@ -210,6 +211,7 @@ def test_unreachable_scheduler_is_a_clear_error_and_writes_nothing(tmp_path):
     assert not (tmp_path / "b/manifest.json").exists()
 
 
+@pytest.mark.slow  # starts a process pool
 def test_local_pool_equals_in_process(tmp_path):
     execute_batch(small_batch(tmp_path / "a"), workers=0)
     execute_batch(small_batch(tmp_path / "b"), workers=2, chunk_size=1)
@@ -245,6 +247,7 @@ def dask_cluster(tmp_path):
             proc.wait(timeout=30)
 
 
+@pytest.mark.slow  # starts a Dask scheduler and two workers
 def test_dask_cluster_equals_local_pool(tmp_path, dask_cluster):
     execute_batch(small_batch(tmp_path / "local"), workers=2)
     report = execute_batch(small_batch(tmp_path / "dask"), scheduler_file=dask_cluster,
@@ -255,6 +258,7 @@ def test_dask_cluster_equals_local_pool(tmp_path, dask_cluster):
         pd.testing.assert_frame_equal(left, right, check_exact=True)
 
 
+@pytest.mark.slow  # two `ssrsim batch` processes
 def test_sigkill_mid_batch_then_resume_loses_and_duplicates_nothing(tmp_path):
     out = tmp_path / "b"
     exe = shutil.which("ssrsim") or str(Path(sys.executable).parent / "ssrsim")

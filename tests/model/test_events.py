@@ -426,6 +426,7 @@ def test_legitimacy_change_is_national():
             {"type": "legitimacy_change", "step": 1, "district": "a"}]})
 
 
+@pytest.mark.slow  # paired runs of an Epstein-sized grid
 def test_sudden_legitimacy_fall_bursts_more_than_the_same_fall_spread_out():
     """Epstein (2002): a sudden fall in legitimacy gives a burst of actives; spread out, less."""
     sudden = [legitimacy_run("{type: legitimacy_change, step: 77, change: -0.2}", s)[77:, 0]
