@@ -33,6 +33,7 @@ from .scenario.reference import json_schema, parameter_table
 
 if TYPE_CHECKING:
     from .analysis.compare import Verdict
+    from .batch.runner import BatchReport
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -243,7 +244,7 @@ def cmd_batch(args: argparse.Namespace, console: Console) -> int:
     return 1 if report.failed else 0
 
 
-def batch_summary(report, out: str) -> str:
+def batch_summary(report: BatchReport, out: str) -> str:
     """One line on what a batch call did and where its results are."""
     kept = report.already_done + report.done
     text = (f"{out}: {kept}/{report.planned} runs done ({report.done} now, "

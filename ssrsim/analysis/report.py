@@ -322,7 +322,7 @@ def _sensitivity_body(sens: Sensitivity, results: Results) -> str:
 
 def _runs_section(manifest: Manifest) -> str:
     counts = manifest.counts
-    facts = [
+    facts: list[list[Any]] = [
         ["status", manifest.status],
         ["runs planned / done / failed / pending",
          f"{counts.planned} / {counts.done} / {counts.failed} / {counts.pending}"],

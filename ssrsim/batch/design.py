@@ -8,6 +8,7 @@ batch's root seed, so the same command gives the same design.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from pydantic import TypeAdapter
 from scipy.stats import qmc
 
 from ..scenario import PathError, Scenario, get_value
-from ..scenario.schema import Sweep
+from ..scenario.schema import Sweep, SweepRange
 
 DESIGN_STREAM = 2**32 - 1
 """Spawn key of the design's random stream (replicates use keys 0, 1, 2, ...)."""
@@ -51,12 +52,20 @@ def sweep_design(scenario: Scenario, root_seed: int) -> pd.DataFrame:
     rng = design_rng(root_seed)
     names = list(sweep.parameters)
     if sweep.method == "grid":
-        axes = [r.values if r.values is not None else np.linspace(r.min, r.max, sweep.levels)
-                for r in sweep.parameters.values()]
+        axes = [_grid_axis(r, sweep.levels) for r in sweep.parameters.values()]
         table = pd.DataFrame(list(itertools.product(*axes)), columns=names)
     else:
         table = pd.DataFrame(_unit_or_scaled(sweep, rng), columns=names)
     return _round_integers(table, scenario)
+
+
+def _grid_axis(values: SweepRange, levels: int) -> Sequence[Any] | np.ndarray:
+    """The values a grid tries for one parameter: those listed, or `levels` evenly spaced."""
+    if values.values is not None:
+        return values.values
+    if values.min is None or values.max is None:  # the schema allows neither
+        raise DesignError("a sweep range needs both min and max")
+    return np.linspace(values.min, values.max, levels)
 
 
 def _unit_or_scaled(sweep: Sweep, rng: np.random.Generator) -> np.ndarray:

@@ -34,7 +34,9 @@ class InProcessExecutor(Executor):
 
 def default_workers() -> int:
     """Workers for the local pool: the cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 @contextmanager

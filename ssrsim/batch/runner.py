@@ -14,7 +14,7 @@ import hashlib
 import json
 import platform
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -234,7 +234,7 @@ def execute_batch(
         return _execute(batch, executor, slots, chunk_size, on_progress)
 
 
-def _execute(batch: Batch, executor, slots: int, chunk_size: int | None,
+def _execute(batch: Batch, executor: Executor, slots: int, chunk_size: int | None,
              on_progress: ProgressCallback | None) -> BatchReport:
     store = batch.store
     records = store.journal()
@@ -257,7 +257,7 @@ def _execute(batch: Batch, executor, slots: int, chunk_size: int | None,
     return report
 
 
-def _drain(executor, slots: int, chunks: list[list[RunSpec]], batch: Batch,
+def _drain(executor: Executor, slots: int, chunks: list[list[RunSpec]], batch: Batch,
            records: dict[str, dict[str, Any]], report: BatchReport,
            on_progress: ProgressCallback | None) -> None:
     """Keep at most two chunks per slot in flight; record each as it finishes."""

@@ -24,7 +24,7 @@ import os
 import shutil
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -231,7 +231,7 @@ class _SummaryWriter:
             os.replace(self.tmp, self.path)
 
 
-def _atomic_write(path: Path, write) -> None:
+def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     """Write through `write(tmp_path)` to a temporary name, then rename into place."""
     tmp = path.parent / f".{path.name}.tmp"
     write(tmp)

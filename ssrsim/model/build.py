@@ -60,7 +60,7 @@ def population_and_layout(scenario: ModelParams, social: NeighbourhoodSum,
     population = Population(
         x=x, y=y, district=district, base_hardship=base, hardship=base.copy(),
         risk_aversion=draw_beta(rng, p.population.risk_aversion, n),
-        **_initial_trust(p, n, rng),
+        **_initial_trust(p, n, rng), police_weight=p.trust.police_weight,
         social_count=social.counts((civilian_at >= 0).astype(np.float32))[x, y],
         cooperation=np.zeros(n), legitimacy=np.zeros(n),
         state=np.full(n, CivilianState.QUIESCENT, dtype=np.int8),
@@ -78,11 +78,12 @@ def population_and_layout(scenario: ModelParams, social: NeighbourhoodSum,
     return population, layout
 
 
-def _initial_trust(scenario: ModelParams, n: int, rng: np.random.Generator) -> dict[str, object]:
+def _initial_trust(scenario: ModelParams, n: int, rng: np.random.Generator
+                   ) -> dict[str, np.ndarray]:
     """Trust in police and army: equal at the start unless the army has its own draw."""
     p = scenario
     police = draw_beta(rng, p.population.initial_trust, n)
     army = (police.copy() if p.population.initial_army_trust is None
             else draw_beta(rng, p.population.initial_army_trust, n))
-    return {"trust_police": police, "trust_army": army, "police_weight": p.trust.police_weight}
+    return {"trust_police": police, "trust_army": army}
 

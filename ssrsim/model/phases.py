@@ -43,8 +43,8 @@ def spend_national(params: ModelParams, population: Population, institutions: In
     ledger.spend_ddr(ex_in_ddr)
     oversight = ledger.spend_oversight()
     hs = params.budget.half_saturation
-    advocacy_level = mech.saturation(institutions.advocacy, hs.oversight)
-    drive = min(1.0, mech.saturation(oversight, hs.oversight)
+    advocacy_level = float(mech.saturation(institutions.advocacy, hs.oversight))
+    drive = min(1.0, float(mech.saturation(oversight, hs.oversight))
                 + params.institutions.advocacy_weight * advocacy_level)
     update_institutions(params, institutions, drive)
     return ex_in_ddr
@@ -70,24 +70,27 @@ def update_districts(params: ModelParams, districts: Districts, ledger: Ledger,
     p = params
     hs = p.budget.half_saturation
     d, eff = districts, ledger.effective
-    d.engagement = mech.saturation(d.per_1000(eff["engagement"]), hs.engagement)
-    d.new_services = mech.saturation(d.per_1000(eff["services"]), hs.services)
-    d.service_level = mech.stock_step(d.service_level, d.new_services,
-                                      p.services.build_rate, p.services.decay)
-    d.crisis = mech.crisis_step(d.crisis, mech.saturation(d.per_1000(eff["crisis"]), hs.crisis),
-                                p.crisis.decay, p.crisis.response_rate)
-    d.monitoring = mech.saturation(eff["monitoring"], hs.monitoring)
+    # The equations take numbers or arrays; on district arrays they return arrays.
+    d.engagement = np.asarray(mech.saturation(d.per_1000(eff["engagement"]), hs.engagement))
+    d.new_services = np.asarray(mech.saturation(d.per_1000(eff["services"]), hs.services))
+    d.service_level = np.asarray(mech.stock_step(d.service_level, d.new_services,
+                                                 p.services.build_rate, p.services.decay))
+    d.crisis = np.asarray(mech.crisis_step(
+        d.crisis, mech.saturation(d.per_1000(eff["crisis"]), hs.crisis), p.crisis.decay,
+        p.crisis.response_rate))
+    d.monitoring = np.asarray(mech.saturation(eff["monitoring"], hs.monitoring))
     untrained = np.zeros(len(d.civilians))
     for unit in units:
         untrained[unit.district] += unit.reform == ReformState.UNREFORMED
     d.training_per_unit = eff["training"] / np.maximum(untrained, 1.0)
     cp = p.community_policing
     d.visits = visits
-    d.knowledge = mech.stock_step(d.knowledge, mech.repeated_gain(cp.knowledge_gain, visits),
-                                  1.0, cp.knowledge_decay)
+    d.knowledge = np.asarray(mech.stock_step(
+        d.knowledge, mech.repeated_gain(cp.knowledge_gain, visits), 1.0, cp.knowledge_decay))
     ddr_intensity = eff["ddr"] * 1000.0 / np.maximum(ex_in_ddr, 1.0)
-    d.ddr_program = mech.stock_step(d.ddr_program, mech.saturation(ddr_intensity, hs.ddr),
-                                    p.ddr.program_build, p.ddr.program_decay)
+    d.ddr_program = np.asarray(mech.stock_step(
+        d.ddr_program, mech.saturation(ddr_intensity, hs.ddr), p.ddr.program_build,
+        p.ddr.program_decay))
 
 
 def policing_visits(params: ModelParams, districts: Districts, units: Sequence[SecurityForceUnit],
@@ -182,7 +185,7 @@ def _trust_after_step(params: ModelParams, pop: Population, d: Districts, force:
         keep = keep * (1.0 - t.engagement_gain * d.engagement[pop.district])
     else:
         keep = keep * (1.0 - params.community_policing.trust_gain) ** d.visits[pop.district]
-    return mech.trust_after_gain(trust, 1.0 - keep)
+    return np.asarray(mech.trust_after_gain(trust, 1.0 - keep))
 
 
 def update_outlook(params: ModelParams, population: Population, districts: Districts,
@@ -195,18 +198,18 @@ def update_outlook(params: ModelParams, population: Population, districts: Distr
     pop = population
     d = districts
     trust = pop.trust  # combined once: it is derived from the two forces' arrays
-    pop.hardship = mech.hardship(pop.base_hardship, d.service_level[pop.district],
-                                 p.services.hardship_relief, d.crisis[pop.district],
-                                 p.crisis.hardship)
+    pop.hardship = np.asarray(mech.hardship(
+        pop.base_hardship, d.service_level[pop.district], p.services.hardship_relief,
+        d.crisis[pop.district], p.crisis.hardship))
     c = p.cooperation
-    pop.cooperation = mech.cooperation(
+    pop.cooperation = np.asarray(mech.cooperation(
         trust, d.engagement[pop.district], d.knowledge[pop.district], c.base,
-        c.trust_weight, c.engagement_weight, p.community_policing.cooperation_weight)
+        c.trust_weight, c.engagement_weight, p.community_policing.cooperation_weight))
     if p.legitimacy.mode == "fixed":
         base = np.full(pop.size, p.legitimacy.fixed_value)
     else:
-        base = mech.legitimacy(trust, institutions.governance(), p.legitimacy.floor,
-                               p.legitimacy.trust_weight)
+        base = np.asarray(mech.legitimacy(trust, institutions.governance(), p.legitimacy.floor,
+                                          p.legitimacy.trust_weight))
     pop.legitimacy = np.clip(base + institutions.legitimacy_shift, 0.0, 1.0)
     n = len(d.civilians)
     residents = np.maximum(d.civilians, 1.0)
@@ -231,7 +234,7 @@ def activate(params: ModelParams, population: Population, unit_cells: Sequence[t
     for cell in unit_cells:
         unit_grid[cell] += 1
     units = neighbourhoods.units_in_vision.counts(unit_grid)[x, y]
-    g = mech.grievance(pop.hardship, pop.legitimacy)
+    g = np.asarray(mech.grievance(pop.hardship, pop.legitimacy))
     serving = (pop.state == CivilianState.JAILED) & (pop.jail_left > 0)
     pop.jail_left[serving] -= 1
     deciding = np.flatnonzero(~serving)
@@ -245,7 +248,7 @@ def activate(params: ModelParams, population: Population, unit_cells: Sequence[t
         active = mech.is_active(g[batch], pop.risk_aversion[batch], p_arrest, a.threshold)
         pop.state[batch] = np.where(active, CivilianState.ACTIVE, CivilianState.QUIESCENT)
         active_grid[bx, by] = active
-    return np.asarray(g)
+    return g
 
 
 def ddr_transitions(params: ModelParams, population: Population, districts: Districts,
@@ -279,7 +282,7 @@ def update_expected_accountability(institutions: Institutions, districts: Distri
                                    outlook: DistrictOutlook) -> None:
     """P(report) x P(sanction) now, population-weighted over districts."""
     inst = institutions
-    report = mech.report_probability(outlook.cooperation, districts.monitoring)
+    report = np.asarray(mech.report_probability(outlook.cooperation, districts.monitoring))
     inst.expected_accountability = districts.population_mean(report) * mech.sanction_probability(
         inst.oversight, inst.judicial)
 

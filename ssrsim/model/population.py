@@ -72,7 +72,8 @@ class Population:
     @property
     def trust(self) -> np.ndarray:
         """Trust in the security forces, T = w T^P + (1 - w) T^A (a new array)."""
-        return mech.combined_trust(self.trust_police, self.trust_army, self.police_weight)
+        return np.asarray(mech.combined_trust(self.trust_police, self.trust_army,
+                                              self.police_weight))
 
     def trust_in(self, force: str) -> np.ndarray:
         """The trust array of one force, "police" or "army" (the array itself, not a copy)."""

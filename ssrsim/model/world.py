@@ -8,7 +8,7 @@ and the few operations that need the Mesa grid or the agent registry.
 
 from __future__ import annotations
 
-import random
+from random import Random
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
@@ -35,7 +35,7 @@ class World(Protocol):
 
     params: ModelParams  # the scenario in force (live levers may replace it)
     steps: int
-    random: random.Random
+    random: Random
     rng: np.random.Generator
     district_names: list[str]
     layout: Layout
@@ -55,7 +55,7 @@ class World(Protocol):
         """A random cell of a district, one with no civilian home when there is one."""
         ...
 
-    def choose_district(self, rng: random.Random, *, coordinated: bool) -> int:
+    def choose_district(self, rng: Random, *, coordinated: bool) -> int:
         """Where a CMO unit or NGO goes when it re-plans."""
         ...
 

@@ -25,7 +25,7 @@ from ._tree import Node, Where, from_plain
 from ._yaml import parse_value, read_tree
 from .errors import NO_VALUE, Issue, ScenarioError, describe, did_you_mean
 from .paths import PathError, set_path
-from .schema import Scenario
+from .schema import ModelParams, Scenario
 
 OVERRIDES = Where("--set", None)
 """Where command-line overrides come from."""
@@ -76,7 +76,7 @@ def load_experiment(
     return _build(read_tree(Path(source)), source, policy, overrides)
 
 
-def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Scenario:
+def scenario_from_dict(data: object, *, source: str = "<dict>") -> Scenario:
     """Validate a scenario given as plain data (and check its policies).
 
     Args:
@@ -93,8 +93,11 @@ def scenario_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Sc
     return _build(from_plain(data, Where(source, None)), source, None, ()).base
 
 
-def apply_changes(scenario: Scenario, changes: Mapping[str, Any], *, source: str) -> Scenario:
+def apply_changes(scenario: ModelParams, changes: Mapping[str, Any], *, source: str
+                  ) -> Scenario:
     """Set parameters of a validated scenario by dotted path and validate the result.
+
+    Given the model's parameters alone, the result has the default name and no policies.
 
     Args:
         scenario: the scenario to start from (it is not modified).

@@ -557,8 +557,9 @@ class Measures(Section):
 
 
 class EventBase(Section):
-    """Fields every event has: when, where, and a label."""
+    """Fields every event has: its type, when, where, and a label."""
 
+    type: str = Field(description="Event type; each event class allows only its own.")
     step: int | None = Field(None, ge=0, description="Step at which the event happens.")
     date: dt.date | None = Field(None, description="Date at which it happens (mapped to a step).")
     district: str | None = Field(
