@@ -28,7 +28,7 @@ from rich.table import Table
 from .app.server import add_arguments as add_serve_arguments
 from .app.server import serve_from_args
 from .results_format import ResultsError
-from .scenario import Scenario, ScenarioError, load_scenario
+from .scenario import Scenario, ScenarioError, load_experiment, load_scenario
 from .scenario.reference import json_schema, parameter_table
 
 if TYPE_CHECKING:
@@ -216,10 +216,11 @@ def cmd_batch(args: argparse.Namespace, console: Console) -> int:
 
     policies = "all" if args.policies == "all" else [p.strip() for p in args.policies.split(",")]
     try:
-        out = args.out or f"results/{load_scenario(args.scenario).name}"
-        batch = prepare_batch(args.scenario, out=out, replicates=args.replicates,
-                              policies=policies, overrides=_overrides(args),
-                              design_file=args.design_file, force_new=args.force_new)
+        experiment = load_experiment(args.scenario, overrides=_overrides(args))
+        out = args.out or f"results/{experiment.base.name}"
+        batch = prepare_batch(experiment, out=out, replicates=args.replicates,
+                              policies=policies, design_file=args.design_file,
+                              force_new=args.force_new)
         planned = len(batch.runs)
         columns = (TextColumn("[bold]{task.description}"), BarColumn(),
                    TextColumn("{task.completed}/{task.total} runs, {task.fields[failed]} failed"),

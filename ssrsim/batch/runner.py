@@ -36,7 +36,14 @@ from ..results_format import (
     ResultsError,
     RunRecord,
 )
-from ..scenario import Scenario, ScenarioError, apply_changes, load_scenario, scenario_hash
+from ..scenario import (
+    Experiment,
+    Scenario,
+    ScenarioError,
+    apply_changes,
+    load_experiment,
+    scenario_hash,
+)
 from .design import DesignError, read_design_file, salib_problem, sweep_design
 from .executors import open_executor
 from .plan import RunSpec, plan_runs
@@ -79,7 +86,7 @@ class BatchReport:
 
 
 def prepare_batch(
-    path: str | Path,
+    scenario: str | Path | Experiment,
     *,
     out: str | Path,
     replicates: int = 1,
@@ -91,7 +98,8 @@ def prepare_batch(
     """Resolve and check a batch; raises ScenarioError or BatchInputError on bad input.
 
     Args:
-        path: the scenario file.
+        scenario: the scenario file, or the file already read with `load_experiment` (then
+            with its own overrides, and `overrides` must be empty).
         out: the results folder.
         replicates: runs per policy and design point.
         policies: policy names, "all", or None (all policies, or the scenario as written
@@ -103,10 +111,11 @@ def prepare_batch(
     """
     if replicates < 1:
         raise BatchInputError(f"--replicates must be at least 1, got {replicates}")
-    base = load_scenario(path, overrides=overrides)
+    experiment = _experiment(scenario, overrides)
+    base = experiment.base
     names = _policy_names(base, policies)
-    scenarios = {name: base if name == NO_POLICY else
-                 load_scenario(path, policy=name, overrides=overrides) for name in names}
+    scenarios = {name: base if name == NO_POLICY else experiment.scenario(name)
+                 for name in names}
     design, method = _design(base, design_file)
     _check_policies_against_design(base, names, design)
     store = ResultsStore(out)
@@ -114,7 +123,18 @@ def prepare_batch(
                 "model_code_hash": model_code_hash()}
     _check_folder(store, identity, force_new)
     runs = plan_runs(names, design, replicates, base.seed)
-    return Batch(str(path), base, scenarios, design, method, replicates, runs, store, identity)
+    return Batch(experiment.source, base, scenarios, design, method, replicates, runs, store,
+                 identity)
+
+
+def _experiment(scenario: str | Path | Experiment, overrides: Sequence[str]) -> Experiment:
+    """The scenario file read once (or as the caller read it)."""
+    if not isinstance(scenario, Experiment):
+        return load_experiment(scenario, overrides=overrides)
+    if overrides:
+        raise BatchInputError("overrides go to load_experiment when a batch is given an "
+                              "experiment already read")
+    return scenario
 
 
 def _policy_names(base: Scenario, policies: Sequence[str] | str | None) -> list[str]:

@@ -288,3 +288,16 @@ def test_sigkill_mid_batch_then_resume_loses_and_duplicates_nothing(tmp_path):
     assert reference.done == 12
     for left, right in zip(results(out), results(tmp_path / "ref"), strict=True):
         pd.testing.assert_frame_equal(left, right, check_exact=True)
+
+
+def test_a_batch_of_an_experiment_read_once_equals_one_of_its_file(tmp_path):
+    from ssrsim.scenario import load_experiment
+
+    overrides = ["time.steps=3", "budget.per_step=9"]
+    by_file = prepare_batch(BASELINE, out=tmp_path / "a", replicates=2, overrides=overrides)
+    experiment = load_experiment(BASELINE, overrides=overrides)
+    by_experiment = prepare_batch(experiment, out=tmp_path / "b", replicates=2)
+    assert by_experiment.scenarios == by_file.scenarios
+    assert by_experiment.runs == by_file.runs and by_experiment.identity == by_file.identity
+    with pytest.raises(BatchInputError, match="overrides go to load_experiment"):
+        prepare_batch(experiment, out=tmp_path / "c", overrides=["seed=2"])
