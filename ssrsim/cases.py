@@ -34,9 +34,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .analysis.figures import PALETTE, STYLE, events_within, save
+from .analysis.figures import events_within, save
 from .analysis.results import ResultsError, load_results
 from .batch import NO_POLICY, execute_batch, prepare_batch
+from .figure_style import PALETTE, STYLE
 from .model.measures import MEASURES, measures_for
 from .results_format import EventMarker
 from .scenario import Scenario, load_scenario

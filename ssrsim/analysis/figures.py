@@ -7,39 +7,21 @@ HTML report, which embeds them) and a writer that saves them as `<stem>.png` and
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-import matplotlib
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..figure_style import PALETTE, date_axis, mark_event, style
 from ..results_format import EventMarker, MeasureInfo
 from .compare import Comparison, t_interval
 from .results import Results, ResultsError
 from .sensitivity import Sensitivity
-
-if TYPE_CHECKING:
-    from matplotlib.typing import RcKeyType
-
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000",
-           "#999999")
-"""Okabe–Ito colours (colour-blind safe), given to policies in the batch's order."""
-
-STYLE: dict[RcKeyType, Any] = {
-    "font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 9,
-    "xtick.labelsize": 9, "ytick.labelsize": 9, "axes.grid": True, "grid.alpha": 0.3,
-    "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 100,
-    "savefig.dpi": 120, "svg.hashsalt": "ssrsim", "svg.fonttype": "none",
-}
-"""One look for every chart."""
 
 BANDS = ((0.05, 0.95, 0.18), (0.25, 0.75, 0.35))
 """Quantile bands of the fan charts (low, high, opacity): 90% and 50% of runs."""
@@ -65,12 +47,6 @@ def events_within(events: Sequence[EventMarker], last_step: int) -> list[EventMa
     return [e for e in events if 0 < e.step <= last_step]
 
 
-@contextlib.contextmanager
-def _style() -> Iterator[None]:
-    with matplotlib.rc_context(STYLE):
-        yield
-
-
 def fan_figures(results: Results, measures: Sequence[str] | None = None) -> dict[str, Figure]:
     """Per measure: median and 50%/90% bands of all runs over calendar time, per policy."""
     names = list(measures) if measures else results.headline
@@ -85,7 +61,7 @@ def fan_figures(results: Results, measures: Sequence[str] | None = None) -> dict
 def _fan(series: pd.DataFrame, info: MeasureInfo, colours: dict[str, str],
          events: list[EventMarker]) -> Figure:
     measure = info.name
-    with _style():
+    with style():
         fig = Figure(figsize=(8, 4.2), layout="constrained")
         ax = fig.add_subplot()
         for policy in [p for p in colours if p in set(series["policy"])]:
@@ -98,7 +74,7 @@ def _fan(series: pd.DataFrame, info: MeasureInfo, colours: dict[str, str],
             ax.plot(q.index, q[0.5], color=colours[policy], linewidth=1.8,
                     label=f"{policy} ({runs} runs)")
         _mark_events(ax, events)
-        _date_axis(ax)
+        date_axis(ax)
         ax.set_title(label(info))
         ax.set_ylabel(measure)
         ax.legend(loc="best", frameon=False, title="median, 50% and 90% of runs")
@@ -107,17 +83,7 @@ def _fan(series: pd.DataFrame, info: MeasureInfo, colours: dict[str, str],
 
 def _mark_events(ax: Axes, events: list[EventMarker]) -> None:
     for event in events:
-        when = pd.Timestamp(event.date)
-        ax.axvline(when, color="#b03a2e", linewidth=0.8, linestyle="--", alpha=0.7)
-        ax.annotate(event.label or event.type, (when, 1.0),
-                    xycoords=("data", "axes fraction"), rotation=90, fontsize=7,
-                    va="top", ha="right", color="#b03a2e", annotation_clip=False)
-
-
-def _date_axis(ax: Axes) -> None:
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        mark_event(ax, pd.Timestamp(event.date), event.label or event.type)
 
 
 def distribution_figures(results: Results, measures: Sequence[str] | None = None,
@@ -136,7 +102,7 @@ def _distribution(values: pd.DataFrame, info: MeasureInfo, statistic: str,
     policies = [p for p in colours if p in set(values["policy"])]
     data = [values.loc[values["policy"] == p, "value"].dropna().to_numpy() for p in policies]
     jitter = np.random.default_rng(0)
-    with _style():
+    with style():
         fig = Figure(figsize=(8, 1.0 + 0.6 * max(len(policies), 2)), layout="constrained")
         ax = fig.add_subplot()
         boxes = ax.boxplot(data, orientation="horizontal", widths=0.6, showfliers=False,
@@ -174,7 +140,7 @@ def cost_figure(source: Comparison | Results, *, outcome: str = "trust",
     info = source.info(outcome)
     colours = policy_colours(list(dict.fromkeys([*(policies or []), *order])))
     by_height = sorted(points, key=lambda p: points[p][outcome][0])
-    with _style():
+    with style():
         fig = Figure(figsize=(7, 5), layout="constrained")
         ax = fig.add_subplot()
         for policy, p in points.items():
@@ -232,7 +198,7 @@ def sensitivity_figure(sens: Sensitivity) -> dict[str, Figure]:
     params = list(dict.fromkeys(sens.table["parameter"]))
     cols = min(3, len(measures))
     rows = -(-len(measures) // cols)
-    with _style():
+    with style():
         fig = Figure(figsize=(4.2 * cols, 0.9 + rows * (0.6 + 0.45 * len(params))),
                      layout="constrained")
         axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
@@ -271,7 +237,7 @@ def save(figures: dict[str, Figure], folder: str | Path) -> list[Path]:
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    with _style():
+    with style():
         for stem, fig in figures.items():
             png, svg = out / f"{stem}.png", out / f"{stem}.svg"
             fig.savefig(png, format="png", metadata={"Software": None})
@@ -283,7 +249,7 @@ def save(figures: dict[str, Figure], folder: str | Path) -> list[Path]:
 def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
     """A figure as PNG bytes (for embedding)."""
     buffer = io.BytesIO()
-    with _style():
+    with style():
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
 

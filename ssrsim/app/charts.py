@@ -19,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from ..figure_style import EVENT_COLOUR, PALETTE, mark_event
 from .map import encode_png
 
 if TYPE_CHECKING:
@@ -33,8 +34,6 @@ PANELS: tuple[tuple[str, str, bool], ...] = (
 )
 """(DataCollector column, title, whether it is a share in [0, 1]) of each chart panel."""
 
-RUN_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
-EVENT_COLOUR = "#7f7f7f"
 
 
 def series(model: SSRModel, column: str) -> np.ndarray:
@@ -79,11 +78,11 @@ class ChartFigure:
             ax.set_xlabel("step", fontsize=7.5, labelpad=1)
             self.axes[column] = ax
             self.lines[column] = [
-                ax.plot([], [], color=RUN_COLOURS[i % len(RUN_COLOURS)], linewidth=1.5,
+                ax.plot([], [], color=PALETTE[i % len(PALETTE)], linewidth=1.5,
                         animated=True)[0] for i in range(len(self.labels))]
         key = axes.flat[-1]
         key.set_axis_off()
-        handles = [Line2D([], [], color=RUN_COLOURS[i % len(RUN_COLOURS)], linewidth=2,
+        handles = [Line2D([], [], color=PALETTE[i % len(PALETTE)], linewidth=2,
                           label=label) for i, label in enumerate(self.labels)]
         handles.append(Line2D([], [], color=EVENT_COLOUR, linestyle="--", linewidth=1,
                               label="event / shock / lever"))
@@ -113,9 +112,8 @@ class ChartFigure:
             for step, kind, _label in model.event_log:
                 if (step, kind) in self._events:
                     continue
-                self._events[(step, kind)] = [
-                    ax.axvline(step, color=EVENT_COLOUR, linestyle="--", linewidth=0.9,
-                               animated=True) for ax in self.axes.values()]
+                self._events[(step, kind)] = [mark_event(ax, step, animated=True)
+                                              for ax in self.axes.values()]
 
     def rgb(self, models: Sequence[SSRModel]) -> np.ndarray:
         """The charts of the models' tables so far, as an RGB pixel array."""

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from scipy.stats import spearmanr
 
-from ..analysis.figures import PALETTE, STYLE
+from ..figure_style import PALETTE, style
 from ..scenario import Scenario
 from .result import CHANCE_DRAWS, DISTANCE, Calibration
 
@@ -20,7 +19,7 @@ def calibration_figure(cal: Calibration, series: pd.DataFrame, scenario: Scenari
     """Prior vs posterior histograms per parameter; model medians over time vs observed."""
     measures = list(dict.fromkeys(cal.observations["measure"]))
     n = len(cal.params)
-    with matplotlib.rc_context(STYLE):
+    with style():
         fig = Figure(figsize=(max(9, 3.2 * n), 3.0 + 3.2 * len(measures)), layout="constrained")
         grid = fig.add_gridspec(1 + len(measures), n)
         for j, name in enumerate(cal.params):
