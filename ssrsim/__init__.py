@@ -12,21 +12,20 @@ scenarios (`ssrsim validate`, `ssrsim schema`) do not load Mesa and pandas.
 
 from __future__ import annotations
 
-import sys
 from importlib import import_module
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from .scenario import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
     from .model import SSRModel
-    from .run import RunResult, run, write_run
+    from .single_run import RunResult, run, write_run
 
 __all__ = ["RunResult", "SSRModel", "Scenario", "ScenarioError", "load_scenario", "run",
            "write_run"]
 
-_LAZY = {"SSRModel": ".model", "RunResult": ".run", "run": ".run", "write_run": ".run"}
+_LAZY = {"SSRModel": ".model", "RunResult": ".single_run", "run": ".single_run",
+         "write_run": ".single_run"}
 """Public names imported on first access, and the module that defines each."""
 
 
@@ -42,19 +41,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     """List the lazy names too, as if they had been imported."""
     return sorted({*globals(), *__all__})
-
-
-class _Package(ModuleType):
-    """The module type of `ssrsim`: keeps `ssrsim.run` the function, not the submodule.
-
-    Importing a submodule sets it as an attribute of its package; the first import of
-    `ssrsim.run` (by the batch runner, say) would otherwise hide the function `run`.
-    """
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _LAZY and isinstance(value, ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

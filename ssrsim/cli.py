@@ -166,7 +166,7 @@ def load_from_args(args: argparse.Namespace) -> Scenario:
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     """`ssrsim run`: run one scenario and write its outputs."""
-    from .run import run, write_run
+    from .single_run import run, write_run
 
     scenario = load_from_args(args)
     suffix = f"-{args.policy}" if args.policy else ""

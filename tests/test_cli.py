@@ -31,9 +31,9 @@ def test_importing_the_cli_does_not_load_the_model_or_app():
 
 @pytest.mark.slow  # a fresh interpreter
 def test_lazy_public_names_are_the_real_ones():
-    """`ssrsim.run` stays the function even after the `ssrsim.run` module is imported."""
-    code = ("import ssrsim.run as _, ssrsim; from ssrsim import SSRModel, run; "
-            "from ssrsim.model import SSRModel as M; from ssrsim.run import run as r; "
+    """`ssrsim.run` is the function, also after the module that defines it is imported."""
+    code = ("import ssrsim.single_run as _, ssrsim; from ssrsim import SSRModel, run; "
+            "from ssrsim.model import SSRModel as M; from ssrsim.single_run import run as r; "
             "print(SSRModel is M, run is r, ssrsim.run is r)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120)

@@ -188,7 +188,7 @@ def model_code_hash() -> str:
     """
     root = Path(__file__).resolve().parents[1]
     files = sorted([*(root / "model").glob("*.py"), *(root / "scenario").glob("*.py"),
-                    root / "run.py", Path(__file__).with_name("worker.py")])
+                    root / "single_run.py", Path(__file__).with_name("worker.py")])
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode())

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..results_format import BATCH_ID_COLUMNS
-from ..run import run
 from ..scenario import Scenario, apply_changes
+from ..single_run import run
 from .plan import RunSpec
 
 

@@ -89,7 +89,7 @@ def test_importing_analysis_loads_neither_mesa_nor_the_model_nor_the_batch_layer
             f"for name in {modules!r}:\n"
             "    importlib.import_module(name)\n"
             "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'mesa'\n"
-            "             or m.startswith(('ssrsim.model', 'ssrsim.batch', 'ssrsim.run')))\n"
+            "             or m.startswith(('ssrsim.model', 'ssrsim.batch', 'ssrsim.single_run')))\n"
             "print(','.join(bad))\n")
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})

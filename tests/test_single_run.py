@@ -7,7 +7,7 @@ import pytest
 
 from ssrsim import load_scenario, run, write_run
 from ssrsim.results_format import MeasureInfo
-from ssrsim.run import measure_columns
+from ssrsim.single_run import measure_columns
 
 
 @pytest.fixture(scope="module")
