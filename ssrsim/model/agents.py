@@ -36,13 +36,9 @@ class Unit(CellAgent):
 
     def __init__(self, model: mesa.Model, district: int) -> None:
         super().__init__(model)
+        self.world = cast(World, model)  # the model, as a unit may see it
         self.district = district
         self.move_to(self.world.random_cell(district))
-
-    @property
-    def world(self) -> World:
-        """The model, as a unit may see it."""
-        return cast(World, self.model)
 
     @property
     def xy(self) -> tuple[int, int]:
