@@ -34,12 +34,12 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .analysis.figures import PALETTE, STYLE, events_within, save
-from .analysis.results import ResultsError, load_results
-from .batch import NO_POLICY, execute_batch, prepare_batch
-from .model.measures import MEASURES, measures_for
-from .results_format import EventMarker
-from .scenario import Scenario, load_scenario
+from ..analysis.figures import PALETTE, STYLE, events_within, save
+from ..analysis.results import ResultsError, load_results
+from ..batch import NO_POLICY, execute_batch, prepare_batch
+from ..model.measures import MEASURES, measures_for
+from ..results_format import EventMarker
+from ..scenario import Scenario, load_scenario
 
 DATA_COLUMNS = ("date", "measure", "indicator", "value", "unit", "source", "note")
 """The columns of a case's observation file, in order."""
