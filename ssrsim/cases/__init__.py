@@ -18,10 +18,11 @@ from .observed import (
     data_path,
     load_observations,
     model_measure_names,
+    read_observations,
     step_of,
 )
 from .report import case_rows, case_summary, format_case_table
 
 __all__ = ["DATA_COLUMNS", "OBSERVED_ONLY", "CaseCheck", "CaseDataError", "case_figure",
            "case_rows", "case_summary", "check_case", "data_path", "format_case_table",
-           "load_observations", "model_measure_names", "step_of"]
+           "load_observations", "model_measure_names", "read_observations", "step_of"]

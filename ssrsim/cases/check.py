@@ -25,9 +25,9 @@ from matplotlib.figure import Figure
 from ..analysis.figures import save
 from ..analysis.results import Results, ResultsError, load_results
 from ..batch import NO_POLICY, Batch, execute_batch, prepare_batch
-from ..scenario import Scenario, load_scenario
+from ..scenario import Scenario, load_experiment
 from .figure import case_figure
-from .observed import OBSERVED_ONLY, data_path, load_observations
+from .observed import OBSERVED_ONLY, data_path, read_observations
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 """Quantiles of runs kept per step: the 90% band, the 50% band and the median."""
@@ -119,13 +119,14 @@ def check_case(
     """
     path = Path(scenario_path)
     changes = [*overrides, *([f"seed={seed}"] if seed is not None else [])]
-    scenario = load_scenario(path, overrides=changes)
+    experiment = load_experiment(path, overrides=changes)
+    scenario = experiment.base
     source = Path(data) if data is not None else data_path(path, scenario)
-    observations = load_observations(path, data=source, overrides=changes)
+    observations = read_observations(source, scenario)
     chosen = policy or ("status_quo" if "status_quo" in scenario.policies else NO_POLICY)
     folder = Path(out) if out is not None else Path("results") / f"{scenario.name}-check"
-    batch = prepare_batch(path, out=folder, replicates=replicates, policies=[chosen],
-                          overrides=changes, force_new=force_new)
+    batch = prepare_batch(experiment, out=folder, replicates=replicates, policies=[chosen],
+                          force_new=force_new)
     failed = _execute(batch, path, folder, workers, on_progress)
     results = load_results(folder)
     measures = sorted(set(observations["measure"]) - {OBSERVED_ONLY})

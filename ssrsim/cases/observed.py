@@ -62,7 +62,7 @@ def data_path(scenario_path: str | Path, scenario: Scenario | None = None) -> Pa
 
 def load_observations(scenario_path: str | Path, *, data: str | Path | None = None,
                       overrides: Sequence[str] = ()) -> pd.DataFrame:
-    """Read and check a case's observations; one row per observation.
+    """Load a case scenario, then read and check its observations (see `read_observations`).
 
     Args:
         scenario_path: the case scenario (its name, districts and time span are used).
@@ -70,29 +70,38 @@ def load_observations(scenario_path: str | Path, *, data: str | Path | None = No
         overrides: `path=value` changes to the scenario (as `--set`); `time.*` changes
             move the run's span and so which observations fall inside it.
 
+    Raises:
+        ScenarioError: a bad scenario or override.
+        CaseDataError: as `read_observations`.
+
+    """
+    scenario = load_scenario(scenario_path, overrides=overrides)
+    path = Path(data) if data is not None else data_path(scenario_path, scenario)
+    return read_observations(path, scenario)
+
+
+def read_observations(path: str | Path, scenario: Scenario) -> pd.DataFrame:
+    """Read and check a case's observation file against a scenario already loaded.
+
+    Takes the scenario rather than its file so a command that loaded it (with its overrides)
+    does not read and validate the file again.
+
+    Args:
+        path: the observation CSV.
+        scenario: the case scenario (its name, districts and time span are used).
+
     Returns:
-        The rows with the columns of DATA_COLUMNS (`date` as datetime.date, `value` as
-        float), plus `step` (the step whose interval contains the date, or <NA> outside the
-        run) and `in_run`.
+        One row per observation, with the columns of DATA_COLUMNS (`date` as datetime.date,
+        `value` as float), plus `step` (the step whose interval contains the date, or <NA>
+        outside the run) and `in_run`.
 
     Raises:
         CaseDataError: a missing file or column, an unreadable date or value, a row without a
             source, or a `measure` that is neither a model measure nor "observed_only".
 
     """
-    scenario = load_scenario(scenario_path, overrides=overrides)
-    path = Path(data) if data is not None else data_path(scenario_path, scenario)
-    if not path.is_file():
-        raise CaseDataError(f"no observation file {path}")
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise CaseDataError(f"{path} is not a readable CSV file: {exc}") from exc
-    missing = [c for c in DATA_COLUMNS if c not in raw.columns]
-    if missing:
-        raise CaseDataError(f"{path}: missing column(s) {', '.join(missing)}; the columns are "
-                            f"{','.join(DATA_COLUMNS)}")
-    table = raw[list(DATA_COLUMNS)].apply(lambda col: col.str.strip())
+    path = Path(path)
+    table = _read_columns(path)
     problems = _row_problems(table, model_measure_names(scenario))
     if problems:
         listed = "\n".join(f"  {path}:{line}: {text}" for line, text in problems)
@@ -104,6 +113,21 @@ def load_observations(scenario_path: str | Path, *, data: str | Path | None = No
     table["step"] = pd.array(steps, dtype="Int64")
     table["in_run"] = [s is not None for s in steps]
     return table.reset_index(drop=True)
+
+
+def _read_columns(path: Path) -> pd.DataFrame:
+    """The file's DATA_COLUMNS as text, stripped; a CaseDataError if it cannot give them."""
+    if not path.is_file():
+        raise CaseDataError(f"no observation file {path}")
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise CaseDataError(f"{path} is not a readable CSV file: {exc}") from exc
+    missing = [c for c in DATA_COLUMNS if c not in raw.columns]
+    if missing:
+        raise CaseDataError(f"{path}: missing column(s) {', '.join(missing)}; the columns are "
+                            f"{','.join(DATA_COLUMNS)}")
+    return raw[list(DATA_COLUMNS)].apply(lambda col: col.str.strip())
 
 
 def _row_problems(table: pd.DataFrame, measures: list[str]) -> list[tuple[int, str]]:
