@@ -23,6 +23,7 @@ from ssrsim.cases import (
     model_measure_names,
     step_of,
 )
+from ssrsim.scenario import loader
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ["liberia", "colombia", "mali"]
@@ -145,6 +146,24 @@ def test_check_case_reads_district_measures(tmp_path):
     assert len(bogota) == 2
     assert bogota["in_run"].sum() == 1  # 2010 is inside the moved run, 2020 is not
     assert bogota.loc[bogota["in_run"], "model_median"].notna().all()
+
+
+@pytest.mark.validation
+def test_check_case_reads_the_scenario_file_once(tmp_path, monkeypatch):
+    """The scenario, its observations and the batch all come from one read of the file."""
+    case = scenario_file("mali")
+    reads = []
+    read_tree = loader.read_tree
+
+    def counting(path):
+        reads.append(Path(path).resolve())
+        return read_tree(path)
+
+    monkeypatch.setattr(loader, "read_tree", counting)
+    check = check_case(case, replicates=1, workers=0, out=tmp_path / "mali",
+                       overrides=["space.width=24", "space.height=24", "time.steps=3"])
+    assert check.runs == 1 and len(check.compared) >= 1
+    assert reads == [case.resolve()]  # `extends:` parents would be read inside read_tree
 
 
 def test_a_scenario_without_data_gives_a_clear_error(tmp_path):

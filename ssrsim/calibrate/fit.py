@@ -15,8 +15,8 @@ from scipy.stats import spearmanr
 from ..analysis.figures import save
 from ..analysis.results import load_results
 from ..batch import NO_POLICY, BatchInputError, execute_batch, prepare_batch
-from ..cases import OBSERVED_ONLY, data_path, load_observations
-from ..scenario import Scenario, load_scenario
+from ..cases import OBSERVED_ONLY, data_path, read_observations
+from ..scenario import Scenario, load_experiment
 from .fitted import write_fitted
 from .prior import check_together, parameter_prior, prior_design
 from .report import calibration_figure, calibration_markdown
@@ -86,12 +86,12 @@ def calibrate(
     params = _check_arguments(params, samples, replicates, accept, bounds or {})
     path = Path(scenario_path)
     changes = [*overrides, *([f"seed={seed}"] if seed is not None else [])]
-    scenario = load_scenario(path, overrides=changes)
+    experiment = load_experiment(path, overrides=changes)
+    scenario = experiment.base
     priors = {p: parameter_prior(scenario, p, (bounds or {}).get(p)) for p in params}
     check_together(scenario, priors)
     source = Path(data) if data is not None else data_path(path, scenario)
-    observations = _compared(load_observations(path, data=source, overrides=changes), source,
-                             scenario)
+    observations = _compared(read_observations(source, scenario), source, scenario)
     chosen = "status_quo" if "status_quo" in scenario.policies else NO_POLICY
     folder = Path(out) if out is not None else Path("results") / f"{scenario.name}-calibrate"
     folder.mkdir(parents=True, exist_ok=True)
@@ -99,9 +99,8 @@ def calibrate(
     design_file = folder / "design.csv"
     design.to_csv(design_file, index=False)
     try:
-        batch = prepare_batch(path, out=folder / "runs", replicates=replicates,
-                              policies=[chosen], overrides=changes, design_file=design_file,
-                              force_new=force_new)
+        batch = prepare_batch(experiment, out=folder / "runs", replicates=replicates,
+                              policies=[chosen], design_file=design_file, force_new=force_new)
     except BatchInputError as exc:
         raise CalibrationError(f"cannot calibrate {path}: {exc}") from exc
     report = execute_batch(batch, workers=workers, on_progress=on_progress)
@@ -137,7 +136,7 @@ def calibrate(
              "posterior": folder / "posterior.csv"}
     points.to_csv(files["points"], index=False)
     posterior.to_csv(files["posterior"], index=False)
-    files["fitted"] = write_fitted(cal, folder / "fitted.yaml")
+    files["fitted"] = write_fitted(cal, folder / "fitted.yaml", base=scenario)
     figure = calibration_figure(cal, series, scenario)
     for figure_path in save({"calibration": figure}, folder):
         files[figure_path.suffix.lstrip(".")] = figure_path

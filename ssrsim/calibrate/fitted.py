@@ -23,13 +23,19 @@ from .report import plural
 from .result import DISTANCE, Calibration, CalibrationError, Prior
 
 
-def write_fitted(cal: Calibration, target: str | Path) -> Path:
+def write_fitted(cal: Calibration, target: str | Path, *, base: Scenario | None = None) -> Path:
     """Write a scenario that extends the calibrated one with each posterior median.
 
     Each calibrated value carries the comment "calibrated: ABC rejection, N=…, accepted …,
     90% interval [a, b]". The calibration's overrides are written too (its runs used them).
     Values inside a list (`districts.north.police`) are written by giving the whole list,
     since `extends:` replaces lists. The file is loaded back to check it is valid.
+
+    Args:
+        cal: the calibration.
+        target: the file to write.
+        base: the calibrated scenario with the calibration's overrides, when the caller has
+            loaded it already (default: load `cal.scenario_path` with `cal.overrides`).
 
     Raises:
         CalibrationError: if the written file does not validate.
@@ -48,7 +54,7 @@ def write_fitted(cal: Calibration, target: str | Path) -> Path:
     set_paths = [o.partition("=")[0].strip() for o in cal.overrides]
     for path in set_paths:
         comments.setdefault(path, "set for the calibration's runs (--set)")
-    base = load_scenario(cal.scenario_path, overrides=cal.overrides)
+    base = base or load_scenario(cal.scenario_path, overrides=cal.overrides)
     fitted = apply_changes(base, values, source="calibration")
     parent = os.path.relpath(cal.scenario_path.resolve(), target.resolve().parent)
     header = [
