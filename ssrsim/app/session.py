@@ -13,7 +13,7 @@ Modes:
 Levers act live: moving a lever the model can change while it runs (`SSRModel.set_levers`,
 `LIVE_LEVERS`) changes every run from its next step. A lever the model reads only when it
 is built waits for Reset. `reset()` re-reads the file (so edits on disk are picked up),
-applies the policy with `load_scenario(path, policy=...)`, then all the trainer's lever
+applies the policy (the file is read once, `load_experiment`), then all the trainer's lever
 edits with `apply_changes`, and builds new models: a run from step 0 with those values.
 Choosing a scenario or a policy resets at once and clears lever edits (a preset replaces
 manual changes).
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model.model import SSRModel
-from ..scenario import ScenarioError, apply_changes, get_value, load_scenario
+from ..scenario import Experiment, ScenarioError, apply_changes, get_value, load_experiment
 from ..scenario.schema import Scenario
 from . import levers as lv
 from .shocks import make_shock
@@ -60,9 +60,9 @@ def scenario_files(folder: Path) -> list[Path]:
                   if p.suffix in SCENARIO_SUFFIXES and p.is_file())
 
 
-def build_runs(path: Path, policies: Sequence[str | None], edits: dict[str, float],
-               ) -> list[Run]:
-    """Build one run per policy from a scenario file, lever edits applied over each.
+def build_runs(experiment: Experiment, policies: Sequence[str | None],
+               edits: dict[str, float]) -> list[Run]:
+    """Build one run per policy of a scenario file read once, lever edits applied over each.
 
     With more than one policy, every model gets the seed of the first run's scenario, so
     compared runs differ only by policy.
@@ -73,7 +73,7 @@ def build_runs(path: Path, policies: Sequence[str | None], edits: dict[str, floa
     """
     runs: list[Run] = []
     for policy in policies:
-        preset = load_scenario(path, policy=policy)
+        preset = experiment.scenario(policy)
         scenario = (apply_changes(preset, lv.changes(edits), source=LEVER_SOURCE) if edits
                     else preset)
         seed = runs[0].scenario.seed if runs else scenario.seed
@@ -248,15 +248,15 @@ class Session:
             self.runs = []
             self.error = None
             try:
-                self.base = load_scenario(self.path, policy=None if self.compare
-                                          else self.policy)
+                experiment = load_experiment(self.path)
+                self.base = experiment.scenario(None if self.compare else self.policy)
             except ScenarioError as err:
                 self.base = None
                 self.error = str(err)
             if self.base is not None:
                 policies = self.compare if self.compare else (self.policy,)
                 try:
-                    self.runs = build_runs(self.path, policies, self.edits)
+                    self.runs = build_runs(experiment, policies, self.edits)
                 except ScenarioError as err:
                     self.error = str(err)
             self.applied_edits = dict(self.edits) if self.runs else {}

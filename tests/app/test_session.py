@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from ssrsim.app.session import LEVER_SOURCE, Session, build_runs, scenario_files
+from ssrsim.scenario import load_experiment
 from ssrsim.scenario.schema import ACTIVITIES
 
 
@@ -59,7 +60,7 @@ def test_compare_runs_share_the_seed_even_if_a_policy_changes_it(scenario_dir):
     path = scenario_dir / "small.yaml"
     path.write_text(path.read_text().replace(
         "policies:\n", "policies:\n  reseed:\n    set:\n      seed: 9\n"))
-    runs = build_runs(path, ["status_quo", "reseed"], {})
+    runs = build_runs(load_experiment(path), ["status_quo", "reseed"], {})
     assert runs[1].scenario.seed == 9
     assert {r.model.seed for r in runs} == {5}
 
