@@ -122,7 +122,7 @@ def mesa_builder() -> Builder:
         scenario = EpsteinScenario(
             rng=data["seed"], citizen_density=data["population"]["density"],
             cop_density=cop_density(data), legitimacy=data["legitimacy"]["fixed_value"],
-            max_jail_term=act["max_jail_term"], citizen_vision=act["vision"],
+            max_jail_term=round(act["max_jail_days"] / 7), citizen_vision=act["vision"],
             cop_vision=data["security"]["vision"], active_threshold=act["threshold"],
             arrest_prob_constant=act["arrest_constant"], movement=False)
         model = EpsteinCivilViolence(width=side, height=side, scenario=scenario)

@@ -47,7 +47,7 @@ def _scenario_args(parser: argparse.ArgumentParser) -> None:
                                                  "the root seed)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE",
-                        help="override a parameter, e.g. --set budget.per_step=20 (repeatable)")
+                        help="override a parameter, e.g. --set budget.per_week=20 (repeatable)")
 
 
 def _overrides(args: argparse.Namespace) -> list[str]:

@@ -66,7 +66,7 @@ def run_model(scenario: Scenario, steps: int | None = None, *, rng: int | None =
 
 @pytest.fixture(scope="session")
 def make_scenario() -> Callable[..., Scenario]:
-    """Build a validated small scenario: `make_scenario({"budget": {"per_step": 0}})`."""
+    """Build a validated small scenario: `make_scenario({"budget": {"per_week": 0}})`."""
     return build_scenario
 
 

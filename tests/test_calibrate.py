@@ -171,8 +171,8 @@ def test_integer_prior_is_uniform_over_whole_numbers():
 
 
 def test_parse_bounds():
-    assert parse_bounds(["trust.abuse_loss=0:0.5", "budget.per_step=2:30"]) == {
-        "trust.abuse_loss": (0.0, 0.5), "budget.per_step": (2.0, 30.0)}
+    assert parse_bounds(["trust.abuse_loss=0:0.5", "budget.per_week=2:30"]) == {
+        "trust.abuse_loss": (0.0, 0.5), "budget.per_week": (2.0, 30.0)}
     for bad in ("trust.abuse_loss", "trust.abuse_loss=0.5", "=0:1", "a.b=x:1"):
         with pytest.raises(CalibrationError, match="path=LO:HI"):
             parse_bounds([bad])
@@ -183,7 +183,7 @@ def test_parse_bounds():
                                    r"'trust\.engagement_gain'"),
     (["districts.nowhere.police"], {}, "no item named 'nowhere'"),
     (["space.torus"], {}, "bool parameter, not a number"),
-    (["budget.per_step"], {}, r"no finite prior range.*>= 0.*--bounds budget\.per_step=LO:HI"),
+    (["budget.per_week"], {}, r"no finite prior range.*>= 0.*--bounds budget\.per_week=LO:HI"),
     ([PARAM], {"bounds": {PARAM: (0.0, 2.0)}}, r"outside the parameter's allowed range \(0 to 1\)"),
     ([PARAM], {"bounds": {PARAM: (0.3, 0.1)}}, "need finite LO < HI"),
     ([PARAM], {"bounds": {"trust.abuse_loss": (0.0, 0.5)}}, "not among the parameters"),

@@ -68,12 +68,12 @@ def test_run_policy_seed_and_default_out(tmp_path, monkeypatch):
 @pytest.mark.slow  # the installed command in a subprocess
 def test_bad_scenario_exits_2_with_clear_message(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: bad\nbudget:\n  per_step: -3\nbugdet: 1\n")
+    bad.write_text("name: bad\nbudget:\n  per_week: -3\nbugdet: 1\n")
     proc = ssrsim("run", str(bad))
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr + proc.stdout
     message = proc.stderr
-    assert "bad.yaml:3" in message and "budget.per_step" in message and "-3" in message
+    assert "bad.yaml:3" in message and "budget.per_week" in message and "-3" in message
     assert "bad.yaml:4" in message and "did you mean" in message
 
 
@@ -84,9 +84,9 @@ def test_unknown_policy_exits_2(capsys):
 
 
 def test_bad_set_exits_2(capsys):
-    assert main(["run", "scenarios/baseline.yaml", "--set", "budget.per_stp=3"]) == 2
+    assert main(["run", "scenarios/baseline.yaml", "--set", "budget.per_wek=3"]) == 2
     err = capsys.readouterr().err
-    assert "per_step" in err
+    assert "per_week" in err
 
 
 def test_validate_reports_each_file(tmp_path, capsys):

@@ -40,7 +40,7 @@ def mesas(seed: int, scenario) -> np.ndarray:
         citizen_vision=scenario.activation.vision,
         cop_vision=scenario.security.vision,
         legitimacy=scenario.legitimacy.fixed_value,
-        max_jail_term=scenario.activation.max_jail_term,
+        max_jail_term=scenario.time.steps_for(scenario.activation.max_jail_days),
         active_threshold=scenario.activation.threshold,
         arrest_prob_constant=scenario.activation.arrest_constant,
         movement=False,

@@ -107,8 +107,8 @@ def test_resource_constraints_hold_reform_back_through_batch_and_compare(tmp_pat
     scenario.write_text(
         f"extends: {BASELINE}\n"
         "policies:\n"
-        "  ample: {set: {budget.per_step: 20}}\n"
-        "  constrained: {set: {budget.per_step: 5}}\n")
+        "  ample: {set: {budget.per_week: 20}}\n"
+        "  constrained: {set: {budget.per_week: 5}}\n")
     batch = prepare_batch(scenario, out=tmp_path / "out", replicates=3,
                           policies=["ample", "constrained"], overrides=list(SMALL))
     assert len({r.seed for r in batch.runs}) == 3  # both policies share each replicate's seed

@@ -225,7 +225,7 @@ def docking(s: Settings) -> dict[str, object]:
             cop_density=scenario.districts[0].police / (width * height),
             citizen_vision=scenario.activation.vision, cop_vision=scenario.security.vision,
             legitimacy=scenario.legitimacy.fixed_value,
-            max_jail_term=scenario.activation.max_jail_term,
+            max_jail_term=scenario.time.steps_for(scenario.activation.max_jail_days),
             active_threshold=scenario.activation.threshold,
             arrest_prob_constant=scenario.activation.arrest_constant, movement=False)
         mesa = EpsteinCivilViolence(width=width, height=height, scenario=params)
@@ -324,7 +324,7 @@ def topped_up_allocation(activity: str, extra: float) -> dict[str, float]:
     shares = {k: round(v / budget, 12) for k, v in amounts.items()}
     last = next(k for k in reversed(shares) if k != activity)
     shares[last] = round(1 - sum(v for k, v in shares.items() if k != last), 12)
-    return {"budget.per_step": budget, **{f"budget.allocation.{k}": v for k, v in shares.items()}}
+    return {"budget.per_week": budget, **{f"budget.allocation.{k}": v for k, v in shares.items()}}
 
 
 @dataclass(frozen=True)
@@ -367,7 +367,7 @@ EXPERIMENTS = (
     Experiment("resistance", {"institutions.institutional_resistance": 0.2},
                {"institutions.institutional_resistance": 0.8},
                "resistance 0.2", "resistance 0.8"),
-    Experiment("resources", {"budget.per_step": 20.0}, {"budget.per_step": 5.0},
+    Experiment("resources", {"budget.per_week": 20.0}, {"budget.per_week": 5.0},
                "budget 20", "budget 5"),
 )
 
@@ -617,7 +617,7 @@ def ramp_run(case: RampCase, steps: int) -> tuple[np.ndarray, np.ndarray]:
                  f"activation.rounding={rounding}", f"activation.batches={batches}"]
     if case.duration is not None:
         overrides.append(f"events=[{{type: legitimacy_change, step: {RAMP_START}, "
-                         f"change: {-RAMP_FALL}, duration: {case.duration}}}]")
+                         f"change: {-RAMP_FALL}, duration_days: {7 * case.duration}}}]")
     model = SSRModel(load_scenario(EPSTEIN_FILE, overrides=overrides), rng=case.seed)
     for _ in range(steps):
         model.step()

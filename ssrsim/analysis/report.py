@@ -155,7 +155,7 @@ def _scenario_section(manifest: Manifest) -> str:
         f"Each run simulates {steps} steps of {days} days, from {start:%d %B %Y} to "
         f"{end:%d %B %Y}, on a {space.get('width', '?')} × {space.get('height', '?')} grid "
         f"divided into {len(districts)} districts. The programme has a budget of "
-        f"{budget.get('per_step', '?')} resource units per step, allocated as: {allocation}."
+        f"{budget.get('per_week', '?')} resource units per week, allocated as: {allocation}."
     )
     parts = ["<h2>The scenario</h2>", f"<p>{escape(text)}</p>", "<h3>Districts</h3>",
              _districts_table(districts), "<h3>Events</h3>", _events_table(manifest.events, steps)]

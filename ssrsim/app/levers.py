@@ -3,7 +3,7 @@
 Each lever is a dotted parameter path; its label, range, unit and help text come from the
 schema's pydantic Field (`ssrsim/scenario/schema.py`), never written here a second time.
 Only what the schema does not say is decided here: a slider needs an upper end for a
-parameter with no upper bound (`budget.per_step`), taken as `OPEN_RANGE_FACTOR` times the
+parameter with no upper bound (`budget.per_week`), taken as `OPEN_RANGE_FACTOR` times the
 larger of the schema default and the scenario's value.
 
 The five budget shares must sum to 1: moving one share rescales the others in proportion
@@ -30,7 +30,7 @@ ALLOCATION = "budget.allocation"
 
 LEVER_PATHS: tuple[str, ...] = (
     "cmo.coordination",
-    "budget.per_step",
+    "budget.per_week",
     *(f"{ALLOCATION}.{a}" for a in ACTIVITIES),
     "institutions.oversight",
     "institutions.political_resistance",

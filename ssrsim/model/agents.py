@@ -90,19 +90,21 @@ class SecurityForceUnit(Unit):
         world = self.world
         sec = world.params.security
         if self.reform == ReformState.UNREFORMED:
-            p = mech.training_intake(world.districts.training_per_unit[self.district],
-                                     sec.training_half, self.resistance)
+            p = mech.per_step(mech.training_intake(
+                world.districts.training_per_unit[self.district], sec.training_half,
+                self.resistance), world.params.time.weeks)
             if self.random.random() < p:
                 self.reform = ReformState.TRAINING
-                self.training_left = sec.training_duration
+                self.training_left = max(1, world.params.time.steps_for(sec.training_days))
         elif self.reform == ReformState.TRAINING:
             self.training_left -= 1
             if self.training_left <= 0:
                 self.reform = ReformState.REFORMED
         else:
             inst = world.institutions
-            p = mech.backsliding_probability(sec.backsliding_rate, inst.political_resistance,
-                                             inst.oversight)
+            p = mech.per_step(mech.backsliding_probability(
+                sec.backsliding_rate, inst.political_resistance, inst.oversight),
+                world.params.time.weeks)
             if self.random.random() < p:
                 self.reform = ReformState.UNREFORMED
 
@@ -123,11 +125,13 @@ class SecurityForceUnit(Unit):
         civ = layout.civilians_near(*self.xy, layout.unit_vision_offsets)
         pop = world.population
         actives = civ[pop.state[civ] == CivilianState.ACTIVE]
-        if actives.size == 0 or self.random.random() >= self.capacity:
+        time = world.params.time
+        if actives.size == 0 or self.random.random() >= mech.per_step(self.capacity, time.weeks):
             return
         target = actives[self.random.randrange(actives.size)]
         pop.state[target] = CivilianState.JAILED
-        pop.jail_left[target] = self.random.randint(0, world.params.activation.max_jail_term)
+        jail = time.steps_for(world.params.activation.max_jail_days)
+        pop.jail_left[target] = self.random.randint(0, jail)
         world.record.arrests += 1
 
     def maybe_abuse(self) -> None:
@@ -142,9 +146,9 @@ class SecurityForceUnit(Unit):
                      ReformState.TRAINING: sec.training_abuse_reduction,
                      ReformState.REFORMED: sec.reformed_abuse_reduction}[self.reform]
         inst = world.institutions
-        p = mech.abuse_probability(getattr(sec.abuse_rate, self.kind), reduction,
-                                   inst.oversight, inst.sanction_rate(),
-                                   sec.oversight_deterrence, sec.sanction_deterrence)
+        p = mech.per_step(mech.abuse_probability(
+            getattr(sec.abuse_rate, self.kind), reduction, inst.oversight, inst.sanction_rate(),
+            sec.oversight_deterrence, sec.sanction_deterrence), world.params.time.weeks)
         if not (p > 0 and self.random.random() < p):
             return
         record = world.record
@@ -168,7 +172,7 @@ class CMOUnit(Unit):
     def step(self) -> None:
         """Possibly re-plan the district, then spend this step's budget there."""
         world = self.world
-        if self.random.random() < world.params.cmo.relocation_rate:
+        if self.random.random() < _relocation(world):
             coordinated = self.random.random() < world.params.cmo.coordination
             self.relocate(world.choose_district(self.random, coordinated=coordinated))
         world.ledger.spend_cmo(self.district, world.ledger.cmo_budget_per_unit)
@@ -187,10 +191,15 @@ class NGO(Unit):
         violence = world.districts.violence
         if violence[self.district] > world.params.ngo.violence_threshold:
             self.relocate(int(np.argmin(violence)))
-        elif self.random.random() < world.params.cmo.relocation_rate:
+        elif self.random.random() < _relocation(world):
             coordinated = self.random.random() < world.params.cmo.coordination
             self.relocate(world.choose_district(self.random, coordinated=coordinated))
         world.ledger.spend_ngo(self.district)
+
+
+def _relocation(world: World) -> float:
+    """Probability that a CMO unit or NGO re-plans its district this step."""
+    return float(mech.per_step(world.params.cmo.relocation_rate, world.params.time.weeks))
 
 
 class Civilian(mesa.Agent):

@@ -61,6 +61,14 @@ def _shift_political_resistance(model: World, change: float) -> None:
     inst.political_resistance = float(np.clip(inst.political_resistance + change, 0.0, 1.0))
 
 
+def _until(model: World, event: s.BudgetCut | s.DonorSurge | s.CommunityPolicingProgramme
+           ) -> int | None:
+    """The step an event with a duration ends (None: it lasts to the end of the run)."""
+    if not event.duration_days:
+        return None
+    return model.steps + max(1, model.params.time.steps_for(event.duration_days))
+
+
 @singledispatch
 def _act(event: s.EventBase, model: World) -> None:
     raise TypeError(f"no handler for event class {type(event).__name__}")
@@ -68,8 +76,7 @@ def _act(event: s.EventBase, model: World) -> None:
 
 @_act.register
 def _budget(event: s.BudgetCut | s.DonorSurge, model: World) -> None:
-    until = model.steps + event.duration if event.duration else None
-    model.institutions.modifiers.append(BudgetModifier(event.factor, until))
+    model.institutions.modifiers.append(BudgetModifier(event.factor, _until(model, event)))
 
 
 def _withdraw(model: World, units: list[Agent], share: float) -> None:
@@ -152,14 +159,14 @@ def _peace_agreement(event: s.PeaceAgreement, model: World) -> None:
 
 @_act.register
 def _legitimacy_change(event: s.LegitimacyChange, model: World) -> None:
-    model.institutions.shift_legitimacy(event.change, event.duration)
+    model.institutions.shift_legitimacy(event.change,
+                                        model.params.time.steps_for(event.duration_days))
 
 
 @_act.register
 def _community_policing(event: s.CommunityPolicingProgramme, model: World) -> None:
-    until = model.steps + event.duration if event.duration else None
     model.districts.programmes.append(
-        VisitProgramme(_district_mask(model, event), event.visits_per_year, until))
+        VisitProgramme(_district_mask(model, event), event.visits_per_year, _until(model, event)))
 
 
 def apply_event(model: World, event: s.EventBase) -> None:

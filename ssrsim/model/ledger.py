@@ -42,16 +42,21 @@ class Ledger:
     @classmethod
     def open(cls, scenario: ModelParams, available: float, allocation: np.ndarray,
              districts: Districts, cmo_units: int) -> Ledger:
-        """The ledger of a new step, with each CMO unit's budget (capped by throughput)."""
+        """The ledger of a new step, with each CMO unit's budget (capped by throughput).
+
+        Weekly amounts (NGO budgets, CMO throughput) are scaled to the step's length.
+        """
         p = scenario
+        weeks = p.time.weeks
         ledger = cls(
             available=available, allocation=allocation, districts=districts,
             coordination_factor=1.0 - p.cmo.coordination_penalty * (1.0 - p.cmo.coordination),
-            crisis_share=p.cmo.crisis_share, ngo_budget=p.ngo.budget,
+            crisis_share=p.cmo.crisis_share, ngo_budget=p.ngo.budget * weeks,
             ngo_shares=(p.ngo.monitoring, p.ngo.services, p.ngo.advocacy),
         )
         pot = sum(ledger.pot(a) for a in (ENGAGEMENT, SERVICES, TRAINING))
-        ledger.cmo_budget_per_unit = min(p.cmo.throughput, pot / cmo_units) if cmo_units else 0.0
+        throughput = p.cmo.throughput * weeks
+        ledger.cmo_budget_per_unit = min(throughput, pot / cmo_units) if cmo_units else 0.0
         return ledger
 
     def __post_init__(self) -> None:

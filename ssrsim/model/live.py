@@ -2,7 +2,7 @@
 
 The browser app moves levers while a run plays. A lever change is validated at once and
 queued with the app's shocks (the model's `inject_event`), so both act at the start of the
-next step in the order they were made. The model reads `cmo.coordination` and `budget.per_step`
+next step in the order they were made. The model reads `cmo.coordination` and `budget.per_week`
 afresh every step, so a change replaces the parameters; the budget shares and two institutional
 levels are initial values of state the model keeps, so a change sets that state now.
 """
@@ -19,7 +19,7 @@ from .world import World
 
 LIVE_LEVERS: tuple[str, ...] = (
     "cmo.coordination",
-    "budget.per_step",
+    "budget.per_week",
     *(f"budget.allocation.{a}" for a in ACTIVITIES),
     "institutions.oversight",
     "institutions.political_resistance",

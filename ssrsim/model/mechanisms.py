@@ -14,6 +14,17 @@ import numpy as np
 ArrayLike = np.ndarray | float
 
 
+def per_step(weekly: ArrayLike, weeks: float) -> ArrayLike:
+    """A share or probability per week as one over a step of `weeks` weeks: 1 - (1 - p)^w.
+
+    Compounding makes the answer independent of the step length: two half-week steps
+    give what one week gives. Exact (the value itself) for one-week steps.
+    """
+    if weeks == 1:
+        return weekly
+    return 1.0 - (1.0 - weekly) ** weeks
+
+
 def saturation(intensity: ArrayLike, half: float) -> ArrayLike:
     """Diminishing returns of spending: f(x) = x / (x + h), 0 at x = 0, 1/2 at x = h."""
     return intensity / (intensity + half)
@@ -155,11 +166,17 @@ def training_intake(
 
 
 def institution_step(
-    level: float, drive: float, resistance: float, growth: float, decay: float
+    level: float, drive: float, resistance: float, growth: float, decay: float,
+    weeks: float = 1.0,
 ) -> float:
-    """X' = x + g D (1 - rho)(1 - x) - d x, for oversight, judiciary and legislature."""
-    return float(np.clip(level + growth * drive * (1.0 - resistance) * (1.0 - level)
-                         - decay * level, 0.0, 1.0))
+    """X' = x + g_w (1 - x) - d_w x, for oversight, judiciary and legislature.
+
+    g_w = per_step(g D (1 - rho), w) and d_w = per_step(d, w): weekly growth and decay over
+    a step of w weeks.
+    """
+    grow = float(per_step(growth * drive * (1.0 - resistance), weeks))
+    return float(np.clip(level + grow * (1.0 - level) - float(per_step(decay, weeks)) * level,
+                         0.0, 1.0))
 
 
 def follow(level: float, target: float, rate: float) -> float:
@@ -167,15 +184,19 @@ def follow(level: float, target: float, rate: float) -> float:
     return level + rate * (target - level)
 
 
-def stock_step(level: ArrayLike, effect: ArrayLike, build: float, decay: float) -> ArrayLike:
-    """A stock built by effort and depreciating: s' = s (1 - d) + b f (1 - s)."""
-    return level * (1.0 - decay) + build * effect * (1.0 - level)
+def stock_step(level: ArrayLike, gain: ArrayLike, loss: ArrayLike) -> ArrayLike:
+    """A stock built by effort and depreciating over a step: s' = s (1 - l) + g (1 - s).
+
+    `gain` and `loss` are the step's shares (weekly rates through `per_step`).
+    """
+    return level * (1.0 - loss) + gain * (1.0 - level)
 
 
-def crisis_step(level: ArrayLike, response: ArrayLike, decay: float, response_rate: float
-                ) -> ArrayLike:
-    """A crisis fades by itself and faster with crisis response: c' = c (1 - d - r f)."""
-    return level * np.clip(1.0 - decay - response_rate * response, 0.0, 1.0)
+def crisis_step(level: ArrayLike, response: ArrayLike, decay: float, response_rate: float,
+                weeks: float = 1.0) -> ArrayLike:
+    """A crisis fades by itself and faster with crisis response: c' = c (1 - d - r f)^w."""
+    kept = np.clip(1.0 - decay - response_rate * response, 0.0, 1.0)
+    return level * (kept if weeks == 1 else kept ** weeks)
 
 
 def incident_rate(

@@ -15,7 +15,7 @@ is visible in `SSRModel.step`:
 6. insurgent incidents happen;
 7. the civilian phase runs for all civilians at once: trust, outlook (hardship, cooperation,
    legitimacy), activation, DDR transitions;
-8. the step is booked; every `evaluation_interval` steps adaptive management re-weights the
+8. the step is booked; every `adaptive.evaluation_days` adaptive management re-weights the
    allocation;
 9. measures are recorded.
 """
@@ -205,7 +205,7 @@ class SSRModel(mesa.Model):
         grievance = phases.activate(p, self.population, [u.xy for u in security],
                                     self.neighbourhoods, self.rng)
         phases.ddr_transitions(p, self.population, self.districts, grievance, self.rng)
-        phases.close_step(self.population, self.districts, self.institutions, self.outlook,
+        phases.close_step(p, self.population, self.districts, self.institutions, self.outlook,
                           self.ledger, self.record)
         self._evaluate()
         self.datacollector.collect(self)
@@ -232,7 +232,7 @@ class SSRModel(mesa.Model):
         """Adaptive management: book the spending; re-weight at each evaluation."""
         self.evaluation.spend += self.ledger.spent
         a = self.params.adaptive
-        if a.enabled and self.steps % a.evaluation_interval == 0:
+        if a.enabled and self.steps % max(1, self.params.time.steps_for(a.evaluation_days)) == 0:
             self.evaluation = adaptive.reallocate(self.params, self.institutions,
                                                   self.evaluation, self._activity_kpis())
 

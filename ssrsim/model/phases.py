@@ -24,10 +24,13 @@ from .space import Layout, Neighbourhoods, NeighbourhoodSum
 
 def open_step(params: ModelParams, institutions: Institutions, districts: Districts, step: int,
               cmo_units: int, shape: tuple[int, int]) -> tuple[StepRecord, Ledger]:
-    """A fresh record and the step's ledger, after budget cuts and surges that have ended."""
+    """A fresh record and the step's ledger, after budget cuts and surges that have ended.
+
+    The step's budget is the weekly budget times the step's length in weeks.
+    """
     institutions.expire_modifiers(step)
-    ledger = Ledger.open(params, institutions.budget(params.budget.per_step),
-                         institutions.allocation, districts, cmo_units)
+    budget = institutions.budget(params.budget.per_week * params.time.weeks)
+    ledger = Ledger.open(params, budget, institutions.allocation, districts, cmo_units)
     return StepRecord.empty(shape), ledger
 
 
@@ -35,7 +38,9 @@ def spend_national(params: ModelParams, population: Population, institutions: In
                    ledger: Ledger) -> np.ndarray:
     """DDR money to districts, oversight money to institutions; institutions update.
 
-    Returns the ex-combatants on the DDR track (armed or demobilised) per district.
+    Spending drives institutions as an intensity per week (the step's spending over its
+    length in weeks). Returns the ex-combatants on the DDR track (armed or demobilised) per
+    district.
     """
     pop = population
     in_ddr = (pop.ddr == DDRStage.ARMED) | (pop.ddr == DDRStage.DEMOBILISED)
@@ -43,8 +48,9 @@ def spend_national(params: ModelParams, population: Population, institutions: In
     ledger.spend_ddr(ex_in_ddr)
     oversight = ledger.spend_oversight()
     hs = params.budget.half_saturation
-    advocacy_level = float(mech.saturation(institutions.advocacy, hs.oversight))
-    drive = min(1.0, float(mech.saturation(oversight, hs.oversight))
+    weeks = params.time.weeks
+    advocacy_level = float(mech.saturation(institutions.advocacy / weeks, hs.oversight))
+    drive = min(1.0, float(mech.saturation(oversight / weeks, hs.oversight))
                 + params.institutions.advocacy_weight * advocacy_level)
     update_institutions(params, institutions, drive)
     return ex_in_ddr
@@ -53,44 +59,59 @@ def spend_national(params: ModelParams, population: Population, institutions: In
 def update_institutions(params: ModelParams, inst: Institutions, drive: float) -> None:
     """Grow or decay O, J and F with the institutional drive; C follows F."""
     p = params.institutions
+    weeks = params.time.weeks
     inst.oversight = mech.institution_step(inst.oversight, drive, inst.political_resistance,
-                                           p.growth, p.decay)
+                                           p.growth, p.decay, weeks)
     inst.judicial = mech.institution_step(inst.judicial, drive, inst.institutional_resistance,
-                                          p.growth, p.decay)
+                                          p.growth, p.decay, weeks)
     inst.legislative = mech.institution_step(inst.legislative, drive,
-                                             inst.political_resistance, p.growth, p.decay)
+                                             inst.political_resistance, p.growth, p.decay, weeks)
     inst.civilian_control = mech.follow(inst.civilian_control, inst.legislative,
-                                        p.control_adjustment)
+                                        float(mech.per_step(p.control_adjustment, weeks)))
 
 
 def update_districts(params: ModelParams, districts: Districts, ledger: Ledger,
                      units: Sequence[SecurityForceUnit], ex_in_ddr: np.ndarray,
                      visits: np.ndarray) -> None:
-    """District levels from this step's effective spending and community-policing visits."""
+    """District levels from this step's effective spending and community-policing visits.
+
+    Spending counts as an intensity per week (the step's over its length in weeks); stocks
+    grow and decay at weekly rates compounded over the step (`mechanisms.per_step`).
+    """
     p = params
     hs = p.budget.half_saturation
     d, eff = districts, ledger.effective
+    weeks = p.time.weeks
+
+    def weekly(amounts: np.ndarray) -> np.ndarray:
+        return amounts / weeks
+
     # The equations take numbers or arrays; on district arrays they return arrays.
-    d.engagement = np.asarray(mech.saturation(d.per_1000(eff["engagement"]), hs.engagement))
-    d.new_services = np.asarray(mech.saturation(d.per_1000(eff["services"]), hs.services))
-    d.service_level = np.asarray(mech.stock_step(d.service_level, d.new_services,
-                                                 p.services.build_rate, p.services.decay))
+    d.engagement = np.asarray(mech.saturation(weekly(d.per_1000(eff["engagement"])),
+                                              hs.engagement))
+    d.new_services = np.asarray(mech.saturation(weekly(d.per_1000(eff["services"])),
+                                                hs.services))
+    d.service_level = np.asarray(mech.stock_step(
+        d.service_level, mech.per_step(p.services.build_rate * d.new_services, weeks),
+        mech.per_step(p.services.decay, weeks)))
     d.crisis = np.asarray(mech.crisis_step(
-        d.crisis, mech.saturation(d.per_1000(eff["crisis"]), hs.crisis), p.crisis.decay,
-        p.crisis.response_rate))
-    d.monitoring = np.asarray(mech.saturation(eff["monitoring"], hs.monitoring))
+        d.crisis, mech.saturation(weekly(d.per_1000(eff["crisis"])), hs.crisis),
+        p.crisis.decay, p.crisis.response_rate, weeks))
+    d.monitoring = np.asarray(mech.saturation(weekly(eff["monitoring"]), hs.monitoring))
     untrained = np.zeros(len(d.civilians))
     for unit in units:
         untrained[unit.district] += unit.reform == ReformState.UNREFORMED
-    d.training_per_unit = eff["training"] / np.maximum(untrained, 1.0)
+    d.training_per_unit = weekly(eff["training"] / np.maximum(untrained, 1.0))
     cp = p.community_policing
     d.visits = visits
     d.knowledge = np.asarray(mech.stock_step(
-        d.knowledge, mech.repeated_gain(cp.knowledge_gain, visits), 1.0, cp.knowledge_decay))
-    ddr_intensity = eff["ddr"] * 1000.0 / np.maximum(ex_in_ddr, 1.0)
+        d.knowledge, mech.repeated_gain(cp.knowledge_gain, visits),
+        mech.per_step(cp.knowledge_decay, weeks)))
+    ddr_intensity = weekly(eff["ddr"] * 1000.0 / np.maximum(ex_in_ddr, 1.0))
     d.ddr_program = np.asarray(mech.stock_step(
-        d.ddr_program, mech.saturation(ddr_intensity, hs.ddr), p.ddr.program_build,
-        p.ddr.program_decay))
+        d.ddr_program,
+        mech.per_step(p.ddr.program_build * mech.saturation(ddr_intensity, hs.ddr), weeks),
+        mech.per_step(p.ddr.program_decay, weeks)))
 
 
 def policing_visits(params: ModelParams, districts: Districts, units: Sequence[SecurityForceUnit],
@@ -125,7 +146,7 @@ def insurgent_incidents(params: ModelParams, districts: Districts, population: P
     supp = mech.suppression(d.per_1000(capacity), outlook.cooperation, p.max_suppression,
                             p.suppression_half)
     rate = mech.incident_rate(d.civilians, d.insurgency, armed / np.maximum(d.civilians, 1.0),
-                              p.base_rate, p.armed_weight, supp)
+                              p.base_rate, p.armed_weight, supp) * params.time.weeks
     d.incidents = np.maximum(poisson.ppf(draws.random(n), rate), 0).astype(np.int64)
     for i, count in enumerate(d.incidents):
         members = layout.district_members[i]
@@ -164,28 +185,40 @@ def update_trust(params: ModelParams, population: Population, districts: Distric
         if t.social_weight > 0:  # jailed neighbours count with their unchanged trust
             grid = np.zeros(shape, dtype=np.float32)
             grid[x, y] = trust
+            weight = float(mech.per_step(t.social_weight, params.time.weeks))
             trust = np.where(free, mech.social_influence(
-                trust, n.social(grid)[x, y], pop.social_count, t.social_weight), old)
+                trust, n.social(grid)[x, y], pop.social_count, weight), old)
         old[:] = np.clip(trust, 0.0, 1.0)
 
 
 def _trust_after_step(params: ModelParams, pop: Population, d: Districts, force: str,
                       own_abuses: np.ndarray, other_abuses: np.ndarray, incidents: np.ndarray,
                       fair: np.ndarray, unfair: np.ndarray | int) -> np.ndarray:
-    """Trust in one force after this step's harm and gains."""
+    """Trust in one force after this step's harm and gains.
+
+    Abuses, incidents and visits are events: each counts once. A patrol's contact lasts the
+    step, so contacts count as weeks of contact; engagement and services act at weekly rates.
+    """
     t = params.trust
+    weeks = params.time.weeks
     trust = mech.trust_after_harm(pop.trust_in(force), own_abuses, other_abuses, incidents,
-                                  t.abuse_loss, t.spillover, t.incident_loss, unfair,
-                                  t.unfair_contact_loss)
+                                  t.abuse_loss, t.spillover, t.incident_loss,
+                                  _weeks_of(unfair, weeks), t.unfair_contact_loss)
     # Gains: fair contact with the force's reformed units and new services for both;
     # engagement (CMO units are military) for the army; visits for the police.
-    keep = (1.0 - mech.repeated_gain(t.fair_contact_gain, fair)) * (
-        1.0 - t.service_gain * d.new_services[pop.district])
+    keep = (1.0 - mech.repeated_gain(t.fair_contact_gain, _weeks_of(fair, weeks))) * (
+        1.0 - mech.per_step(t.service_gain * d.new_services[pop.district], weeks))
     if force == "army":
-        keep = keep * (1.0 - t.engagement_gain * d.engagement[pop.district])
+        keep = keep * (1.0 - mech.per_step(t.engagement_gain * d.engagement[pop.district],
+                                           weeks))
     else:
         keep = keep * (1.0 - params.community_policing.trust_gain) ** d.visits[pop.district]
     return np.asarray(mech.trust_after_gain(trust, 1.0 - keep))
+
+
+def _weeks_of(contacts: np.ndarray | int, weeks: float) -> np.ndarray | float | int:
+    """Contacts in a step as weeks of contact (the counts themselves for one-week steps)."""
+    return contacts if weeks == 1 else contacts * weeks
 
 
 def update_outlook(params: ModelParams, population: Population, districts: Districts,
@@ -253,7 +286,10 @@ def activate(params: ModelParams, population: Population, unit_cells: Sequence[t
 
 def ddr_transitions(params: ModelParams, population: Population, districts: Districts,
                     grievance: np.ndarray, rng: np.random.Generator) -> None:
-    """Ex-combatants move along the DDR track or relapse; one uniform draw each."""
+    """Ex-combatants move along the DDR track or relapse; one uniform draw each.
+
+    The transition probabilities are weekly, compounded over the step.
+    """
     p = params.ddr
     pop = population
     ex = np.flatnonzero(pop.ddr != DDRStage.NONE)
@@ -262,11 +298,12 @@ def ddr_transitions(params: ModelParams, population: Population, districts: Dist
     u = rng.random(ex.size)
     stage = pop.ddr[ex]
     program = districts.ddr_program[pop.district[ex]]
-    disarm = mech.disarm_probability(p.disarm_rate, program, pop.trust[ex])
-    reintegrate = mech.reintegration_probability(p.reintegration_rate, program,
-                                                 pop.hardship[ex])
-    relapse = mech.relapse_probability(p.relapse_rate, grievance[ex], p.relapse_threshold,
-                                       program)
+    weeks = params.time.weeks
+    disarm = mech.per_step(mech.disarm_probability(p.disarm_rate, program, pop.trust[ex]), weeks)
+    reintegrate = mech.per_step(mech.reintegration_probability(
+        p.reintegration_rate, program, pop.hardship[ex]), weeks)
+    relapse = mech.per_step(mech.relapse_probability(
+        p.relapse_rate, grievance[ex], p.relapse_threshold, program), weeks)
     armed = stage == DDRStage.ARMED
     demob = stage == DDRStage.DEMOBILISED
     reint = stage == DDRStage.REINTEGRATED
@@ -287,13 +324,18 @@ def update_expected_accountability(institutions: Institutions, districts: Distri
         inst.oversight, inst.judicial)
 
 
-def close_step(population: Population, districts: Districts, institutions: Institutions,
-               outlook: DistrictOutlook, ledger: Ledger, record: StepRecord) -> None:
-    """Book the step: the accountability record, district violence, advocacy spent."""
+def close_step(params: ModelParams, population: Population, districts: Districts,
+               institutions: Institutions, outlook: DistrictOutlook, ledger: Ledger,
+               record: StepRecord) -> None:
+    """Book the step: the accountability record, district violence, advocacy spent.
+
+    District violence is the share active plus incidents per resident per week.
+    """
     institutions.record(record.abuses, record.abuses_sanctioned)
     update_expected_accountability(institutions, districts, outlook)
     pop = population
     active = np.bincount(pop.district[pop.state == CivilianState.ACTIVE],
                          minlength=len(districts.civilians))
-    districts.violence = (active + districts.incidents) / np.maximum(districts.civilians, 1.0)
+    incidents = districts.incidents / params.time.weeks
+    districts.violence = (active + incidents) / np.maximum(districts.civilians, 1.0)
     institutions.advocacy = ledger.advocacy

@@ -1,7 +1,7 @@
 """Scenarios: the parameter schema, the YAML loader and its error reports.
 
 >>> from ssrsim.scenario import load_scenario
->>> scenario = load_scenario("scenarios/baseline.yaml", overrides=["budget.per_step=12"])
+>>> scenario = load_scenario("scenarios/baseline.yaml", overrides=["budget.per_week=12"])
 """
 
 from .errors import Issue, ScenarioError

@@ -101,7 +101,7 @@ def apply_changes(scenario: ModelParams, changes: Mapping[str, Any], *, source: 
 
     Args:
         scenario: the scenario to start from (it is not modified).
-        changes: dotted paths (`districts.north.police`, `budget.per_step`) and their values.
+        changes: dotted paths (`districts.north.police`, `budget.per_week`) and their values.
         source: the name issues give as their file.
 
     Raises:
@@ -319,7 +319,7 @@ def _parse_overrides(overrides: Sequence[str]) -> tuple[list[_Change], list[Issu
         key, equals, raw = text.partition("=")
         key = key.strip()
         if not equals or not key:
-            message = "expected path=value, e.g. budget.per_step=12"
+            message = "expected path=value, e.g. budget.per_week=12"
             issues.append(Issue(OVERRIDES.file, None, text, NO_VALUE, message))
             continue
         try:

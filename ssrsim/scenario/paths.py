@@ -261,7 +261,7 @@ def set_path(tree: Node, dotted: str, value: Node) -> tuple[Node, str]:
 
     Missing sections on the way are filled with their schema defaults, so setting one key of
     a section the data omits keeps that section's other defaults. A mapping set on a section
-    merges into it, as `extends:` does (`budget={per_step: 20}` keeps the file's allocation);
+    merges into it, as `extends:` does (`budget={per_week: 20}` keeps the file's allocation);
     any other value, lists and events included, replaces what was there.
 
     Returns:

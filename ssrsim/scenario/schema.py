@@ -68,10 +68,20 @@ class Time(Section):
 
     start_date: dt.date = param(dt.date(2004, 1, 5), "Calendar date of step 0.")
     step_days: int = param(
-        7, "Length of one step. Every rate in the model is per step and is not rescaled when "
-        "this changes: the defaults assume 7-day steps.", ge=1, le=366, unit="days",
+        7, "Length of one step. Rates are given per week (or per year, as their unit says) and "
+        "converted to the step length, so it changes no answer beyond discretisation.",
+        ge=1, le=366, unit="days",
     )
     steps: int = param(156, "Number of steps a run lasts.", ge=1, le=100_000, unit="steps")
+
+    @property
+    def weeks(self) -> float:
+        """Length of one step in weeks: the exponent that turns a weekly rate into a step's."""
+        return self.step_days / 7.0
+
+    def steps_for(self, days: float) -> int:
+        """Whole steps nearest to `days` (a duration given in days)."""
+        return round(days / self.step_days)
 
 
 class Space(Section):
@@ -167,9 +177,10 @@ class Activation(Section):
         "synchronous, larger values approach Mesa's random sequential activation.",
         ge=1, le=100_000, source="assumption (docking with Mesa's example)",
     )
-    max_jail_term: int = param(
-        30, "Jail terms are drawn uniformly from 0..max_jail_term.", ge=0, le=100_000,
-        unit="steps", source=EPSTEIN,
+    max_jail_days: int = param(
+        210, "Jail terms are drawn uniformly from 0..J steps, J = max_jail_days / step_days "
+        "rounded (Epstein's J_max = 30 ticks is 210 days at weekly steps).", ge=0,
+        le=1_000_000, unit="days", source=EPSTEIN,
     )
 
 
@@ -213,26 +224,28 @@ class Trust(Section):
         ge=0, le=1,
     )
     fair_contact_gain: float = param(
-        0.01, "Share of distrust in a force recovered per fair contact with its reformed unit.",
-        ge=0, le=1,
+        0.01, "Share of distrust in a force recovered per week of fair contact with its "
+        "reformed unit (a patrol's contact in one step lasts that step).", ge=0, le=1,
+        unit="share per week of contact",
         source="Procedural justice: Tyler (2004); assumption for the size",
     )
     unfair_contact_loss: float = param(
-        0.0, "Share of trust in a force lost per everyday contact with its unreformed unit "
-        "(extortion, harassment; 0: off).", ge=0, le=1,
+        0.0, "Share of trust in a force lost per week of everyday contact with its unreformed "
+        "unit (extortion, harassment; 0: off).", ge=0, le=1, unit="share per week of contact",
         source="Skogan (2006), Policing & Society 16(2):99-126, for the direction (in Chicago "
         "a bad encounter weighed 4 to 14 times a good one); size an assumption",
     )
     engagement_gain: float = param(
-        0.02, "Share of distrust in the army recovered per step at full engagement level "
-        "(CMO units are military).", ge=0, le=1
+        0.02, "Share of distrust in the army recovered per week at full engagement level "
+        "(CMO units are military).", ge=0, le=1, unit="share per week",
     )
     service_gain: float = param(
-        0.01, "Share of distrust in both forces recovered per step at full new-service level.",
-        ge=0, le=1
+        0.01, "Share of distrust in both forces recovered per week at full new-service "
+        "level.", ge=0, le=1, unit="share per week",
     )
     social_weight: float = param(
-        0.05, "Weight of neighbours' mean trust in one step (DeGroot averaging).", ge=0, le=1
+        0.05, "Weight of neighbours' mean trust after one week (DeGroot averaging).", ge=0,
+        le=1, unit="share per week",
     )
     social_radius: int = param(1, "Radius of the social neighbourhood (Moore).", ge=1, le=10)
     witness_radius: int = param(
@@ -273,7 +286,7 @@ class CommunityPolicing(Section):
         ge=0, le=1,
     )
     knowledge_decay: float = param(
-        0.01, "Per-step depreciation of that knowledge.", ge=0, le=1,
+        0.01, "Depreciation of that knowledge.", ge=0, le=1, unit="share per week",
     )
     cooperation_weight: float = param(
         0.3, "Increase in reporting willingness per unit of knowledge of the police.",
@@ -306,15 +319,18 @@ class Security(Section):
     )
     capacity: KindValues = Field(
         default_factory=lambda: KindValues(police=0.6, army=0.8),
-        description="Probability an unreformed unit arrests when actives are in vision.",
+        description="Probability per week that an unreformed unit makes an arrest while "
+        "actives are in its vision (at most one arrest per step).",
     )
     reformed_capacity: KindValues = Field(
         default_factory=lambda: KindValues(police=0.9, army=0.9),
-        description="The same probability for a reformed unit (training raises capacity).",
+        description="The same weekly probability for a reformed unit (training raises "
+        "capacity).",
     )
     abuse_rate: KindValues = Field(
         default_factory=lambda: KindValues(police=0.03, army=0.05),
-        description="Per-step abuse probability of an unreformed unit with no deterrence.",
+        description="Probability per week that an unreformed unit with no deterrence commits "
+        "an abuse.",
     )
     training_abuse_reduction: float = param(
         0.3, "Share of abuse probability removed while in training.", ge=0, le=1
@@ -332,16 +348,17 @@ class Security(Section):
         4.0, "Concentration of the Beta distribution of each unit's own resistance to change "
         "r_u, whose mean is institutions.institutional_resistance.", gt=0, le=1000,
     )
-    training_duration: int = param(
-        12, "Steps a unit spends in training.", ge=1, le=10_000, unit="steps"
+    training_days: int = param(
+        84, "Time a unit spends in training (at least one step).", ge=1, le=100_000,
+        unit="days",
     )
     training_half: float = param(
-        0.5, "Training spend per unit per step giving half the maximal intake.", gt=0,
-        unit="resource units per unit per step",
+        0.5, "Training spend per untrained unit per week giving half the maximal intake.",
+        gt=0, unit="resource units per unit per week",
     )
     backsliding_rate: float = param(
-        0.02, "Per-step back-sliding probability of a reformed unit at full political "
-        "resistance and no oversight.", ge=0, le=1,
+        0.02, "Probability per week that a reformed unit back-slides, at full political "
+        "resistance and no oversight.", ge=0, le=1, unit="probability per week",
     )
     initial_reformed: float = param(0.0, "Share of units reformed at the start.", ge=0, le=1)
 
@@ -358,12 +375,12 @@ class CMO(Section):
         0.5, "Share of effectiveness lost at zero coordination.", ge=0, le=1
     )
     throughput: float = param(
-        5.0, "Most resources one CMO unit can deliver per step.", gt=0,
-        unit="resource units per step",
+        5.0, "Most resources one CMO unit can deliver per week.", gt=0,
+        unit="resource units per week",
     )
     relocation_rate: float = param(
-        0.1, "Per-step probability a CMO unit or NGO re-plans which district to work in.",
-        ge=0, le=1,
+        0.1, "Probability per week that a CMO unit or NGO re-plans which district to work in.",
+        ge=0, le=1, unit="probability per week",
     )
     crisis_share: float = param(
         0.5, "Share of a unit's spending diverted to crisis response in a district in crisis.",
@@ -375,15 +392,15 @@ class NGO(Section):
     """Civil-society organisations."""
 
     budget: float = param(
-        1.0, "Resources each NGO spends per step (own funds).", ge=0,
-        unit="resource units per step",
+        1.0, "Resources each NGO spends per week (own funds).", ge=0,
+        unit="resource units per week",
     )
     monitoring: float = param(0.4, "Share of NGO spending on monitoring abuses.", ge=0, le=1)
     services: float = param(0.4, "Share of NGO spending on services.", ge=0, le=1)
     advocacy: float = param(0.2, "Share of NGO spending on advocacy for reform.", ge=0, le=1)
     violence_threshold: float = param(
-        0.05, "Share of civilians active (plus incidents per civilian) above which NGOs leave.",
-        ge=0, le=1,
+        0.05, "Share of civilians active plus insurgent incidents per civilian per week, above "
+        "which NGOs leave.", ge=0, le=1,
     )
 
     @model_validator(mode="after")
@@ -410,23 +427,28 @@ class Allocation(Section):
 
 
 class HalfSaturation(Section):
-    """Spending intensity that gives half the maximal effect, f(x) = x / (x + h)."""
+    """Spending intensity (per week) that gives half the maximal effect, f(x) = x / (x + h)."""
 
-    engagement: float = param(2.0, "Engagement.", gt=0, unit="resource units per 1,000 civilians")
-    services: float = param(2.0, "Services.", gt=0, unit="resource units per 1,000 civilians")
-    oversight: float = param(2.0, "Institutional support.", gt=0, unit="resource units per step")
+    engagement: float = param(2.0, "Engagement.", gt=0,
+                              unit="resource units per 1,000 civilians per week")
+    services: float = param(2.0, "Services.", gt=0,
+                            unit="resource units per 1,000 civilians per week")
+    oversight: float = param(2.0, "Institutional support.", gt=0,
+                             unit="resource units per week")
     ddr: float = param(
-        2.0, "DDR programmes.", gt=0, unit="resource units per 1,000 ex-combatants"
+        2.0, "DDR programmes.", gt=0, unit="resource units per 1,000 ex-combatants per week"
     )
-    crisis: float = param(1.0, "Crisis response.", gt=0, unit="resource units per 1,000 civilians")
-    monitoring: float = param(0.5, "NGO monitoring.", gt=0, unit="resource units per district")
+    crisis: float = param(1.0, "Crisis response.", gt=0,
+                          unit="resource units per 1,000 civilians per week")
+    monitoring: float = param(0.5, "NGO monitoring.", gt=0,
+                              unit="resource units per district per week")
 
 
 class Budget(Section):
     """The SSR programme budget: the resource constraint."""
 
-    per_step: float = param(
-        10.0, "Programme budget per step.", ge=0, unit="resource units per step"
+    per_week: float = param(
+        10.0, "Programme budget per week.", ge=0, unit="resource units per week"
     )
     allocation: Allocation = Field(default_factory=Allocation, description="Initial allocation.")
     half_saturation: HalfSaturation = Field(default_factory=HalfSaturation)
@@ -447,28 +469,31 @@ class Institutions(Section):
     legislative: float = param(0.3, "Initial legislative framework progress F.", ge=0, le=1)
     civilian_control: float = param(0.4, "Initial civilian control C.", ge=0, le=1)
     growth: float = param(
-        0.02, "Per-step growth rate of O, J and F at full drive.", ge=0, le=1
+        0.02, "Growth of O, J and F at full drive: share of the gap to 1 closed.", ge=0, le=1,
+        unit="share per week",
     )
-    decay: float = param(0.005, "Per-step decay rate of O, J and F.", ge=0, le=1)
+    decay: float = param(0.005, "Decay of O, J and F.", ge=0, le=1, unit="share per week")
     control_adjustment: float = param(
-        0.05, "Per-step rate at which civilian control follows the legislative framework.",
-        ge=0, le=1,
+        0.05, "Share of its gap to the legislative framework that civilian control closes.",
+        ge=0, le=1, unit="share per week",
     )
     advocacy_weight: float = param(
         0.5, "Weight of NGO advocacy in the institutional drive.", ge=0, le=1
     )
-    accountability_window: int = param(
-        12, "Trailing window for the realised accountability measure.", ge=1, le=10_000,
-        unit="steps",
+    accountability_days: int = param(
+        84, "Trailing window for the realised accountability measure (at least one step).",
+        ge=1, le=100_000, unit="days",
     )
 
 
 class Services(Section):
     """District service level s_d: a stock built by spending that depreciates."""
 
-    decay: float = param(0.02, "Per-step depreciation of the service level.", ge=0, le=1)
+    decay: float = param(0.02, "Depreciation of the service level.", ge=0, le=1,
+                         unit="share per week")
     build_rate: float = param(
-        0.1, "Per-step growth of the service level at full spending.", ge=0, le=1
+        0.1, "Growth of the service level at full spending: share of the gap to 1 closed.",
+        ge=0, le=1, unit="share per week",
     )
     hardship_relief: float = param(
         0.5, "Share of baseline hardship removed at full service level.", ge=0, le=1
@@ -478,9 +503,10 @@ class Services(Section):
 class Crisis(Section):
     """District crisis level c_d after shocks; crisis response by CMO units."""
 
-    decay: float = param(0.05, "Per-step natural decay of the crisis level.", ge=0, le=1)
+    decay: float = param(0.05, "Natural decay of the crisis level.", ge=0, le=1,
+                         unit="share per week")
     response_rate: float = param(
-        0.2, "Extra per-step decay at full crisis-response spending.", ge=0, le=1
+        0.2, "Extra decay at full crisis-response spending.", ge=0, le=1, unit="share per week"
     )
     hardship: float = param(
         0.3, "Hardship added at crisis level 1.", ge=0, le=1
@@ -491,8 +517,8 @@ class Insurgency(Section):
     """Insurgent incidents per district."""
 
     base_rate: float = param(
-        2.0, "Incidents per 1,000 civilians per step at insurgency 1 with no suppression.",
-        ge=0, le=1000, unit="incidents per 1,000 civilians per step",
+        2.0, "Incidents per 1,000 civilians per week at insurgency 1 with no suppression.",
+        ge=0, le=1000, unit="incidents per 1,000 civilians per week",
     )
     armed_weight: float = param(
         2.0, "Insurgency added per unit share of armed ex-combatants in the district.",
@@ -511,26 +537,27 @@ class DDR(Section):
     """Ex-combatants: armed -> demobilised -> reintegrated, with relapse."""
 
     disarm_rate: float = param(
-        0.05, "Per-step probability an armed ex-combatant demobilises at full programme level "
-        "and full trust.", ge=0, le=1,
+        0.05, "Probability per week that an armed ex-combatant demobilises at full "
+        "programme level and full trust.", ge=0, le=1, unit="probability per week",
     )
     reintegration_rate: float = param(
-        0.03, "Per-step probability a demobilised ex-combatant reintegrates at full programme "
-        "level and no hardship.", ge=0, le=1,
+        0.03, "Probability per week that a demobilised ex-combatant reintegrates at full "
+        "programme level and no hardship.", ge=0, le=1, unit="probability per week",
     )
     relapse_rate: float = param(
-        0.05, "Per-step relapse probability per unit of grievance above the threshold with no "
-        "programme support.", ge=0, le=1,
+        0.05, "Relapse probability per week per unit of grievance above the threshold with "
+        "no programme support.", ge=0, le=1, unit="probability per week",
     )
     relapse_threshold: float = param(
         0.2, "Grievance above which demobilised or reintegrated ex-combatants may re-arm.",
         ge=0, le=1,
     )
     program_build: float = param(
-        0.3, "Per-step growth of the DDR programme level at full funding.", ge=0, le=1
+        0.3, "Growth of the DDR programme level at full funding.", ge=0, le=1,
+        unit="share per week",
     )
     program_decay: float = param(
-        0.1, "Per-step decay of the DDR programme level.", ge=0, le=1
+        0.1, "Decay of the DDR programme level.", ge=0, le=1, unit="share per week"
     )
 
 
@@ -538,8 +565,8 @@ class Adaptive(Section):
     """Adaptive management: regular evaluations re-weight the allocation."""
 
     enabled: bool = param(False, "Whether the allocation is re-weighted.")
-    evaluation_interval: int = param(
-        12, "Steps between evaluations.", ge=1, le=10_000, unit="steps"
+    evaluation_days: int = param(
+        84, "Time between evaluations (at least one step).", ge=1, le=100_000, unit="days"
     )
     learning_rate: float = param(
         0.3, "Share of the allocation moved toward measured effect per cost.", ge=0, le=1
@@ -551,8 +578,8 @@ class Measures(Section):
     """Parameters of derived measures."""
 
     violence_scale: float = param(
-        2.0, "Violent events per 1,000 civilians per step that lower stability to 1/e of its "
-        "non-violent value.", gt=0, unit="events per 1,000 civilians per step",
+        2.0, "Violent events per 1,000 civilians per week that lower stability to 1/e of its "
+        "non-violent value.", gt=0, unit="events per 1,000 civilians per week",
     )
 
 
@@ -579,19 +606,21 @@ Share = Annotated[float, Field(ge=0, le=1)]
 
 
 class BudgetCut(EventBase):
-    """The programme budget is multiplied by `factor` for `duration` steps (0: for good)."""
+    """The programme budget is multiplied by `factor` for `duration_days` (0: for good)."""
 
     type: Literal["budget_cut"]
     factor: float = Field(0.5, ge=0, le=1, description="Budget multiplier.")
-    duration: int = Field(0, ge=0, description="Steps it lasts; 0 means for the rest of the run.")
+    duration_days: int = Field(0, ge=0, le=1_000_000, description="Days it lasts, rounded to "
+                               "whole steps (at least one); 0 means for the rest of the run.")
 
 
 class DonorSurge(EventBase):
-    """The programme budget is multiplied by `factor` for `duration` steps (0: for good)."""
+    """The programme budget is multiplied by `factor` for `duration_days` (0: for good)."""
 
     type: Literal["donor_surge"]
     factor: float = Field(1.5, ge=1, le=100, description="Budget multiplier.")
-    duration: int = Field(0, ge=0, description="Steps it lasts; 0 means for the rest of the run.")
+    duration_days: int = Field(0, ge=0, le=1_000_000, description="Days it lasts, rounded to "
+                               "whole steps (at least one); 0 means for the rest of the run.")
 
 
 class TroopDrawdown(EventBase):
@@ -685,7 +714,7 @@ class PeaceAgreement(EventBase):
 
 
 class LegitimacyChange(EventBase):
-    """Everyone's perceived legitimacy shifts by `change`, at once or evenly over `duration`.
+    """Everyone's perceived legitimacy shifts by `change`, at once or over `duration_days`.
 
     Epstein's (2002) legitimacy experiments: a sudden fall versus the same fall spread out.
     National: it takes no district.
@@ -694,8 +723,9 @@ class LegitimacyChange(EventBase):
     type: Literal["legitimacy_change"]
     change: Shock = Field(
         -0.2, description="Shift added to every civilian's legitimacy L (then clipped to 0..1).")
-    duration: int = Field(
-        0, ge=0, description="Steps over which the shift is spread evenly; 0 means at once.")
+    duration_days: int = Field(
+        0, ge=0, le=1_000_000, description="Days over which the shift is spread evenly, "
+        "rounded to whole steps; 0 (or under half a step) means at once.")
 
     @model_validator(mode="after")
     def _national(self) -> LegitimacyChange:
@@ -705,13 +735,14 @@ class LegitimacyChange(EventBase):
 
 
 class CommunityPolicingProgramme(EventBase):
-    """Police visit communities at `visits_per_year` for `duration` steps (0: for good)."""
+    """Police visit communities at `visits_per_year` for `duration_days` (0: for good)."""
 
     type: Literal["community_policing"]
     visits_per_year: float = Field(
         2.6, ge=0, le=365, description="Visits per district per year while it lasts (about 3 "
         "over 14 months in Blair, Karim & Morse 2019).")
-    duration: int = Field(0, ge=0, description="Steps it lasts; 0 means for the rest of the run.")
+    duration_days: int = Field(0, ge=0, le=1_000_000, description="Days it lasts, rounded to "
+                               "whole steps (at least one); 0 means for the rest of the run.")
 
 
 Event = Annotated[

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 TINY = ["space.width=20", "space.height=20", "time.steps=10"]
 MORRIS = ("sweep={method: morris, samples: 2, levels: 4, parameters: "
-          "{cmo.coordination: {min: 0.1, max: 0.9}, budget.per_step: {min: 5, max: 20}}}")
+          "{cmo.coordination: {min: 0.1, max: 0.9}, budget.per_week: {min: 5, max: 20}}}")
 
 
 BETTER = {"trust": "higher", "stability": "higher", "abuses": "lower", "spent": "lower"}

@@ -42,12 +42,12 @@ SMALL: dict[str, Any] = {
     "policies": {
         "status_quo": {"description": "As planned."},
         "coordinated": {"description": "Joint planning.", "set": {"cmo.coordination": 0.9}},
-        "lean": {"description": "Half the budget.", "set": {"budget.per_step": 5}},
+        "lean": {"description": "Half the budget.", "set": {"budget.per_week": 5}},
     },
 }
 """A 24x24 scenario with three policies, fast enough to build in unit tests."""
 
-BAD_YAML = "name: bad\nbugdet: {per_step: 3}\nactivation: {vision: 0}\n"
+BAD_YAML = "name: bad\nbugdet: {per_week: 3}\nactivation: {vision: 0}\n"
 """A scenario with two problems: a misspelt key and a value out of range."""
 
 

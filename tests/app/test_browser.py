@@ -76,7 +76,7 @@ def baseline_dir(tmp_path) -> Path:
     folder.mkdir()
     for path in (REPO / "scenarios").glob("*.yaml"):
         shutil.copy(path, folder)
-    (folder / "zz_bad.yaml").write_text("name: bad\nbugdet: {per_step: 3}\n"
+    (folder / "zz_bad.yaml").write_text("name: bad\nbugdet: {per_week: 3}\n"
                                         "activation: {vision: 0}\n")
     return folder
 
@@ -132,15 +132,15 @@ def test_trainer_session(serve, page, baseline_dir, output_dir):
                       for a in ACTIVITIES]  # stable
 
     # the budget per step, cut mid-run: the next step's budget is the new one
-    click_lever(page, "budget.per_step", 0.3)
-    per_step = wait_lever_moved(page, "budget.per_step", "10.00")
-    assert 10 <= per_step <= 20
+    click_lever(page, "budget.per_week", 0.3)
+    per_week = wait_lever_moved(page, "budget.per_week", "10.00")
+    assert 10 <= per_week <= 20
     assert budget(page) == 10.0  # this step's budget is spent already
     page.locator(".ssrsim-stepbtn").click()
     wait_step(page, 2)  # the same run went on: no rebuild
     page.wait_for_function(
         f"document.querySelector('.ssrsim-budget-0 .ssrsim-budget-value').innerText == "
-        f"'{per_step:.1f}'", timeout=WAIT_MS)
+        f"'{per_week:.1f}'", timeout=WAIT_MS)
     assert wait_changed(charts, chart1) != chart1
     page.screenshot(path=output_dir / "02-levers-moved-live.png", full_page=True)
 
@@ -158,7 +158,7 @@ def test_trainer_session(serve, page, baseline_dir, output_dir):
     page.locator(".ssrsim-pending").wait_for(state="detached", timeout=WAIT_MS)
     assert page.locator(".ssrsim-applied").count() == 0
     assert float(value.inner_text()) == moved  # the lever keeps its value
-    assert budget(page) == per_step
+    assert budget(page) == per_week
 
     # Shock: a coup, injected now, acts at the start of the next step
     for n in (1, 2, 3):
@@ -241,12 +241,12 @@ def test_side_by_side(serve, page, baseline_dir, output_dir):
     assert budget(page, 0) == budget(page, 1) == 5.0
 
     # a live lever acts on both runs from the next step
-    click_lever(page, "budget.per_step", 0.6)
-    per_step = wait_lever_moved(page, "budget.per_step", "10.00")
+    click_lever(page, "budget.per_week", 0.6)
+    per_week = wait_lever_moved(page, "budget.per_week", "10.00")
     assert "(both runs)" in page.locator(".ssrsim-applied").inner_text()
     page.locator(".ssrsim-stepbtn").click()
     wait_step(page, 3)
-    halved = f"{per_step / 2:.1f}"
+    halved = f"{per_week / 2:.1f}"
     page.wait_for_function(
         f"document.querySelector('.ssrsim-budget-1 .ssrsim-budget-value').innerText == "
         f"'{halved}'", timeout=WAIT_MS)

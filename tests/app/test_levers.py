@@ -26,7 +26,7 @@ def test_every_lever_path_is_a_scenario_parameter():
 
 
 def test_the_levers_the_issue_asks_for():
-    expected = {"cmo.coordination", "budget.per_step", "institutions.oversight",
+    expected = {"cmo.coordination", "budget.per_week", "institutions.oversight",
                 "institutions.political_resistance", "institutions.institutional_resistance",
                 *(f"budget.allocation.{a}" for a in ACTIVITIES)}
     assert set(lv.LEVER_PATHS) == expected
@@ -44,12 +44,12 @@ def test_label_range_and_help_come_from_the_field():
 
 
 def test_an_open_range_gets_an_upper_end_from_default_and_value():
-    lever = lv.make_lever("budget.per_step")
+    lever = lv.make_lever("budget.per_week")
     assert lever.minimum == 0.0  # ge=0
     assert lever.maximum >= lv.OPEN_RANGE_FACTOR * lever.default
-    assert lever.unit == "resource units per step"
-    big = apply_changes(Scenario(), {"budget.per_step": 300.0}, source="test")
-    assert lv.make_lever("budget.per_step", big).maximum >= 300 * lv.OPEN_RANGE_FACTOR
+    assert lever.unit == "resource units per week"
+    big = apply_changes(Scenario(), {"budget.per_week": 300.0}, source="test")
+    assert lv.make_lever("budget.per_week", big).maximum >= 300 * lv.OPEN_RANGE_FACTOR
 
 
 @pytest.mark.parametrize("path", ["security.training_half", "population.risk_aversion.mean"])
@@ -121,10 +121,10 @@ def test_set_lever_moves_one_share_and_rescales_the_rest():
 
 
 def test_changes_apply_to_a_scenario():
-    edits = {"cmo.coordination": 0.8, "budget.per_step": 12.5}
+    edits = {"cmo.coordination": 0.8, "budget.per_week": 12.5}
     scenario = apply_changes(Scenario(), lv.changes(edits), source="test")
     assert scenario.cmo.coordination == 0.8
-    assert scenario.budget.per_step == 12.5
+    assert scenario.budget.per_week == 12.5
 
 
 def test_unknown_paths_are_rejected():

@@ -70,16 +70,16 @@ def test_a_live_lever_acts_from_the_next_step(scenario_dir):
     model = session.runs[0].model
     session.step()
     session.step()
-    session.move_lever("budget.per_step", 20)
+    session.move_lever("budget.per_week", 20)
     assert not session.pending
-    assert session.lever_note == "budget.per_step = 20: applied from step 3"
-    assert session.live_from == {"budget.per_step": 3}
+    assert session.lever_note == "budget.per_week = 20: applied from step 3"
+    assert session.live_from == {"budget.per_week": 3}
     assert session.budgets() == [("small", 10.0, pytest.approx(model.ledger.total_spent))]
     session.step()
     assert session.runs[0].model is model  # the same run goes on
     assert session.budgets()[0][1] == 20.0
     assert model.timeseries()["budget"].tolist() == [10.0, 10.0, 10.0, 20.0]
-    assert model.event_log == [(3, "lever", "budget.per_step=20")]
+    assert model.event_log == [(3, "lever", "budget.per_week=20")]
 
 
 def test_reset_runs_from_step_0_with_the_lever_values(scenario_dir):
@@ -129,7 +129,7 @@ def test_lever_edits_apply_over_both_compared_policies(scenario_dir):
     a, b = session.runs
     assert a.scenario.institutions.political_resistance == 0.9
     assert b.scenario.institutions.political_resistance == 0.9
-    assert (a.scenario.budget.per_step, b.scenario.budget.per_step) == (10, 5)
+    assert (a.scenario.budget.per_week, b.scenario.budget.per_week) == (10, 5)
 
 
 def test_a_live_lever_acts_on_both_compared_runs(scenario_dir):
@@ -203,7 +203,7 @@ def test_an_unknown_compare_policy_keeps_the_pickers(scenario_dir):
 
 def test_lever_source_names_the_app_in_errors(scenario_dir):
     session = Session(scenario_dir / "small.yaml")
-    session.edits = {"budget.per_step": -1.0}  # out of range: only possible by hand
+    session.edits = {"budget.per_week": -1.0}  # out of range: only possible by hand
     session.reset()
     assert LEVER_SOURCE in session.error
 

@@ -24,7 +24,7 @@ DISTRICTS = [
 
 COORD = {"min": 0.1, "max": 0.9}
 BUDGET = {"min": 2.0, "max": 20.0}
-RANGES = {"cmo.coordination": COORD, "budget.per_step": BUDGET,
+RANGES = {"cmo.coordination": COORD, "budget.per_week": BUDGET,
           "institutions.political_resistance": {"min": 0.0, "max": 0.8}}
 
 
@@ -64,7 +64,7 @@ def test_no_sweep_gives_one_empty_point():
 def test_grid_size_is_product_of_levels_and_values_and_covers_corners():
     parameters = {
         "cmo.coordination": COORD,
-        "budget.per_step": BUDGET,
+        "budget.per_week": BUDGET,
         "institutions.political_resistance": {"values": [0.1, 0.3, 0.5, 0.7]},
     }
     table = design("grid", parameters, levels=3)
@@ -77,7 +77,7 @@ def test_grid_size_is_product_of_levels_and_values_and_covers_corners():
         assert corner in points
     # each range axis has exactly `levels` evenly spaced values
     assert np.allclose(np.sort(table["cmo.coordination"].unique()), [0.1, 0.5, 0.9])
-    assert np.allclose(np.sort(table["budget.per_step"].unique()), [2.0, 11.0, 20.0])
+    assert np.allclose(np.sort(table["budget.per_week"].unique()), [2.0, 11.0, 20.0])
 
 
 def test_grid_values_only_axis_keeps_values_in_order():

@@ -98,7 +98,7 @@ def test_changes_are_plain_python_numbers():
     table = pd.DataFrame({
         "time.steps": pd.Series([np.int64(10), np.int64(20)], dtype=object),
         "cmo.coordination": pd.Series([np.float64(0.25), np.float32(0.5)], dtype=object),
-        "budget.per_step": np.array([1.5, 2.5]),
+        "budget.per_week": np.array([1.5, 2.5]),
         "districts.capital.police": np.array([3, 4], dtype=np.int64),
     })
     runs = plan_runs(["a"], table, replicates=2, root_seed=3)

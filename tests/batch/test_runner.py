@@ -163,7 +163,7 @@ def test_extending_replicates_runs_only_the_new_ones(tmp_path):
 def test_changed_scenario_is_refused_unless_force_new(tmp_path):
     out = tmp_path / "b"
     execute_batch(small_batch(out), workers=0)
-    changed = [*SMALL, "budget.per_step=3"]
+    changed = [*SMALL, "budget.per_week=3"]
     with pytest.raises(BatchInputError, match="different scenario"):
         prepare_batch(BASELINE, out=out, overrides=changed, replicates=1)
     batch = prepare_batch(BASELINE, out=out, overrides=changed, replicates=1,
@@ -293,7 +293,7 @@ def test_sigkill_mid_batch_then_resume_loses_and_duplicates_nothing(tmp_path):
 def test_a_batch_of_an_experiment_read_once_equals_one_of_its_file(tmp_path):
     from ssrsim.scenario import load_experiment
 
-    overrides = ["time.steps=3", "budget.per_step=9"]
+    overrides = ["time.steps=3", "budget.per_week=9"]
     by_file = prepare_batch(BASELINE, out=tmp_path / "a", replicates=2, overrides=overrides)
     experiment = load_experiment(BASELINE, overrides=overrides)
     by_experiment = prepare_batch(experiment, out=tmp_path / "b", replicates=2)

@@ -87,7 +87,7 @@ def test_arrest_jails_an_active_civilian_in_vision_only(make_scenario):
         "space": {"width": 30, "height": 30, "district_grid": [1, 1]},
         "districts": [{"name": "all", "police": 1}],
         "security": {"vision": 2, "capacity": {"police": 1.0, "army": 1.0}},
-        "activation": {"max_jail_term": 5},
+        "activation": {"max_jail_days": 35},
     }))
     (unit,) = units(model)
     pop = model.population
@@ -127,7 +127,7 @@ def test_arrests_jail_civilians_with_bounded_terms(make_scenario):
         "legitimacy": {"mode": "fixed", "fixed_value": 0.0},
         "population": {"risk_aversion": {"mean": 0.1, "concentration": 10}},
         "security": {"capacity": {"police": 1.0, "army": 1.0}},
-        "activation": {"max_jail_term": 4}}))
+        "activation": {"max_jail_days": 28}}))
     total = 0
     for _ in range(8):
         model.step()
@@ -142,7 +142,7 @@ def test_zero_jail_term_releases_at_once(make_scenario, run):
     scenario = make_scenario({
         "legitimacy": {"mode": "fixed", "fixed_value": 0.0},
         "security": {"capacity": {"police": 1.0, "army": 1.0}},
-        "activation": {"max_jail_term": 0}, "time": {"steps": 6}})
+        "activation": {"max_jail_days": 0}, "time": {"steps": 6}})
     ts = run(scenario).timeseries()
     assert ts["arrests"].sum() > 0
     assert (ts["jailed"] == 0).all()
@@ -153,7 +153,7 @@ def test_zero_jail_term_releases_at_once(make_scenario, run):
 
 def test_every_unit_abuses_at_rate_one_without_deterrence(make_scenario, run):
     scenario = make_scenario({
-        "budget": {"per_step": 0.0},
+        "budget": {"per_week": 0.0},
         "security": {"abuse_rate": {"police": 1.0, "army": 1.0},
                      "oversight_deterrence": 0.0, "sanction_deterrence": 0.0},
         "time": {"steps": 5}})
@@ -177,7 +177,7 @@ def test_reformed_units_abuse_less(make_scenario, run):
 
 
 def test_training_lasts_its_duration(make_scenario):
-    model = SSRModel(make_scenario({"security": {"training_duration": 3}}))
+    model = SSRModel(make_scenario({"security": {"training_days": 21}}))
     unit = units(model)[0]
     unit.reform = ReformState.TRAINING
     unit.training_left = 3
@@ -206,7 +206,7 @@ def test_backsliding_and_intake_extremes(make_scenario):
     model.districts.training_per_unit[:] = 1e9
     unit.progress_reform()
     assert unit.reform == ReformState.TRAINING
-    assert unit.training_left == model.params.security.training_duration
+    assert unit.training_left == model.params.security.training_days // 7
 
 
 def test_no_backsliding_at_full_oversight(make_scenario, run):
@@ -220,18 +220,18 @@ def test_no_backsliding_at_full_oversight(make_scenario, run):
 # -- CMO units and NGOs ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("per_step", "throughput"), [(100.0, 1.5), (4.0, 50.0)])
-def test_cmo_units_spend_their_share_of_the_cmo_pot(make_scenario, run, per_step, throughput):
-    scenario = make_scenario({"budget": {"per_step": per_step}, "cmo": {"throughput": throughput},
+@pytest.mark.parametrize(("per_week", "throughput"), [(100.0, 1.5), (4.0, 50.0)])
+def test_cmo_units_spend_their_share_of_the_cmo_pot(make_scenario, run, per_week, throughput):
+    scenario = make_scenario({"budget": {"per_week": per_week}, "cmo": {"throughput": throughput},
                               "time": {"steps": 4}})
     ts = run(scenario).timeseries().iloc[1:]
     alloc = scenario.budget.allocation
-    pot = per_step * (alloc.engagement + alloc.services + alloc.training)
+    pot = per_week * (alloc.engagement + alloc.services + alloc.training)
     n_cmo = 4
     expected = n_cmo * min(throughput, pot / n_cmo)
     cmo_spent = ts[["spent_engagement", "spent_services", "spent_training", "spent_crisis"]]
     np.testing.assert_allclose(cmo_spent.sum(axis=1), expected)
-    np.testing.assert_allclose(ts["spent_oversight"], per_step * alloc.oversight)
+    np.testing.assert_allclose(ts["spent_oversight"], per_week * alloc.oversight)
     # CMO money is split in allocation proportions
     np.testing.assert_allclose(ts["spent_engagement"] / ts["spent_training"],
                                alloc.engagement / alloc.training)

@@ -13,7 +13,7 @@ from ssrsim.scenario.schema import Scenario
 NO_GAINS = {
     # Nothing raises trust: no programme, no NGO money, no reformed units. Trust then only
     # falls by multiplicative harms and is averaged socially, both linear in trust.
-    "budget": {"per_step": 0.0},
+    "budget": {"per_week": 0.0},
     "ngo": {"budget": 0.0},
     "security": {"initial_reformed": 0.0},
 }
@@ -41,9 +41,9 @@ def test_budget_modifier_lasts_exactly_its_duration(make_scenario, run, event_ty
                                                     start):
     duration = 3
     scenario = make_scenario({
-        "time": {"steps": 12}, "budget": {"per_step": 10.0},
+        "time": {"steps": 12}, "budget": {"per_week": 10.0},
         "events": [{"type": event_type, "step": start, "factor": factor,
-                    "duration": duration}],
+                    "duration_days": 7 * duration}],
     })
     budget = run(scenario).timeseries().set_index("step")["budget"]
     during = list(range(start, start + duration))
@@ -53,7 +53,7 @@ def test_budget_modifier_lasts_exactly_its_duration(make_scenario, run, event_ty
 
 def test_budget_cut_without_duration_lasts_for_good(make_scenario, run):
     scenario = make_scenario({
-        "time": {"steps": 10}, "budget": {"per_step": 8.0},
+        "time": {"steps": 10}, "budget": {"per_week": 8.0},
         "events": [{"type": "budget_cut", "step": 3, "factor": 0.25}],
     })
     budget = run(scenario).timeseries().set_index("step")["budget"]
@@ -63,7 +63,7 @@ def test_budget_cut_without_duration_lasts_for_good(make_scenario, run):
 
 def test_budget_cut_limits_spending(make_scenario, run):
     scenario = make_scenario({
-        "time": {"steps": 10}, "budget": {"per_step": 10.0},
+        "time": {"steps": 10}, "budget": {"per_week": 10.0},
         "events": [{"type": "budget_cut", "step": 1, "factor": 0.0}],
     })
     ts = run(scenario).timeseries()
@@ -126,7 +126,7 @@ def test_cmo_drawdown_remaining_units_spend_the_cmo_pot_from_its_step(make_scena
     # budget) is what CMO units spend; after half of them leave, the others spend it all.
     k = 3
     scenario = make_scenario({
-        "time": {"steps": 6}, "budget": {"per_step": 10.0}, "cmo": {"throughput": 50.0},
+        "time": {"steps": 6}, "budget": {"per_week": 10.0}, "cmo": {"throughput": 50.0},
         "events": [{"type": "troop_drawdown", "step": k, "army_share": 0.0,
                     "cmo_share": 0.5}],
     })
@@ -390,7 +390,7 @@ def test_injected_budget_cut_lasts_exactly_its_duration(make_scenario):
     model = SSRModel(make_scenario())
     model.step()
     cut = Scenario.model_validate({"events": [{"type": "budget_cut", "step": 0,
-                                               "factor": 0.5, "duration": 3}]}).events[0]
+                                               "factor": 0.5, "duration_days": 21}]}).events[0]
     model.inject_event(cut)
     for _ in range(5):
         model.step()
@@ -414,7 +414,7 @@ def legitimacy_run(event: str, seed: int, steps: int = 160) -> np.ndarray:
 
 def test_legitimacy_change_at_once_and_spread_out():
     sudden = legitimacy_run("{type: legitimacy_change, step: 10, change: -0.2}", 0, 30)
-    spread = legitimacy_run("{type: legitimacy_change, step: 10, change: -0.2, duration: 4}",
+    spread = legitimacy_run("{type: legitimacy_change, step: 10, change: -0.2, duration_days: 28}",
                             0, 30)
     np.testing.assert_allclose(sudden[9:11, 1], [0.9, 0.7])
     np.testing.assert_allclose(spread[9:15, 1], [0.9, 0.85, 0.8, 0.75, 0.7, 0.7])
@@ -432,7 +432,7 @@ def test_sudden_legitimacy_fall_bursts_more_than_the_same_fall_spread_out():
     sudden = [legitimacy_run("{type: legitimacy_change, step: 77, change: -0.2}", s)[77:, 0]
               for s in range(3)]
     spread = [legitimacy_run(
-        "{type: legitimacy_change, step: 77, change: -0.2, duration: 60}", s)[77:, 0]
+        "{type: legitimacy_change, step: 77, change: -0.2, duration_days: 420}", s)[77:, 0]
         for s in range(3)]
     calm = [legitimacy_run("{type: budget_cut, step: 5}", s)[77:, 0] for s in range(3)]
     assert all(run.max() <= 50 for run in calm)  # no outburst without the fall
@@ -442,7 +442,7 @@ def test_sudden_legitimacy_fall_bursts_more_than_the_same_fall_spread_out():
 
 # -- community policing -----------------------------------------------------------------------
 
-WEEKLY = {"type": "community_policing", "step": 2, "visits_per_year": 52.0, "duration": 10}
+WEEKLY = {"type": "community_policing", "step": 2, "visits_per_year": 52.0, "duration_days": 70}
 """About one visit per district per week (Poisson mean 1 per 7-day step), steps 2 to 11."""
 
 

@@ -19,7 +19,7 @@ def test_institutions_from_scenario():
     inst = Institutions.from_scenario(scenario)
     assert inst.oversight == 0.3 and inst.judicial == 0.1
     np.testing.assert_allclose(inst.allocation, [0.1, 0.2, 0.3, 0.15, 0.25])
-    assert inst.history.maxlen == scenario.institutions.accountability_window
+    assert inst.history.maxlen == scenario.institutions.accountability_days // 7
 
 
 def test_budget_modifiers_expire():
@@ -46,7 +46,7 @@ def test_budget_without_modifiers_is_the_base():
 
 
 def test_sanction_rate_uses_the_trailing_window():
-    scenario = Scenario.model_validate({"institutions": {"accountability_window": 3}})
+    scenario = Scenario.model_validate({"institutions": {"accountability_days": 21}})
     inst = Institutions.from_scenario(scenario)
     inst.expected_accountability = 0.07
     assert inst.sanction_rate() == 0.07

@@ -25,22 +25,22 @@ def stepped(model: SSRModel, steps: int) -> SSRModel:
 
 
 def test_a_budget_change_acts_from_the_next_step_and_not_before(make_scenario):
-    scenario = make_scenario({"budget": {"per_step": 0.0}, "time": {"steps": 10}})
+    scenario = make_scenario({"budget": {"per_week": 0.0}, "time": {"steps": 10}})
     model = stepped(SSRModel(scenario), K)
-    model.set_levers({"budget.per_step": 12.0})
+    model.set_levers({"budget.per_week": 12.0})
     ts = stepped(model, 4).timeseries().set_index("step")
     assert ts.loc[:K, "budget"].tolist() == [0.0] * (K + 1)
     assert ts.loc[:K, "spent"].tolist() == [0.0] * (K + 1)
     assert ts.loc[K + 1:, "budget"].tolist() == [12.0] * 4
     assert (ts.loc[K + 1:, "spent"] > 0).all()
-    assert model.params.budget.per_step == 12.0
-    assert model.event_log == [(K + 1, "lever", "budget.per_step=12")]
+    assert model.params.budget.per_week == 12.0
+    assert model.event_log == [(K + 1, "lever", "budget.per_week=12")]
 
 
 def test_same_seed_runs_match_until_the_lever_acts(make_scenario):
     scenario = make_scenario({"time": {"steps": 10}})
     plain, moved = stepped(SSRModel(scenario), K), stepped(SSRModel(scenario), K)
-    moved.set_levers({"cmo.coordination": 1.0, "budget.per_step": 25.0})
+    moved.set_levers({"cmo.coordination": 1.0, "budget.per_week": 25.0})
     a, b = stepped(plain, 3).timeseries(), stepped(moved, 3).timeseries()
     pd.testing.assert_frame_equal(a.iloc[:K + 1], b.iloc[:K + 1], check_exact=True)
     assert not a.iloc[K + 1:].equals(b.iloc[K + 1:])

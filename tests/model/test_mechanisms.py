@@ -165,6 +165,9 @@ def test_institution_step():
     assert mech.institution_step(0.2, 1.0, 0.5, 0.02, 0.005) == pytest.approx(0.207)
     assert mech.institution_step(0.2, 0.0, 0.5, 0.02, 0.005) == pytest.approx(0.199)
     assert mech.institution_step(1.0, 1.0, 0.0, 1.0, 0.0) == 1.0
+    # two weeks: growth 1 - (1 - 0.01)^2 of the gap, decay 1 - 0.995^2 of the level
+    assert mech.institution_step(0.2, 1.0, 0.5, 0.02, 0.005, weeks=2.0) == pytest.approx(
+        0.2 + (1 - 0.99**2) * 0.8 - (1 - 0.995**2) * 0.2)
 
 
 @settings(max_examples=200, deadline=None)
@@ -183,16 +186,39 @@ def test_follow():
 
 
 def test_stock_step():
-    # 0.5 (1 - 0.02) + 0.1 * 0.5 (1 - 0.5)
-    assert mech.stock_step(0.5, 0.5, 0.1, 0.02) == pytest.approx(0.515)
-    assert mech.stock_step(0.0, 0.0, 0.1, 0.02) == 0.0
-    assert mech.stock_step(1.0, 1.0, 1.0, 0.0) == 1.0
+    # 0.5 (1 - 0.02) + 0.05 (1 - 0.5): gain 0.1 * 0.5 of the gap, loss 0.02
+    assert mech.stock_step(0.5, 0.05, 0.02) == pytest.approx(0.515)
+    assert mech.stock_step(0.0, 0.0, 0.02) == 0.0
+    assert mech.stock_step(1.0, 1.0, 0.0) == 1.0
+
+
+def test_per_step_compounds_a_weekly_rate_over_the_step():
+    assert mech.per_step(0.1, 1.0) == 0.1  # exactly the weekly value for weekly steps
+    assert mech.per_step(0.1, 2.0) == pytest.approx(1 - 0.9**2)  # 0.19
+    assert mech.per_step(0.1, 1 / 7) == pytest.approx(1 - 0.9 ** (1 / 7))
+    # seven daily steps keep what one weekly step keeps
+    daily = mech.per_step(0.3, 1 / 7)
+    assert (1 - daily) ** 7 == pytest.approx(1 - 0.3)
+    np.testing.assert_allclose(mech.per_step(np.array([0.0, 1.0]), 0.5), [0.0, 1.0])
+
+
+def test_a_stock_follows_the_same_path_whatever_the_step_length():
+    """A weekly build and decay: 14 half-week steps end where 7 weekly steps end, nearly."""
+    def run(weeks: float, steps: int) -> float:
+        s = 0.2
+        for _ in range(steps):
+            s = mech.stock_step(s, mech.per_step(0.1 * 0.5, weeks), mech.per_step(0.02, weeks))
+        return s
+    assert run(0.5, 14) == pytest.approx(run(1.0, 7), rel=0.01)
+    assert run(1 / 7, 49) == pytest.approx(run(1.0, 7), rel=0.01)
 
 
 def test_crisis_step_and_its_clipping():
     assert mech.crisis_step(0.5, 1.0, 0.05, 0.2) == pytest.approx(0.375)
     assert mech.crisis_step(0.5, 0.0, 0.05, 0.2) == pytest.approx(0.475)
     assert mech.crisis_step(0.5, 1.0, 0.9, 0.5) == 0.0  # factor clipped at 0, never negative
+    # over two weeks the weekly factor applies twice: 0.5 * 0.75^2
+    assert mech.crisis_step(0.5, 1.0, 0.05, 0.2, weeks=2.0) == pytest.approx(0.28125)
 
 
 def test_incident_rate():

@@ -55,7 +55,7 @@ def scenarios(draw) -> Scenario:
         "activation": {"vision": draw(st.integers(1, 8)),
                        "batches": draw(st.integers(1, 10)),
                        "rounding": draw(st.sampled_from(["floor", "round", "none"])),
-                       "max_jail_term": draw(st.integers(0, 10))},
+                       "max_jail_days": 7 * draw(st.integers(0, 10))},
         "legitimacy": {"mode": draw(st.sampled_from(["dynamic", "fixed"])),
                        "fixed_value": draw(share), "floor": draw(share)},
         "trust": {"abuse_loss": draw(share), "incident_loss": draw(share),
@@ -63,20 +63,20 @@ def scenarios(draw) -> Scenario:
                   "service_gain": draw(share), "social_weight": draw(share)},
         "security": {"abuse_rate": {"police": draw(share), "army": draw(share)},
                      "initial_reformed": draw(share),
-                     "training_duration": draw(st.integers(1, 5)),
+                     "training_days": 7 * draw(st.integers(1, 5)),
                      "patrol_radius": draw(st.integers(0, 3)),
                      "backsliding_rate": draw(share)},
         "cmo": {"coordination": draw(share), "throughput": draw(st.floats(0.1, 20.0)),
                 "relocation_rate": draw(share), "crisis_share": draw(share)},
         "ngo": {"budget": draw(st.floats(0.0, 5.0))},
-        "budget": {"per_step": draw(st.floats(0.0, 50.0)),
+        "budget": {"per_week": draw(st.floats(0.0, 50.0)),
                    "allocation": dict(zip(ACTIVITIES, alloc.tolist(), strict=True))},
         "insurgency": {"base_rate": draw(st.floats(0.0, 50.0))},
         "ddr": {"disarm_rate": draw(share), "reintegration_rate": draw(share),
                 "relapse_rate": draw(share)},
-        "adaptive": {"enabled": draw(st.booleans()), "evaluation_interval": 3},
+        "adaptive": {"enabled": draw(st.booleans()), "evaluation_days": 21},
         "events": draw(st.lists(st.sampled_from([
-            {"type": "budget_cut", "step": 2, "factor": 0.3, "duration": 2},
+            {"type": "budget_cut", "step": 2, "factor": 0.3, "duration_days": 14},
             {"type": "donor_surge", "step": 3, "factor": 2.0},
             {"type": "coup", "step": 4},
             {"type": "abuse_scandal", "step": 1, "trust_shock": -0.6},
@@ -199,7 +199,7 @@ def test_incident_counts_rise_with_the_rate_on_the_same_seed(make_scenario, seed
 
 def test_same_seed_gives_identical_timeseries(make_scenario, run):
     scenario = make_scenario({"time": {"steps": 15}, "adaptive": {"enabled": True,
-                                                                  "evaluation_interval": 4},
+                                                                  "evaluation_days": 28},
                               "events": [{"type": "peace_agreement", "step": 5},
                                          {"type": "troop_drawdown", "step": 7}]})
     a = run(scenario).timeseries()
@@ -244,8 +244,8 @@ def test_high_legitimacy_means_less_activity_than_low(make_scenario, run):
 
 
 def test_zero_budget_means_no_reform(make_scenario, run):
-    scenario = make_scenario({"budget": {"per_step": 0.0}, "time": {"steps": 25},
-                              "security": {"training_duration": 2, "training_half": 0.05}})
+    scenario = make_scenario({"budget": {"per_week": 0.0}, "time": {"steps": 25},
+                              "security": {"training_days": 14, "training_half": 0.05}})
     ts = run(scenario).timeseries()
     assert (ts["reform_uptake"] == 0).all()
     assert (ts["in_training"] == 0).all()
@@ -254,10 +254,10 @@ def test_zero_budget_means_no_reform(make_scenario, run):
 
 def test_funded_training_raises_reform_uptake(make_scenario, run):
     changes = {
-        "budget": {"per_step": 40.0,
+        "budget": {"per_week": 40.0,
                    "allocation": {"engagement": 0.1, "services": 0.1, "training": 0.6,
                                   "oversight": 0.1, "ddr": 0.1}},
-        "security": {"training_duration": 2, "training_half": 0.2, "backsliding_rate": 0.0},
+        "security": {"training_days": 14, "training_half": 0.2, "backsliding_rate": 0.0},
         "cmo": {"throughput": 20.0},
     }
     uptake = [run(make_scenario({**changes, "seed": s, "time": {"steps": 25}}))
@@ -287,7 +287,7 @@ POLICE_ABUSE_ONLY = {
     # Only police abuse; nothing else moves trust: no programme, no NGO money, no reformed
     # units, no incidents, no social averaging.
     "security": {"abuse_rate": {"police": 0.5, "army": 0.0}, "initial_reformed": 0.0},
-    "budget": {"per_step": 0.0}, "ngo": {"budget": 0.0},
+    "budget": {"per_week": 0.0}, "ngo": {"budget": 0.0},
     "trust": {"social_weight": 0.0, "incident_loss": 0.0},
     "time": {"steps": 10},
 }
@@ -316,7 +316,7 @@ def test_engagement_builds_trust_in_the_army_and_services_in_both(make_scenario,
                   "ddr": 0.0}
     quiet = {"security": {"abuse_rate": {"police": 0.0, "army": 0.0}, "initial_reformed": 0.0},
              "trust": {"social_weight": 0.0, "incident_loss": 0.0}, "ngo": {"budget": 0.0},
-             "budget": {"per_step": 20.0, "allocation": allocation}, "time": {"steps": 20}}
+             "budget": {"per_week": 20.0, "allocation": allocation}, "time": {"steps": 20}}
     start = run(make_scenario(quiet), 0).population
     both = run(make_scenario(quiet)).population
     no_services = run(make_scenario(quiet | {"trust": {**quiet["trust"],

@@ -17,7 +17,7 @@ def test_open_step_gives_a_fresh_record_and_drops_ended_budget_changes(small_sce
     record, ledger = phases.open_step(model.params, model.institutions, model.districts, 3,
                                       cmo_units=2, shape=model.layout.shape)
     assert record.arrests == 0 and record.incident_grid.shape == model.layout.shape
-    assert ledger.available == pytest.approx(2.0 * model.params.budget.per_step)
+    assert ledger.available == pytest.approx(2.0 * model.params.budget.per_week)
     assert [m.factor for m in model.institutions.modifiers] == [2.0]
 
 

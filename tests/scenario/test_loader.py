@@ -87,7 +87,7 @@ def test_yaml_merge_keys_and_anchors_are_supported(tmp_path):
 
 
 def test_child_overrides_parent_and_merges_mappings(tmp_path):
-    extra = "    budget: {per_step: 12}\n    time: {steps: 50}\n"
+    extra = "    budget: {per_week: 12}\n    time: {steps: 50}\n"
     write(tmp_path, "base.yaml", TWO_DISTRICTS + extra)
     (tmp_path / "sub").mkdir()
     child = write(tmp_path, "sub/child.yaml", """\
@@ -96,7 +96,7 @@ def test_child_overrides_parent_and_merges_mappings(tmp_path):
     """)
     scenario = load_scenario(child)
     assert scenario.time.steps == 50 and scenario.time.step_days == 14
-    assert scenario.budget.per_step == 12
+    assert scenario.budget.per_week == 12
     assert [d.name for d in scenario.districts] == ["north", "south"]
 
 
@@ -120,12 +120,12 @@ def test_errors_point_into_the_file_that_defined_the_value(tmp_path):
     extends: base.yaml
 
     budget:
-      per_step: -1
+      per_week: -1
     """)
     issues = problems(child)
     assert (only(issues, "time.steps").file, only(issues, "time.steps").line) == (
         str(tmp_path / "base.yaml"), 3)
-    assert (only(issues, "budget.per_step").file, only(issues, "budget.per_step").line) == (
+    assert (only(issues, "budget.per_week").file, only(issues, "budget.per_week").line) == (
         str(tmp_path / "child.yaml"), 4)
 
 
@@ -154,12 +154,12 @@ POLICIES = TWO_DISTRICTS + """\
       austerity:
         description: half the budget
         set:
-          budget.per_step: 5
+          budget.per_week: 5
           districts.south.police: 4
           districts.0.army: 7
       surge:
         set:
-          budget.per_step: 20
+          budget.per_week: 20
 """
 
 
@@ -167,8 +167,8 @@ def test_policy_changes_are_applied_by_name_and_index(tmp_path):
     path = write(tmp_path, "p.yaml", POLICIES)
     plain = load_scenario(path)
     chosen = load_scenario(path, policy="austerity")
-    assert plain.budget.per_step == 10.0
-    assert chosen.budget.per_step == 5
+    assert plain.budget.per_week == 10.0
+    assert chosen.budget.per_week == 5
     assert chosen.districts[1].police == 4 and chosen.districts[0].army == 7
 
 
@@ -217,10 +217,10 @@ def test_invalid_value_in_policy_points_at_the_policy(tmp_path):
 def test_override_values_are_parsed_as_yaml_and_win_over_policy(tmp_path):
     path = write(tmp_path, "p.yaml", POLICIES)
     scenario = load_scenario(path, policy="austerity", overrides=[
-        "budget.per_step=7.5", "time.steps=3", "space.torus=true", "districts.north.police=30",
+        "budget.per_week=7.5", "time.steps=3", "space.torus=true", "districts.north.police=30",
         "districts.1.army=2", "population.initial_trust.mean=0.3", "time.start_date=2010-02-01",
     ])
-    assert scenario.budget.per_step == 7.5 and scenario.time.steps == 3
+    assert scenario.budget.per_week == 7.5 and scenario.time.steps == 3
     assert scenario.space.torus is True
     assert scenario.districts[0].police == 30 and scenario.districts[1].army == 2
     # the other defaults of a section the file leaves out are kept
@@ -229,38 +229,38 @@ def test_override_values_are_parsed_as_yaml_and_win_over_policy(tmp_path):
 
 
 @pytest.mark.parametrize("overrides", [
-    ["policies.frugal={set: {budget.per_step: 2, districts.south.police: 1}}"],
-    ["policies={frugal: {set: {budget.per_step: 2, districts.south.police: 1}}}"],
+    ["policies.frugal={set: {budget.per_week: 2, districts.south.police: 1}}"],
+    ["policies={frugal: {set: {budget.per_week: 2, districts.south.police: 1}}}"],
 ])
 def test_policy_defined_by_an_override_can_be_chosen(tmp_path, overrides):
     path = write(tmp_path, "p.yaml", POLICIES)
     scenario = load_scenario(path, policy="frugal", overrides=overrides)
-    assert scenario.budget.per_step == 2 and scenario.districts[1].police == 1
+    assert scenario.budget.per_week == 2 and scenario.districts[1].police == 1
     assert "frugal" in scenario.policies
-    assert load_scenario(path, overrides=overrides).budget.per_step == 10.0  # not chosen
+    assert load_scenario(path, overrides=overrides).budget.per_week == 10.0  # not chosen
 
 
 def test_override_of_a_policy_changes_what_choosing_it_does(tmp_path):
     path = write(tmp_path, "p.yaml", POLICIES)
     scenario = load_scenario(path, policy="surge",
-                             overrides=["policies.surge.set={budget.per_step: 30}"])
-    assert scenario.budget.per_step == 30
-    assert scenario.policies["surge"].set == {"budget.per_step": 30}
+                             overrides=["policies.surge.set={budget.per_week: 30}"])
+    assert scenario.budget.per_week == 30
+    assert scenario.policies["surge"].set == {"budget.per_week": 30}
 
 
 @pytest.mark.parametrize("overrides", [
-    ["budget.per_step=3", "policies.frugal.set={budget.per_step: 2}"],
-    ["policies.frugal.set={budget.per_step: 2}", "budget.per_step=3"],
+    ["budget.per_week=3", "policies.frugal.set={budget.per_week: 2}"],
+    ["policies.frugal.set={budget.per_week: 2}", "budget.per_week=3"],
 ])
 def test_ordinary_override_wins_over_a_policy_defined_by_an_override(tmp_path, overrides):
     path = write(tmp_path, "p.yaml", POLICIES)
-    assert load_scenario(path, policy="frugal", overrides=overrides).budget.per_step == 3
+    assert load_scenario(path, policy="frugal", overrides=overrides).budget.per_week == 3
 
 
 def test_unknown_policy_names_the_ones_overrides_define(tmp_path):
     path = write(tmp_path, "p.yaml", POLICIES)
     (issue,) = problems(path, policy="frugl",
-                        overrides=["policies.frugal.set={budget.per_step: 2}"])
+                        overrides=["policies.frugal.set={budget.per_week: 2}"])
     assert (issue.file, issue.line) == ("--policy", None)
     assert "did you mean 'frugal'?" in issue.message
     assert "austerity, surge, frugal" in issue.message
@@ -268,11 +268,11 @@ def test_unknown_policy_names_the_ones_overrides_define(tmp_path):
 
 def test_bad_policy_from_an_override_is_reported_at_set_even_unchosen(tmp_path):
     path = write(tmp_path, "p.yaml", POLICIES)
-    (issue,) = problems(path, overrides=["policies.frugal.set={budget.per_stp: 2}"])
-    assert (issue.file, issue.line, issue.path) == ("--set", None, "budget.per_stp")
+    (issue,) = problems(path, overrides=["policies.frugal.set={budget.per_wek: 2}"])
+    assert (issue.file, issue.line, issue.path) == ("--set", None, "budget.per_wek")
     assert issue.message.startswith("in policy 'frugal': ")
-    assert "did you mean 'budget.per_step'?" in issue.message
-    (issue,) = problems(path, overrides=["policies.frugal.sett={budget.per_step: 2}"])
+    assert "did you mean 'budget.per_week'?" in issue.message
+    (issue,) = problems(path, overrides=["policies.frugal.sett={budget.per_week: 2}"])
     assert (issue.file, issue.path) == ("--set", "policies.frugal.sett")
     assert "did you mean 'policies.frugal.set'?" in issue.message
 
@@ -280,19 +280,19 @@ def test_bad_policy_from_an_override_is_reported_at_set_even_unchosen(tmp_path):
 def test_a_batch_run_equals_a_load_with_its_design_values_as_overrides(tmp_path):
     """A batch applies design values over its policy's scenario; `ssrsim run --set` must match."""
     path = write(tmp_path, "p.yaml", POLICIES)
-    batch = ["policies.frugal.set={budget.per_step: 2, cmo.coordination: 0.2}", "time.steps=4"]
+    batch = ["policies.frugal.set={budget.per_week: 2, cmo.coordination: 0.2}", "time.steps=4"]
     point = {"cmo.coordination": 0.7, "seed": 11}
     in_batch = apply_changes(load_scenario(path, policy="frugal", overrides=batch), point,
                              source="run")
     alone = load_scenario(path, policy="frugal",
                           overrides=[*batch, "cmo.coordination=0.7", "seed=11"])
     assert alone == in_batch
-    assert (alone.cmo.coordination, alone.budget.per_step, alone.seed) == (0.7, 2, 11)
+    assert (alone.cmo.coordination, alone.budget.per_week, alone.seed) == (0.7, 2, 11)
 
 
 SECTIONS = TWO_DISTRICTS + """\
     budget:
-      per_step: 12
+      per_week: 12
       allocation: {engagement: 0.4, services: 0.2, training: 0.2, oversight: 0.1, ddr: 0.1}
     events:
       - {type: budget_cut, step: 3, factor: 0.5}
@@ -300,14 +300,14 @@ SECTIONS = TWO_DISTRICTS + """\
 
 
 @pytest.mark.parametrize("override", [
-    "budget={per_step: 20}",
-    "policies.rich.set.budget.per_step=20",  # a nested policy path: set {budget: {per_step}}
+    "budget={per_week: 20}",
+    "policies.rich.set.budget.per_week=20",  # a nested policy path: set {budget: {per_week}}
 ])
 def test_a_mapping_set_on_a_section_merges_into_it(tmp_path, override):
     path = write(tmp_path, "p.yaml", SECTIONS)
     policy = "rich" if override.startswith("policies") else None
     scenario = load_scenario(path, policy=policy, overrides=[override])
-    assert scenario.budget.per_step == 20
+    assert scenario.budget.per_week == 20
     assert scenario.budget.allocation.engagement == 0.4  # the file's, not the default 0.25
 
 
@@ -327,9 +327,9 @@ def test_override_list_value(tmp_path):
 
 def test_override_bad_path_suggests(tmp_path):
     path = write(tmp_path, "p.yaml", TWO_DISTRICTS)
-    (issue,) = problems(path, overrides=["budget.per_stp=3"])
+    (issue,) = problems(path, overrides=["budget.per_wek=3"])
     assert (issue.file, issue.line) == ("--set", None)
-    assert "did you mean 'budget.per_step'?" in issue.message
+    assert "did you mean 'budget.per_week'?" in issue.message
 
 
 def test_override_bad_value_names_set_source(tmp_path):
@@ -434,7 +434,7 @@ def test_district_grid_check_points_at_the_grid(tmp_path):
     ("time:\n  steps: 3\n  steps: 4\n", 3, "duplicate key 'steps' (first on line 2)"),
     ("time:\n  start_date: 2004-13-45\n", 2, "month must be in 1..12"),
     ("seed: !!python/object:os.system {}\n", 1, "unsupported YAML tag"),
-    ("budget:\n  per_step: .inf\n", 2, "must be a finite number"),
+    ("budget:\n  per_week: .inf\n", 2, "must be a finite number"),
 ])
 def test_malformed_files(tmp_path, text, line, words):
     file = write(tmp_path, "bad.yaml", text)
@@ -467,17 +467,17 @@ def test_scenario_from_dict_reports_without_lines():
 
 
 def test_apply_changes_and_hash():
-    base = scenario_from_dict({"budget": {"per_step": 3}})
-    changed = apply_changes(base, {"budget.per_step": 4, "districts.all.police": 2}, source="ui")
-    assert (changed.budget.per_step, changed.districts[0].police) == (4, 2)
-    assert base.budget.per_step == 3
+    base = scenario_from_dict({"budget": {"per_week": 3}})
+    changed = apply_changes(base, {"budget.per_week": 4, "districts.all.police": 2}, source="ui")
+    assert (changed.budget.per_week, changed.districts[0].police) == (4, 2)
+    assert base.budget.per_week == 3
     assert scenario_hash(base) != scenario_hash(changed)
-    assert scenario_hash(apply_changes(changed, {"budget.per_step": 3, "districts.0.police": 0},
+    assert scenario_hash(apply_changes(changed, {"budget.per_week": 3, "districts.0.police": 0},
                                        source="ui")) == scenario_hash(base)
     assert len(scenario_hash(base)) == 64
     with pytest.raises(ScenarioError) as caught:
-        apply_changes(base, {"budget.per_step": -1}, source="ui")
-    assert str(caught.value.issues[0]) == "ui: budget.per_step = -1: must be >= 0"
+        apply_changes(base, {"budget.per_week": -1}, source="ui")
+    assert str(caught.value.issues[0]) == "ui: budget.per_week = -1: must be >= 0"
 
 
 def test_scenario_error_survives_pickling(tmp_path):
@@ -497,7 +497,7 @@ def test_an_experiment_gives_every_policy_as_load_scenario_would(monkeypatch):
     from ssrsim.scenario import loader
 
     path = SCENARIOS / "baseline.yaml"
-    overrides = ["budget.per_step=11", "policies.coordinated.set={cmo.coordination: 0.7}"]
+    overrides = ["budget.per_week=11", "policies.coordinated.set={cmo.coordination: 0.7}"]
     reads = []
     real = loader.read_tree
     monkeypatch.setattr(loader, "read_tree", lambda p: reads.append(p) or real(p))
@@ -508,7 +508,7 @@ def test_an_experiment_gives_every_policy_as_load_scenario_would(monkeypatch):
     assert len(reads) == 1, "one read of the file for all policies"
     for name, scenario in scenarios.items():
         assert scenario == loader.load_scenario(path, policy=name, overrides=overrides), name
-        assert scenario.budget.per_step == 11  # overrides win over every policy
+        assert scenario.budget.per_week == 11  # overrides win over every policy
     assert scenarios["coordinated"].cmo.coordination == 0.7
     assert experiment.base is scenarios[None]
 

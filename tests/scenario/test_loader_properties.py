@@ -26,10 +26,10 @@ VALID = Scenario.model_validate({
     "districts": [{"name": "north", "police": 10, "army": 2}, {"name": "south", "ngos": 1}],
     "events": [
         {"type": "coup", "step": 10, "district": "north"},
-        {"type": "budget_cut", "date": "2004-06-01", "duration": 4},
+        {"type": "budget_cut", "date": "2004-06-01", "duration_days": 28},
         {"type": "election", "step": 30},
     ],
-    "policies": {"surge": {"description": "more money", "set": {"budget.per_step": 20}}},
+    "policies": {"surge": {"description": "more money", "set": {"budget.per_week": 20}}},
 }).model_dump(mode="json")
 """A valid scenario with every field written out (dates as text)."""
 

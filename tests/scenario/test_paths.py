@@ -135,7 +135,7 @@ def test_number_type():
 
 def test_numeric_paths_name_every_numeric_parameter_once():
     assert len(LEAVES) == len(set(LEAVES))
-    assert {"seed", "cmo.coordination", "districts.border.police", "budget.per_step",
+    assert {"seed", "cmo.coordination", "districts.border.police", "budget.per_week",
             *(f"budget.allocation.{a}" for a in schema.ACTIVITIES)} <= set(LEAVES)
     assert not any(p.startswith(("sweep.", "policies.")) for p in numeric_paths(load_scenario(
         BASELINE, overrides=["sweep={parameters: {cmo.coordination: {min: 0, max: 1}}}"])))
@@ -191,7 +191,7 @@ def test_an_exclusive_bound_is_excluded():
 
 
 def test_a_missing_end_is_infinite_and_exclusive():
-    per_step = bounds_of(field_of("budget.per_step"))  # ge=0 only
+    per_step = bounds_of(field_of("budget.per_week"))  # ge=0 only
     assert per_step == Bounds(0.0, math.inf, True, False)
     assert per_step.contains(1e300) and not per_step.finite
     assert bounds_of(field_of("name")) == Bounds(-math.inf, math.inf, False, False)

@@ -50,8 +50,8 @@ def test_every_section_is_frozen_and_strict_about_keys():
 
 @pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
 def test_non_finite_numbers_are_refused(value):
-    (error,) = errors({"budget": {"per_step": value}})
-    assert error["loc"] == ("budget", "per_step")
+    (error,) = errors({"budget": {"per_week": value}})
+    assert error["loc"] == ("budget", "per_week")
 
 
 def test_allocation_shares_must_sum_to_one():
