@@ -54,10 +54,9 @@ def _mean_capacity(world: World) -> float:
 
 def _stability(world: World) -> float:
     pop = world.population
-    violent = world.record.incidents + world.record.abuses
-    per_week = violent * 1000.0 / pop.size / world.params.time.weeks
-    return mech.stability(pop.count(CivilianState.ACTIVE) / pop.size, per_week,
-                          world.params.measures.violence_scale)
+    violent = world.recent.per_week("incidents") + world.recent.per_week("abuses")
+    return mech.stability(pop.count(CivilianState.ACTIVE) / pop.size,
+                          violent * 1000.0 / pop.size, world.params.measures.violence_scale)
 
 
 def _ddr(stage: DDRStage) -> Measure:

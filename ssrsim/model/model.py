@@ -43,7 +43,7 @@ from .ledger import Ledger
 from .live import LeverChange, apply_levers, queue_levers
 from .measures import measures_for
 from .population import Population
-from .record import StepRecord
+from .record import RecentCounts, StepRecord
 from .space import Layout, Neighbourhoods
 from .world import A
 
@@ -71,6 +71,7 @@ class SSRModel(mesa.Model):
     institutions: Institutions
     ledger: Ledger
     record: StepRecord
+    recent: RecentCounts
 
     def __init__(self, scenario: ModelParams, *, rng: int | None = None) -> None:
         params = model_params(scenario)
@@ -99,6 +100,8 @@ class SSRModel(mesa.Model):
         self._events = sorted(params.events, key=params.event_step)
         self._injected: list[EventBase | LeverChange] = []
         self.evaluation = adaptive.start(self._activity_kpis())
+        window = max(1, params.time.steps_for(params.measures.violence_window_days))
+        self.recent = RecentCounts(window, params.time.weeks)
         self._apply_due_events()
         self.record, self.ledger = self._open_step()
         self.outlook = phases.update_outlook(params, self.population, self.districts,
@@ -207,6 +210,7 @@ class SSRModel(mesa.Model):
         phases.ddr_transitions(p, self.population, self.districts, grievance, self.rng)
         phases.close_step(p, self.population, self.districts, self.institutions, self.outlook,
                           self.ledger, self.record)
+        self.recent.add(self.record)
         self._evaluate()
         self.datacollector.collect(self)
 

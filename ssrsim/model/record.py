@@ -6,7 +6,8 @@ civilian phase reads where they happened, and the measures read the counts. Plai
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -48,3 +49,27 @@ class StepRecord:
     def add_contact(self, force: str, x: int, y: int, *, fair: bool) -> None:
         """A patrol of `force` at (x, y): a fair contact (reformed unit) or an unfair one."""
         (self.fair_grid if fair else self.unfair_grid)[force][x, y] += 1
+
+
+@dataclass
+class RecentCounts:
+    """The counts of the last few steps, for measures that are rates over a trailing window."""
+
+    steps: int  # steps in the window
+    weeks_per_step: float
+    counts: deque[dict[str, int]] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        self.counts = deque(self.counts, maxlen=self.steps)
+
+    def add(self, record: StepRecord) -> None:
+        """Keep a closed step's counts (the oldest leaves the window)."""
+        self.counts.append({name: getattr(record, name) for name in TALLIES})
+
+    def per_week(self, name: str) -> float:
+        """Events of one kind per week over the window (the steps kept so far)."""
+        kept = len(self.counts)
+        if kept == 0:
+            return 0.0
+        total = sum(c[name] for c in self.counts)
+        return total / kept if self.weeks_per_step == 1 else total / (kept * self.weeks_per_step)

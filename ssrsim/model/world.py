@@ -21,7 +21,7 @@ from .districts import DistrictOutlook, Districts
 from .institutions import Institutions
 from .ledger import Ledger
 from .population import Population
-from .record import StepRecord
+from .record import RecentCounts, StepRecord
 from .space import Layout
 
 if TYPE_CHECKING:
@@ -45,6 +45,7 @@ class World(Protocol):
     institutions: Institutions
     ledger: Ledger  # this step's
     record: StepRecord  # this step's
+    recent: RecentCounts  # the counts of the last steps, for rates over a window
     event_log: list[tuple[int, str, str]]
 
     def of_type(self, cls: type[A]) -> AgentSet[A]:

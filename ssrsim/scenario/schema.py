@@ -581,6 +581,11 @@ class Measures(Section):
         2.0, "Violent events per 1,000 civilians per week that lower stability to 1/e of its "
         "non-violent value.", gt=0, unit="events per 1,000 civilians per week",
     )
+    violence_window_days: int = param(
+        7, "Trailing window over which stability counts violent events (at least one step), "
+        "so that it measures a rate, not how one step's count happened to fall.", ge=1,
+        le=3650, unit="days",
+    )
 
 
 class EventBase(Section):
