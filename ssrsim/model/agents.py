@@ -85,6 +85,11 @@ class SecurityForceUnit(Unit):
             self.world.record.add_contact(self.kind, *self.xy,
                                           fair=self.reform == ReformState.REFORMED)
 
+    def settle(self) -> None:
+        """Before step 0 (spin-up): patrol and arrest only; nothing else changes yet."""
+        self.patrol()
+        self.arrest()
+
     def progress_reform(self) -> None:
         """Enter training (funded intake), finish it, or back-slide."""
         world = self.world

@@ -102,6 +102,7 @@ class SSRModel(mesa.Model):
         self.evaluation = adaptive.start(self._activity_kpis())
         window = max(1, params.time.steps_for(params.measures.violence_window_days))
         self.recent = RecentCounts(window, params.time.weeks)
+        self._spin_up(params.time.steps_for(params.time.spin_up_days))
         self._apply_due_events()
         self.record, self.ledger = self._open_step()
         self.outlook = phases.update_outlook(params, self.population, self.districts,
@@ -213,6 +214,23 @@ class SSRModel(mesa.Model):
         self.recent.add(self.record)
         self._evaluate()
         self.datacollector.collect(self)
+
+    def _spin_up(self, steps: int) -> None:
+        """Let rebellion and arrests settle before step 0; their record is not kept.
+
+        Trust, institutions, districts, the programme and events wait, so step 0 holds the
+        scenario's initial values with a jail population and actives that fit them.
+        """
+        if steps == 0:
+            return
+        self.record, self.ledger = self._open_step()
+        self.outlook = phases.update_outlook(self.params, self.population, self.districts,
+                                             self.institutions)
+        security = self.of_type(SecurityForceUnit)
+        for _ in range(steps):
+            security.shuffle_do("settle")
+            phases.activate(self.params, self.population, [u.xy for u in security],
+                            self.neighbourhoods, self.rng)
 
     def _open_step(self) -> tuple[StepRecord, Ledger]:
         return phases.open_step(self.params, self.institutions, self.districts, self.steps,

@@ -73,6 +73,12 @@ class Time(Section):
         ge=1, le=366, unit="days",
     )
     steps: int = param(156, "Number of steps a run lasts.", ge=1, le=100_000, unit="steps")
+    spin_up_days: int = param(
+        210, "Time before step 0 in which only rebellion and arrests run (trust, institutions, "
+        "programme and events wait), so that step 0 is a settled state rather than an "
+        "all-quiescent start; not recorded. 210 days is one longest jail term.",
+        ge=0, le=36_500, unit="days",
+    )
 
     @property
     def weeks(self) -> float:

@@ -405,3 +405,29 @@ def test_the_model_keeps_the_parameters_not_the_experiment(small_scenario):
     assert model.params == scenario.params == small_scenario.params
     assert model.params.model_dump() == {k: v for k, v in scenario.model_dump().items()
                                          if k in ModelParams.model_fields}
+
+
+def test_the_spin_up_settles_rebellion_and_changes_nothing_else():
+    from pathlib import Path
+
+    from ssrsim.scenario import apply_changes, load_scenario
+
+    base = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml")
+    cold = SSRModel(apply_changes(base, {"time.spin_up_days": 0}, source="test"))
+    warm = SSRModel(base)
+    assert warm.steps == 0 and base.time.spin_up_days > 0
+    # the scenario's initial values are kept: trust, institutions, district stocks
+    np.testing.assert_array_equal(warm.population.trust_police, cold.population.trust_police)
+    assert warm.institutions.oversight == cold.institutions.oversight
+    np.testing.assert_array_equal(warm.districts.service_level, cold.districts.service_level)
+    # but the jail holds people and actives are there from step 0
+    assert cold.population.count(CivilianState.JAILED) == 0
+    assert warm.population.count(CivilianState.JAILED) > 0.05 * warm.population.size
+    # so there is no opening outburst: the active share barely moves in the first steps
+    shares = {}
+    for name, model in (("cold", cold), ("warm", warm)):
+        for _ in range(5):
+            model.step()
+        shares[name] = model.timeseries()["active_share"].to_numpy()
+    assert shares["cold"][0] == 0 and shares["cold"][1:].max() > 0.15
+    assert np.ptp(shares["warm"]) < 0.03

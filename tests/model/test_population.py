@@ -129,16 +129,16 @@ def test_district_distributions_are_used(make_scenario):
     assert np.all(pop.ddr[~war] == DDRStage.NONE)
 
 
-def test_initial_state_is_quiescent_or_decided(small_scenario):
-    model = SSRModel(small_scenario)
+def test_initial_state_is_quiescent_or_decided(make_scenario):
+    model = SSRModel(make_scenario({"time": {"spin_up_days": 0}}))
     pop = model.population
     assert pop.count(CivilianState.JAILED) == 0
     assert np.all(pop.jail_left == 0)
     np.testing.assert_array_equal(pop.hardship, pop.base_hardship)  # no services, no crisis
 
 
-def test_units_start_on_cells_without_civilians(small_scenario):
-    model = SSRModel(small_scenario)
+def test_units_start_on_cells_without_civilians(make_scenario):
+    model = SSRModel(make_scenario({"time": {"spin_up_days": 0}}))  # before any patrol
     for agent in model.agents:
         if hasattr(agent, "cell") and agent.cell is not None:
             x, y = agent.cell.coordinate
