@@ -53,10 +53,30 @@ def _mean_capacity(world: World) -> float:
 
 
 def _stability(world: World) -> float:
+    """Rebellion and armed violence: actives and insurgent incidents, not abuses."""
     pop = world.population
-    violent = world.record.incidents + world.record.abuses
     return mech.stability(pop.count(CivilianState.ACTIVE) / pop.size,
-                          violent * 1000.0 / pop.size, world.params.measures.violence_scale)
+                          world.record.incidents * 1000.0 / pop.size,
+                          world.params.measures.violence_scale)
+
+
+def _share_now(last_seen: np.ndarray, world: World) -> float:
+    """Share of civilians who saw it this step."""
+    return float(np.mean(last_seen == world.steps))
+
+
+def _share_recalled(last_seen: np.ndarray, world: World) -> float:
+    """Share of civilians who saw it within the recall window (`measures.recall_days`)."""
+    p = world.params
+    window = mech.recall_steps(p.measures.recall_days, p.time.step_days)
+    return float(np.mean(mech.seen_within(last_seen, world.steps, window)))
+
+
+def _conduct(world: World) -> float:
+    """1 - share of civilians who saw an abuse or met an unfair contact this step."""
+    pop = world.population
+    return 1.0 - float(np.mean((pop.last_abuse == world.steps)
+                               | (pop.last_unfair == world.steps)))
 
 
 def _ddr(stage: DDRStage) -> Measure:
@@ -89,8 +109,30 @@ MEASURES: list[Measure] = [
     Measure("trust", "Mean trust of civilians in the security forces.",
             lambda w: float(w.population.trust.mean()), "higher", INDEX,
             "Trust in security forces"),
-    Measure("stability", "(1 - share active) x exp(-violent events per 1,000 / scale).",
-            _stability, "higher", INDEX, "Stability"),
+    Measure("stability", "Rebellion and armed violence: (1 - share active) x exp(-insurgent "
+            "incidents per 1,000 residents this step / measures.violence_scale). Abuses by the "
+            "forces are not counted (see conduct).", _stability, "higher", INDEX, "Stability"),
+    Measure("conduct", "Conduct of the forces as residents meet it: 1 - share of residents "
+            "who witnessed an abuse (within trust.witness_radius) or met an unfair contact "
+            "(within trust.contact_radius) this step.", _conduct, "higher", SHARE,
+            "Conduct (share meeting no abuse or extortion)"),
+    Measure("abuses_per_1000", "Abuses by the forces this step per 1,000 residents.",
+            lambda w: w.record.abuses * 1000.0 / w.population.size, "lower",
+            "abuses per 1,000 residents per step", "Abuses per 1,000 residents"),
+    Measure("unfair_contact_share", "Share of residents who met an unfair contact (everyday "
+            "extortion or harassment by an unreformed unit) within trust.contact_radius this "
+            "step.", lambda w: _share_now(w.population.last_unfair, w), "lower", SHARE,
+            "Residents meeting extortion this step"),
+    Measure("perceived_safety", "Share of residents who saw no armed violence (an insurgent "
+            "incident or an active rebel within trust.witness_radius) in the recall window "
+            "(measures.recall_days). Abuses are not counted (survey: safe from armed "
+            "conflict).", lambda w: 1.0 - _share_recalled(w.population.last_violence, w),
+            "higher", SHARE, "Perceived safety (no violence seen in the recall window)"),
+    Measure("experienced_corruption", "Share of residents who met an unfair contact "
+            "(extortion by an unreformed unit) within trust.contact_radius in the recall "
+            "window (measures.recall_days).",
+            lambda w: _share_recalled(w.population.last_unfair, w), "lower", SHARE,
+            "Experienced corruption (extortion met in the recall window)"),
     Measure("reform_uptake", "Share of security units reformed.",
             lambda w: reform_share(_units(w), ReformState.REFORMED), "higher", SHARE,
             "Reform uptake (share of units reformed)"),
@@ -155,9 +197,14 @@ MEASURES: list[Measure] = [
     Measure("ngos", "NGOs present.", lambda w: len(w.of_type(NGO)), unit="organisations"),
 ]
 
-HEADLINE = ("trust", "stability", "reform_uptake", "accountability", "civilian_control",
-            "capacity")
-"""Measures shown in the run's chart and terminal summary."""
+HEADLINE = ("trust", "stability", "conduct", "reform_uptake", "accountability",
+            "civilian_control")
+"""Measures shown first (the run's 2x3 chart, the terminal summary): each answers one question.
+
+`conduct` replaced `capacity`, which is nearly a function of reform uptake (reformed units
+have the reformed capacity) and is an attribute of the forces, not an outcome residents meet.
+Every headline measure is a share or index in [0, 1], higher better, as the chart assumes.
+"""
 
 LABELS = {m.name: m.info(False).label for m in MEASURES}
 """Readable names of the measures."""

@@ -13,8 +13,10 @@ is visible in `SSRModel.step`:
    spending and visits;
 5. security units act in random order (reform, patrol, arrest, abuse, fair or unfair contact);
 6. insurgent incidents happen;
-7. the civilian phase runs for all civilians at once: trust, outlook (hardship, cooperation,
-   legitimacy), activation, DDR transitions;
+7. the civilian phase runs for all civilians at once: what each saw near home (counted once
+   and handed to both) updates trust and her memory of violence, abuse and extortion for the
+   survey-style measures; then outlook (hardship, cooperation, legitimacy), activation, DDR
+   transitions;
 8. the step is booked; every `evaluation_interval` steps adaptive management re-weights the
    allocation;
 9. measures are recorded.
@@ -198,8 +200,9 @@ class SSRModel(mesa.Model):
         incident_draws = np.random.default_rng([self.seed, INCIDENT_STREAM, self.steps])
         phases.insurgent_incidents(p, self.districts, self.population, self.layout, security,
                                    self.outlook, incident_draws, self.record)
-        phases.update_trust(p, self.population, self.districts, self.record,
-                            self.neighbourhoods)
+        seen = phases.what_civilians_saw(self.population, self.record, self.neighbourhoods)
+        phases.update_trust(p, self.population, self.districts, seen, self.neighbourhoods)
+        phases.update_experience(self.population, seen, self.steps)
         self.outlook = phases.update_outlook(p, self.population, self.districts,
                                              self.institutions)
         grievance = phases.activate(p, self.population, [u.xy for u in security],

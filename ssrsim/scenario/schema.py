@@ -551,8 +551,20 @@ class Measures(Section):
     """Parameters of derived measures."""
 
     violence_scale: float = param(
-        2.0, "Violent events per 1,000 civilians per step that lower stability to 1/e of its "
-        "non-violent value.", gt=0, unit="events per 1,000 civilians per step",
+        2.0, "Insurgent incidents per 1,000 civilians per step that lower stability to 1/e of "
+        "its value without incidents. The default is the incident rate of a district at full "
+        "insurgency without suppression (insurgency.base_rate): such a district's violence "
+        "factor is 1/e, and a quiet one's is near 1. Abuses by the forces do not count here "
+        "(they are measured by conduct).", gt=0,
+        unit="incidents per 1,000 civilians per step",
+    )
+    recall_days: int = param(
+        365, "Recall window of the survey-style measures (perceived safety, experienced "
+        "corruption): a civilian answers for what she saw in the last recall_days days, "
+        "round(recall_days / time.step_days) steps (at least 1) including the current one; "
+        "365 matches surveys that ask about 'the past year'.", ge=1, le=36_500, unit="days",
+        source="assumption: the past year, as the Afrobarometer experience questions ask "
+        "(docs/cases.md)",
     )
 
 

@@ -223,6 +223,25 @@ def test_stability():
     assert mech.stability(0.1, 2.0, 2.0) == pytest.approx(0.9 * math.exp(-1.0))
     assert mech.stability(0.0, 0.0, 2.0) == 1.0
     assert mech.stability(1.0, 0.0, 2.0) == 0.0
+    # 0.5 incidents per 1,000 at scale 2: exp(-0.25)
+    assert mech.stability(0.0, 0.5, 2.0) == pytest.approx(math.exp(-0.25))
+
+
+def test_recall_steps_rounds_days_to_steps_half_to_even_and_at_least_one():
+    assert mech.recall_steps(365, 7) == 52  # 52.14
+    assert mech.recall_steps(365, 14) == 26  # 26.07
+    assert mech.recall_steps(7, 2) == 4  # 3.5 rounds to even
+    assert mech.recall_steps(5, 2) == 2  # 2.5 rounds to even
+    assert mech.recall_steps(3, 7) == 1  # a window shorter than a step is one step
+    assert mech.recall_steps(30, 1) == 30
+
+
+def test_seen_within_counts_the_current_step_and_window_minus_one_before():
+    last = np.array([10, 8, 7, -1_000_000_000])
+    # window 3 at step 10: steps 8, 9, 10
+    assert mech.seen_within(last, 10, 3).tolist() == [True, True, False, False]
+    assert mech.seen_within(last, 10, 1).tolist() == [True, False, False, False]
+    assert mech.seen_within(last, 11, 3).tolist() == [True, False, False, False]
 
 
 # -- adaptive management --------------------------------------------------------------------
