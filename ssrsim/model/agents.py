@@ -100,7 +100,7 @@ class SecurityForceUnit(Unit):
                 self.resistance), world.params.time.weeks)
             if self.random.random() < p:
                 self.reform = ReformState.TRAINING
-                self.training_left = max(1, world.params.time.steps_for(sec.training_days))
+                self.training_left = world.params.time.window_steps(sec.training_days)
         elif self.reform == ReformState.TRAINING:
             self.training_left -= 1
             if self.training_left <= 0:

@@ -66,6 +66,8 @@ def population_and_layout(scenario: ModelParams, social: NeighbourhoodSum,
         state=np.full(n, CivilianState.QUIESCENT, dtype=np.int8),
         jail_left=np.zeros(n, dtype=np.int64),
         ddr=np.where(armed, DDRStage.ARMED, DDRStage.NONE).astype(np.int8),
+        last_violence=Population.never_seen(n), last_abuse=Population.never_seen(n),
+        last_unfair=Population.never_seen(n),
     )
     free = civilian_at < 0
     layout = Layout(

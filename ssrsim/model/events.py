@@ -66,7 +66,7 @@ def _until(model: World, event: s.BudgetCut | s.DonorSurge | s.CommunityPolicing
     """The step an event with a duration ends (None: it lasts to the end of the run)."""
     if not event.duration_days:
         return None
-    return model.steps + max(1, model.params.time.steps_for(event.duration_days))
+    return model.steps + model.params.time.window_steps(event.duration_days)
 
 
 @singledispatch

@@ -62,7 +62,7 @@ class Institutions:
             political_resistance=inst.political_resistance,
             institutional_resistance=inst.institutional_resistance,
             allocation=allocation_vector(scenario.budget.allocation),
-            history=deque(maxlen=max(1, scenario.time.steps_for(inst.accountability_days))),
+            history=deque(maxlen=scenario.time.window_steps(inst.accountability_days)),
         )
 
     def expire_modifiers(self, step: int) -> None:

@@ -53,10 +53,34 @@ def _mean_capacity(world: World) -> float:
 
 
 def _stability(world: World) -> float:
+    """Rebellion and armed violence: actives and insurgent incidents, not abuses."""
     pop = world.population
-    violent = world.recent.per_week("incidents") + world.recent.per_week("abuses")
     return mech.stability(pop.count(CivilianState.ACTIVE) / pop.size,
-                          violent * 1000.0 / pop.size, world.params.measures.violence_scale)
+                          world.recent.per_week("incidents") * 1000.0 / pop.size,
+                          world.params.measures.violence_scale)
+
+
+def _seen(last_seen: np.ndarray, world: World, days: int) -> np.ndarray:
+    """Whether each civilian saw it in the last `days` (at least this step)."""
+    return mech.seen_within(last_seen, world.steps, world.params.time.window_steps(days))
+
+
+def _share_this_week(last_seen: np.ndarray, world: World) -> float:
+    """Share of civilians who saw it within `measures.window_days` (a week by default)."""
+    return float(np.mean(_seen(last_seen, world, world.params.measures.window_days)))
+
+
+def _share_recalled(last_seen: np.ndarray, world: World) -> float:
+    """Share of civilians who saw it within the recall window (`measures.recall_days`)."""
+    return float(np.mean(_seen(last_seen, world, world.params.measures.recall_days)))
+
+
+def _conduct(world: World) -> float:
+    """1 - share of civilians who saw an abuse or met an unfair contact this week."""
+    pop = world.population
+    days = world.params.measures.window_days
+    return 1.0 - float(np.mean(_seen(pop.last_abuse, world, days)
+                               | _seen(pop.last_unfair, world, days)))
 
 
 def _ddr(stage: DDRStage) -> Measure:
@@ -89,8 +113,32 @@ MEASURES: list[Measure] = [
     Measure("trust", "Mean trust of civilians in the security forces.",
             lambda w: float(w.population.trust.mean()), "higher", INDEX,
             "Trust in security forces"),
-    Measure("stability", "(1 - share active) x exp(-violent events per 1,000 / scale).",
+    Measure("stability", "Rebellion and armed violence: (1 - share active) x exp(-insurgent "
+            "incidents per 1,000 residents per week (over measures.window_days) / "
+            "measures.violence_scale). Abuses by the forces are not counted (see conduct).",
             _stability, "higher", INDEX, "Stability"),
+    Measure("conduct", "Conduct of the forces as residents meet it: 1 - share of residents "
+            "who witnessed an abuse (within trust.witness_radius) or met an unfair contact "
+            "(within trust.contact_radius) in the last week (measures.window_days).", _conduct,
+            "higher", SHARE, "Conduct (share meeting no abuse or extortion)"),
+    Measure("abuses_per_1000", "Abuses by the forces per 1,000 residents per week (over "
+            "measures.window_days).",
+            lambda w: w.recent.per_week("abuses") * 1000.0 / w.population.size, "lower",
+            "abuses per 1,000 residents per week", "Abuses per 1,000 residents"),
+    Measure("unfair_contact_share", "Share of residents who met an unfair contact (everyday "
+            "extortion or harassment by an unreformed unit) within trust.contact_radius this "
+            "week.", lambda w: _share_this_week(w.population.last_unfair, w), "lower", SHARE,
+            "Residents meeting extortion this week"),
+    Measure("perceived_safety", "Share of residents who saw no armed violence (an insurgent "
+            "incident or an active rebel within trust.witness_radius) in the recall window "
+            "(measures.recall_days). Abuses are not counted (survey: safe from armed "
+            "conflict).", lambda w: 1.0 - _share_recalled(w.population.last_violence, w),
+            "higher", SHARE, "Perceived safety (no violence seen in the recall window)"),
+    Measure("experienced_corruption", "Share of residents who met an unfair contact "
+            "(extortion by an unreformed unit) within trust.contact_radius in the recall "
+            "window (measures.recall_days).",
+            lambda w: _share_recalled(w.population.last_unfair, w), "lower", SHARE,
+            "Experienced corruption (extortion met in the recall window)"),
     Measure("reform_uptake", "Share of security units reformed.",
             lambda w: reform_share(_units(w), ReformState.REFORMED), "higher", SHARE,
             "Reform uptake (share of units reformed)"),
@@ -155,9 +203,14 @@ MEASURES: list[Measure] = [
     Measure("ngos", "NGOs present.", lambda w: len(w.of_type(NGO)), unit="organisations"),
 ]
 
-HEADLINE = ("trust", "stability", "reform_uptake", "accountability", "civilian_control",
-            "capacity")
-"""Measures shown in the run's chart and terminal summary."""
+HEADLINE = ("trust", "stability", "conduct", "reform_uptake", "accountability",
+            "civilian_control")
+"""Measures shown first (the run's 2x3 chart, the terminal summary): each answers one question.
+
+`conduct` replaced `capacity`, which is nearly a function of reform uptake (reformed units
+have the reformed capacity) and is an attribute of the forces, not an outcome residents meet.
+Every headline measure is a share or index in [0, 1], higher better, as the chart assumes.
+"""
 
 LABELS = {m.name: m.info(False).label for m in MEASURES}
 """Readable names of the measures."""

@@ -234,9 +234,22 @@ def relapse_probability(
     return rate * np.maximum(0.0, grievance - threshold) * (1.0 - program)
 
 
-def stability(active_share: float, violent_per_1000: float, scale: float) -> float:
-    """Stability = (1 - share active) exp(-violent events per 1,000 civilians / scale)."""
-    return (1.0 - active_share) * float(np.exp(-violent_per_1000 / scale))
+def stability(active_share: float, incidents_per_1000: float, scale: float) -> float:
+    """Stability = (1 - share active) exp(-insurgent incidents per 1,000 civilians / scale).
+
+    Rebellion and armed violence only: abuses by the forces are conduct, measured apart, so a
+    lever that changes abuses does not move stability by bookkeeping.
+    """
+    return (1.0 - active_share) * float(np.exp(-incidents_per_1000 / scale))
+
+
+def seen_within(last_seen: np.ndarray, step: int, window: int) -> np.ndarray:
+    """Whether each civilian saw it in the last `window` steps, this one included.
+
+    `last_seen` is the step she last saw it (a large negative number if never):
+    seen iff step - last < window.
+    """
+    return np.asarray(step - last_seen < window)
 
 
 def reallocate(

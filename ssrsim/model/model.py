@@ -13,8 +13,10 @@ is visible in `SSRModel.step`:
    spending and visits;
 5. security units act in random order (reform, patrol, arrest, abuse, fair or unfair contact);
 6. insurgent incidents happen;
-7. the civilian phase runs for all civilians at once: trust, outlook (hardship, cooperation,
-   legitimacy), activation, DDR transitions;
+7. the civilian phase runs for all civilians at once: what each saw near home (counted once
+   and handed to both) updates trust and her memory of violence, abuse and extortion for the
+   survey-style measures; then outlook (hardship, cooperation, legitimacy), activation, DDR
+   transitions;
 8. the step is booked; every `adaptive.evaluation_days` adaptive management re-weights the
    allocation;
 9. measures are recorded.
@@ -100,7 +102,7 @@ class SSRModel(mesa.Model):
         self._events = sorted(params.events, key=params.event_step)
         self._injected: list[EventBase | LeverChange] = []
         self.evaluation = adaptive.start(self._activity_kpis())
-        window = max(1, params.time.steps_for(params.measures.violence_window_days))
+        window = params.time.window_steps(params.measures.window_days)
         self.recent = RecentCounts(window, params.time.weeks)
         self._spin_up(params.time.steps_for(params.time.spin_up_days))
         self._apply_due_events()
@@ -202,8 +204,9 @@ class SSRModel(mesa.Model):
         incident_draws = np.random.default_rng([self.seed, INCIDENT_STREAM, self.steps])
         phases.insurgent_incidents(p, self.districts, self.population, self.layout, security,
                                    self.outlook, incident_draws, self.record)
-        phases.update_trust(p, self.population, self.districts, self.record,
-                            self.neighbourhoods)
+        seen = phases.what_civilians_saw(self.population, self.record, self.neighbourhoods)
+        phases.update_trust(p, self.population, self.districts, seen, self.neighbourhoods)
+        phases.update_experience(self.population, seen, self.steps)
         self.outlook = phases.update_outlook(p, self.population, self.districts,
                                              self.institutions)
         grievance = phases.activate(p, self.population, [u.xy for u in security],
@@ -254,7 +257,7 @@ class SSRModel(mesa.Model):
         """Adaptive management: book the spending; re-weight at each evaluation."""
         self.evaluation.spend += self.ledger.spent
         a = self.params.adaptive
-        if a.enabled and self.steps % max(1, self.params.time.steps_for(a.evaluation_days)) == 0:
+        if a.enabled and self.steps % self.params.time.window_steps(a.evaluation_days) == 0:
             self.evaluation = adaptive.reallocate(self.params, self.institutions,
                                                   self.evaluation, self._activity_kpis())
 

@@ -18,7 +18,7 @@ from .districts import DistrictOutlook, Districts
 from .institutions import Institutions
 from .ledger import Ledger
 from .population import FORCES, CivilianState, DDRStage, Population
-from .record import StepRecord
+from .record import Sightings, StepRecord
 from .space import Layout, Neighbourhoods, NeighbourhoodSum
 
 
@@ -156,13 +156,18 @@ def insurgent_incidents(params: ModelParams, districts: Districts, population: P
     record.incidents = int(d.incidents.sum())
 
 
-def update_trust(params: ModelParams, population: Population, districts: Districts,
-                 record: StepRecord, neighbourhoods: Neighbourhoods) -> None:
-    """Trust of every free civilian in each force after this step's harm, gains and talk."""
+def what_civilians_saw(population: Population, record: StepRecord,
+                       neighbourhoods: Neighbourhoods) -> Sightings:
+    """Events of this step near each civilian's home, counted once for trust and experience.
+
+    Abuses, incidents and active rebels within `trust.witness_radius`, fair and unfair
+    contacts within `trust.contact_radius` (own cell included). Actives are those in open
+    rebellion during this step (activated last step, not arrested since). The jailed see
+    nothing. Unfair contacts are counted whether or not they cost trust.
+    """
     pop = population
     free = pop.state != CivilianState.JAILED
     x, y = pop.x, pop.y
-    shape = record.incident_grid.shape
 
     def seen(neighbourhood: NeighbourhoodSum, grid: np.ndarray) -> np.ndarray:
         """Events on `grid` around each free civilian's home (0 for the jailed)."""
@@ -171,29 +176,55 @@ def update_trust(params: ModelParams, population: Population, districts: Distric
         return np.where(free, neighbourhood.counts(grid)[x, y], 0)
 
     n = neighbourhoods
+    active_grid = np.zeros(record.incident_grid.shape, dtype=np.float32)
+    active_grid[x, y] = pop.state == CivilianState.ACTIVE
+    return Sightings(
+        abuses={f: seen(n.witnessed, record.abuse_grid[f]) for f in FORCES},
+        incidents=seen(n.witnessed, record.incident_grid),
+        actives=seen(n.witnessed, active_grid),
+        fair={f: seen(n.contacted, record.fair_grid[f]) for f in FORCES},
+        unfair={f: seen(n.contacted, record.unfair_grid[f]) for f in FORCES},
+    )
+
+
+def update_trust(params: ModelParams, population: Population, districts: Districts,
+                 seen: Sightings, neighbourhoods: Neighbourhoods) -> None:
+    """Trust of every free civilian in each force after this step's harm, gains and talk."""
+    pop = population
+    free = pop.state != CivilianState.JAILED
+    x, y = pop.x, pop.y
+    shape = (params.space.width, params.space.height)
     t = params.trust
-    abuses = {f: seen(n.witnessed, record.abuse_grid[f]) for f in FORCES}
-    fair = {f: seen(n.contacted, record.fair_grid[f]) for f in FORCES}
-    unfair = {f: seen(n.contacted, record.unfair_grid[f]) if t.unfair_contact_loss > 0 else 0
-              for f in FORCES}
-    incidents = seen(n.witnessed, record.incident_grid)
     for force, other in zip(FORCES, FORCES[::-1], strict=True):
         old = pop.trust_in(force)
         trust = np.where(free, _trust_after_step(
-            params, pop, districts, force, abuses[force], abuses[other], incidents,
-            fair[force], unfair[force]), old)
+            params, pop, districts, force, seen.abuses[force], seen.abuses[other],
+            seen.incidents, seen.fair[force], seen.unfair[force]), old)
         if t.social_weight > 0:  # jailed neighbours count with their unchanged trust
             grid = np.zeros(shape, dtype=np.float32)
             grid[x, y] = trust
             weight = float(mech.per_step(t.social_weight, params.time.weeks))
             trust = np.where(free, mech.social_influence(
-                trust, n.social(grid)[x, y], pop.social_count, weight), old)
+                trust, neighbourhoods.social(grid)[x, y], pop.social_count, weight), old)
         old[:] = np.clip(trust, 0.0, 1.0)
+
+
+def update_experience(population: Population, seen: Sightings, step: int) -> None:
+    """Remember the step each civilian last saw violence, an abuse or an unfair contact.
+
+    Violence is armed conflict as a survey asks about it: an insurgent incident or an active
+    rebel. Abuses by the forces are kept apart (conduct). Read by the measures over a recall
+    window (`measures.recall_days`).
+    """
+    pop = population
+    pop.last_violence[(seen.incidents > 0) | (seen.actives > 0)] = step
+    pop.last_abuse[np.sum([seen.abuses[f] for f in FORCES], axis=0) > 0] = step
+    pop.last_unfair[np.sum([seen.unfair[f] for f in FORCES], axis=0) > 0] = step
 
 
 def _trust_after_step(params: ModelParams, pop: Population, d: Districts, force: str,
                       own_abuses: np.ndarray, other_abuses: np.ndarray, incidents: np.ndarray,
-                      fair: np.ndarray, unfair: np.ndarray | int) -> np.ndarray:
+                      fair: np.ndarray, unfair: np.ndarray) -> np.ndarray:
     """Trust in one force after this step's harm and gains.
 
     Abuses, incidents and visits are events: each counts once. A patrol's contact lasts the
@@ -216,7 +247,7 @@ def _trust_after_step(params: ModelParams, pop: Population, d: Districts, force:
     return np.asarray(mech.trust_after_gain(trust, 1.0 - keep))
 
 
-def _weeks_of(contacts: np.ndarray | int, weeks: float) -> np.ndarray | float | int:
+def _weeks_of(contacts: np.ndarray, weeks: float) -> np.ndarray:
     """Contacts in a step as weeks of contact (the counts themselves for one-week steps)."""
     return contacts if weeks == 1 else contacts * weeks
 

@@ -19,6 +19,9 @@ from . import mechanisms as mech
 FORCES = ("police", "army")
 """The security forces civilians trust separately (the kinds of `SecurityForceUnit`)."""
 
+NEVER = -1_000_000_000
+"""The `last_*` step of something a civilian has never seen: further back than any window."""
+
 
 class CivilianState(IntEnum):
     """Epstein's three states."""
@@ -63,6 +66,11 @@ class Population:
     state: np.ndarray  # CivilianState values
     jail_left: np.ndarray
     ddr: np.ndarray  # DDRStage values
+    # The step each civilian last saw something (NEVER if not since the start), for the
+    # survey-style measures over a recall window (`phases.update_experience`):
+    last_violence: np.ndarray  # an insurgent incident or an active rebel near home
+    last_abuse: np.ndarray  # an abuse by the forces near home
+    last_unfair: np.ndarray  # an unfair contact (extortion, harassment) with either force
 
     @property
     def size(self) -> int:
@@ -82,6 +90,11 @@ class Population:
     def count(self, state: CivilianState) -> int:
         """Number of civilians in a state."""
         return int(np.count_nonzero(self.state == state))
+
+    @staticmethod
+    def never_seen(n: int) -> np.ndarray:
+        """A `last_*` array for n civilians who have seen nothing yet."""
+        return np.full(n, NEVER, dtype=np.int64)
 
     def count_ddr(self, stage: DDRStage) -> int:
         """Number of ex-combatants at a DDR stage."""

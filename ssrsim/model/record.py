@@ -1,7 +1,8 @@
 """One step's record: what the units and insurgents did, counted and placed on the grid.
 
 Units write arrests, abuses and contacts into a fresh `StepRecord` during their phase; the
-civilian phase reads where they happened, and the measures read the counts. Plain state.
+civilian phase reads where they happened (as `Sightings`, what each civilian saw), and the
+measures read the counts. Plain state.
 """
 
 from __future__ import annotations
@@ -73,3 +74,18 @@ class RecentCounts:
             return 0.0
         total = sum(c[name] for c in self.counts)
         return total / kept if self.weeks_per_step == 1 else total / (kept * self.weeks_per_step)
+
+
+@dataclass
+class Sightings:
+    """What each civilian saw of this step's events near her home (arrays of length n).
+
+    Counted once (`phases.what_civilians_saw`) and handed to the trust update and to the
+    survey-style experience, so the two cannot disagree about what was seen.
+    """
+
+    abuses: dict[str, np.ndarray]  # abuses per force within the witness radius
+    incidents: np.ndarray  # insurgent incidents within the witness radius
+    actives: np.ndarray  # active rebels within the witness radius (herself included)
+    fair: dict[str, np.ndarray]  # fair contacts per force within the contact radius
+    unfair: dict[str, np.ndarray]  # unfair contacts per force within the contact radius

@@ -86,8 +86,12 @@ class Time(Section):
         return self.step_days / 7.0
 
     def steps_for(self, days: float) -> int:
-        """Whole steps nearest to `days` (a duration given in days)."""
+        """Whole steps nearest to `days` (a duration given in days; halves to even)."""
         return round(days / self.step_days)
+
+    def window_steps(self, days: float) -> int:
+        """Steps of a window or duration that lasts at least one step: `steps_for`, >= 1."""
+        return max(1, self.steps_for(days))
 
 
 class Space(Section):
@@ -584,13 +588,25 @@ class Measures(Section):
     """Parameters of derived measures."""
 
     violence_scale: float = param(
-        2.0, "Violent events per 1,000 civilians per week that lower stability to 1/e of its "
-        "non-violent value.", gt=0, unit="events per 1,000 civilians per week",
+        2.0, "Insurgent incidents per 1,000 civilians per week that lower stability to 1/e of "
+        "its value without incidents. The default is the incident rate of a district at full "
+        "insurgency without suppression (insurgency.base_rate): such a district's violence "
+        "factor is 1/e, and a quiet one's is near 1. Abuses by the forces do not count here "
+        "(they are measured by conduct).", gt=0,
+        unit="incidents per 1,000 civilians per week",
     )
-    violence_window_days: int = param(
-        7, "Trailing window over which stability counts violent events (at least one step), "
-        "so that it measures a rate, not how one step's count happened to fall.", ge=1,
-        le=3650, unit="days",
+    window_days: int = param(
+        7, "Trailing window of the weekly measures (stability's incidents, conduct, abuses "
+        "per 1,000, unfair contacts; at least one step), so that they measure a rate at any "
+        "step length, not how one step's count happened to fall.", ge=1, le=3650, unit="days",
+    )
+    recall_days: int = param(
+        365, "Recall window of the survey-style measures (perceived safety, experienced "
+        "corruption): a civilian answers for what she saw in the last recall_days days, "
+        "round(recall_days / time.step_days) steps (at least 1) including the current one; "
+        "365 matches surveys that ask about 'the past year'.", ge=1, le=36_500, unit="days",
+        source="assumption: the past year, as the Afrobarometer experience questions ask "
+        "(docs/cases.md)",
     )
 
 

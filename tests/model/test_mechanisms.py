@@ -249,6 +249,16 @@ def test_stability():
     assert mech.stability(0.1, 2.0, 2.0) == pytest.approx(0.9 * math.exp(-1.0))
     assert mech.stability(0.0, 0.0, 2.0) == 1.0
     assert mech.stability(1.0, 0.0, 2.0) == 0.0
+    # 0.5 incidents per 1,000 at scale 2: exp(-0.25)
+    assert mech.stability(0.0, 0.5, 2.0) == pytest.approx(math.exp(-0.25))
+
+
+def test_seen_within_counts_the_current_step_and_window_minus_one_before():
+    last = np.array([10, 8, 7, -1_000_000_000])
+    # window 3 at step 10: steps 8, 9, 10
+    assert mech.seen_within(last, 10, 3).tolist() == [True, True, False, False]
+    assert mech.seen_within(last, 10, 1).tolist() == [True, False, False, False]
+    assert mech.seen_within(last, 11, 3).tolist() == [True, False, False, False]
 
 
 # -- adaptive management --------------------------------------------------------------------

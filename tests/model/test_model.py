@@ -123,13 +123,18 @@ def check_table(model: SSRModel, n: int, ex_combatants: int) -> None:
     np.testing.assert_allclose(ts[spent_cols[:-1]].sum(axis=1), ts["spent"], rtol=1e-9,
                                atol=1e-9)
     for col in ("trust", "police_trust", "army_trust", "cooperation", "legitimacy", "hardship",
-                "stability",
+                "stability", "conduct", "unfair_contact_share", "perceived_safety",
+                "experienced_corruption",
                 "reform_uptake", "in_training", "accountability", "oversight", "judicial",
                 "legislative", "civilian_control", "service_coverage", "active_share"):
         assert ts[col].between(0.0, 1.0).all(), col
     alloc = ts[[f"alloc_{a}" for a in ACTIVITIES]]
     np.testing.assert_allclose(alloc.sum(axis=1), 1.0, atol=1e-9)
     assert (ts[list(TALLIES)] >= 0).all().all()
+    # the recall window includes this step; conduct counts extortion and witnessed abuse
+    assert (ts["experienced_corruption"] >= ts["unfair_contact_share"]).all()
+    assert (1.0 - ts["conduct"] >= ts["unfair_contact_share"] - TOL).all()
+    np.testing.assert_allclose(ts["abuses_per_1000"], ts["abuses"] * 1000.0 / n, rtol=1e-12)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -37,6 +37,8 @@ def test_population_counts():
         cooperation=np.zeros(n), legitimacy=np.zeros(n),
         state=np.array([0, 1, 1, 2, 0, 0], dtype=np.int8), jail_left=np.zeros(n, int),
         ddr=np.array([0, 1, 2, 3, 3, 0], dtype=np.int8),
+        last_violence=Population.never_seen(n), last_abuse=Population.never_seen(n),
+        last_unfair=Population.never_seen(n),
     )
     assert pop.size == 6
     assert pop.count(CivilianState.QUIESCENT) == 3

@@ -95,3 +95,16 @@ def test_every_parameter_declares_unit_and_source():
             if isinstance(extra, dict):
                 assert set(extra) == {"unit", "source"}, f"{section.__name__}.{name}"
                 assert extra["source"], f"{section.__name__}.{name} has no source"
+
+
+def test_days_become_whole_steps_half_to_even_and_windows_last_a_step():
+    from ssrsim.scenario.schema import Time
+
+    weekly, fortnightly = Time(step_days=7), Time(step_days=14)
+    assert weekly.window_steps(365) == 52  # 52.14
+    assert fortnightly.window_steps(365) == 26  # 26.07
+    assert Time(step_days=2).window_steps(7) == 4  # 3.5 rounds to even
+    assert Time(step_days=2).window_steps(5) == 2  # 2.5 rounds to even
+    assert weekly.window_steps(3) == 1 and weekly.steps_for(3) == 0  # a window lasts a step
+    assert Time(step_days=1).window_steps(30) == 30
+    assert weekly.weeks == 1.0 and fortnightly.weeks == 2.0
