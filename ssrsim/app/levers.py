@@ -30,6 +30,7 @@ ALLOCATION = "budget.allocation"
 
 LEVER_PATHS: tuple[str, ...] = (
     "cmo.coordination",
+    "ngo.coordination",
     "budget.per_week",
     *(f"{ALLOCATION}.{a}" for a in ACTIVITIES),
     "institutions.oversight",

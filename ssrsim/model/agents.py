@@ -177,8 +177,9 @@ class CMOUnit(Unit):
     def step(self) -> None:
         """Possibly re-plan the district, then spend this step's budget there."""
         world = self.world
-        if self.random.random() < _relocation(world):
-            coordinated = self.random.random() < world.params.cmo.coordination
+        cmo = world.params.cmo
+        if self.random.random() < _per_step(cmo.relocation_rate, world):
+            coordinated = self.random.random() < cmo.coordination
             self.relocate(world.choose_district(self.random, coordinated=coordinated))
         world.ledger.spend_cmo(self.district, world.ledger.cmo_budget_per_unit)
 
@@ -196,15 +197,15 @@ class NGO(Unit):
         violence = world.districts.violence
         if violence[self.district] > world.params.ngo.violence_threshold:
             self.relocate(int(np.argmin(violence)))
-        elif self.random.random() < _relocation(world):
-            coordinated = self.random.random() < world.params.cmo.coordination
+        elif self.random.random() < _per_step(world.params.ngo.relocation_rate, world):
+            coordinated = self.random.random() < world.params.ngo.coordination
             self.relocate(world.choose_district(self.random, coordinated=coordinated))
         world.ledger.spend_ngo(self.district)
 
 
-def _relocation(world: World) -> float:
-    """Probability that a CMO unit or NGO re-plans its district this step."""
-    return float(mech.per_step(world.params.cmo.relocation_rate, world.params.time.weeks))
+def _per_step(weekly: float, world: World) -> float:
+    """A weekly probability as the probability over this model's step."""
+    return float(mech.per_step(weekly, world.params.time.weeks))
 
 
 class Civilian(mesa.Agent):

@@ -2,9 +2,10 @@
 
 The browser app moves levers while a run plays. A lever change is validated at once and
 queued with the app's shocks (the model's `inject_event`), so both act at the start of the
-next step in the order they were made. The model reads `cmo.coordination` and `budget.per_week`
-afresh every step, so a change replaces the parameters; the budget shares and two institutional
-levels are initial values of state the model keeps, so a change sets that state now.
+next step in the order they were made. The model reads the coordination levers and
+`budget.per_week` afresh every step, so a change replaces the parameters; the budget shares
+and two institutional levels are initial values of state the model keeps, so a change sets
+that state now.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .world import World
 
 LIVE_LEVERS: tuple[str, ...] = (
     "cmo.coordination",
+    "ngo.coordination",
     "budget.per_week",
     *(f"budget.allocation.{a}" for a in ACTIVITIES),
     "institutions.oversight",

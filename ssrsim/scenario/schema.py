@@ -377,8 +377,8 @@ class CMO(Section):
     """Military civil-military operations units."""
 
     coordination: float = param(
-        0.5, "Civil-military coordination: the probability that a re-planning CMO unit or "
-        "NGO plans jointly, and CMO effectiveness.",
+        0.5, "Civil-military coordination: the probability that a re-planning CMO unit "
+        "plans jointly, and CMO effectiveness (NGOs: ngo.coordination).",
         ge=0, le=1,
     )
     coordination_penalty: float = param(
@@ -389,7 +389,7 @@ class CMO(Section):
         unit="resource units per week",
     )
     relocation_rate: float = param(
-        0.1, "Probability per week that a CMO unit or NGO re-plans which district to work in.",
+        0.1, "Probability per week that a CMO unit re-plans which district to work in.",
         ge=0, le=1, unit="probability per week",
     )
     crisis_share: float = param(
@@ -411,6 +411,16 @@ class NGO(Section):
     violence_threshold: float = param(
         0.05, "Share of civilians active plus insurgent incidents per civilian per week, above "
         "which NGOs leave.", ge=0, le=1,
+    )
+    relocation_rate: float = param(
+        0.1, "Probability per week that an NGO re-plans which district to work in.",
+        ge=0, le=1, unit="probability per week",
+        source="assumption: as CMO units (cmo.relocation_rate), about every 10 weeks",
+    )
+    coordination: float = param(
+        0.5, "Probability that a re-planning NGO plans jointly with CMO units (civil-military "
+        "coordination as the NGOs practise it).", ge=0, le=1,
+        source="assumption: as cmo.coordination; a policy of joint planning sets both",
     )
 
     @model_validator(mode="after")

@@ -26,7 +26,7 @@ def test_every_lever_path_is_a_scenario_parameter():
 
 
 def test_the_levers_the_issue_asks_for():
-    expected = {"cmo.coordination", "budget.per_week", "institutions.oversight",
+    expected = {"cmo.coordination", "ngo.coordination", "budget.per_week", "institutions.oversight",
                 "institutions.political_resistance", "institutions.institutional_resistance",
                 *(f"budget.allocation.{a}" for a in ACTIVITIES)}
     assert set(lv.LEVER_PATHS) == expected

@@ -261,3 +261,22 @@ def test_budget_allocation_columns_follow_the_scenario(small_scenario, run):
     for activity in ACTIVITIES:
         assert (ts[f"alloc_{activity}"] == getattr(small_scenario.budget.allocation,
                                                    activity)).all()
+
+
+def test_ngos_plan_with_their_own_rate_and_coordination(make_scenario):
+    """NGOs no longer borrow the CMO units' re-planning rate and coordination."""
+    def ngo_moves(ngo: dict, cmo: dict) -> int:
+        model = SSRModel(make_scenario({"ngo": ngo, "cmo": cmo, "time": {"steps": 30}}))
+        ngos = list(model.of_type(NGO))
+        before = [n.district for n in ngos]
+        moves = 0
+        for _ in range(30):
+            model.step()
+            moves += sum(n.district != d for n, d in zip(ngos, before, strict=True))
+            before = [n.district for n in ngos]
+        return moves
+
+    still = {"relocation_rate": 0.0, "violence_threshold": 1.0}
+    assert ngo_moves(still, {"relocation_rate": 1.0}) == 0
+    assert ngo_moves({"relocation_rate": 1.0, "violence_threshold": 1.0},
+                     {"relocation_rate": 0.0}) > 0
