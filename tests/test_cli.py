@@ -96,7 +96,7 @@ def test_validate_reports_each_file(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 2
     assert "ok: scenarios/baseline.yaml" in out and "ok: scenarios/epstein.yaml" in out
-    assert "(epstein: 1 district, 0 events, 0 policies)" in out
+    assert "(epstein: 1 district, 0 events, 5 policies)" in out
     assert "bad.yaml:2" in out and "ceil" in out and "floor" in out
 
 

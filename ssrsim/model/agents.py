@@ -79,7 +79,8 @@ class SecurityForceUnit(Unit):
         """
         self.progress_reform()
         self.patrol()
-        self.arrest()
+        if self.world.params.activation.order == "units_first":
+            self.arrest()  # interleaved: the civilian phase calls it between its batches
         self.maybe_abuse()
         if self.reform != ReformState.TRAINING:
             self.world.record.add_contact(self.kind, *self.xy,

@@ -88,12 +88,20 @@ def _withdraw(model: World, units: list[Agent], share: float) -> None:
 
 @_act.register
 def _troop_drawdown(event: s.TroopDrawdown, model: World) -> None:
+    """Each force loses its share of units in the district(s), picked at random.
+
+    Police go last and only if asked, so a drawdown without police draws the same random
+    numbers as before police could leave.
+    """
     mask = _district_mask(model, event)
-    army: list[Agent] = [u for u in model.of_type(SecurityForceUnit)
-                         if u.kind == "army" and mask[u.district]]
-    cmo: list[Agent] = [u for u in model.of_type(CMOUnit) if mask[u.district]]
-    _withdraw(model, army, event.army_share)
-    _withdraw(model, cmo, event.cmo_share)
+
+    def security(kind: str) -> list[Agent]:
+        return [u for u in model.of_type(SecurityForceUnit) if u.kind == kind and mask[u.district]]
+
+    _withdraw(model, security("army"), event.army_share)
+    _withdraw(model, [u for u in model.of_type(CMOUnit) if mask[u.district]], event.cmo_share)
+    if event.police_share > 0:
+        _withdraw(model, security("police"), event.police_share)
 
 
 @_act.register

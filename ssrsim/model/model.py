@@ -209,8 +209,10 @@ class SSRModel(mesa.Model):
         phases.update_experience(self.population, seen, self.steps)
         self.outlook = phases.update_outlook(p, self.population, self.districts,
                                              self.institutions)
+        arrests = ([u.arrest for u in security.shuffle()]
+                   if p.activation.order == "interleaved" else [])
         grievance = phases.activate(p, self.population, [u.xy for u in security],
-                                    self.neighbourhoods, self.rng)
+                                    self.neighbourhoods, self.rng, arrests)
         phases.ddr_transitions(p, self.population, self.districts, grievance, self.rng)
         phases.close_step(p, self.population, self.districts, self.institutions, self.outlook,
                           self.ledger, self.record)

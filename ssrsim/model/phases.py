@@ -6,7 +6,7 @@ the model's `step()`. The units' own phases are their `step` methods (`agents.py
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from scipy.stats import poisson
@@ -283,12 +283,16 @@ def update_outlook(params: ModelParams, population: Population, districts: Distr
 
 
 def activate(params: ModelParams, population: Population, unit_cells: Sequence[tuple[int, int]],
-             neighbourhoods: Neighbourhoods, rng: np.random.Generator) -> np.ndarray:
+             neighbourhoods: Neighbourhoods, rng: np.random.Generator,
+             arrests: Sequence[Callable[[], None]] = ()) -> np.ndarray:
     """Epstein's rule A for civilians not serving a jail term; jail terms count down.
 
     Civilians decide in `activation.batches` random batches, each seeing the actives of the
     batches before it: 1 is a synchronous update, many approach Mesa's random sequential
-    activation (where early activations embolden later deciders). Returns the grievance.
+    activation (where early activations embolden later deciders). With `arrests` (the units'
+    arrests in random order, `activation.order: interleaved`), each falls in a random gap
+    before, between or after the batches, and a jailed civilian's term counts down when her
+    batch comes. Returns the grievance.
     """
     a = params.activation
     pop = population
@@ -299,19 +303,43 @@ def activate(params: ModelParams, population: Population, unit_cells: Sequence[t
         unit_grid[cell] += 1
     units = neighbourhoods.units_in_vision.counts(unit_grid)[x, y]
     g = np.asarray(mech.grievance(pop.hardship, pop.legitimacy))
-    serving = (pop.state == CivilianState.JAILED) & (pop.jail_left > 0)
-    pop.jail_left[serving] -= 1
-    deciding = np.flatnonzero(~serving)
-    rng.shuffle(deciding)
     active_grid = np.zeros(shape, dtype=np.float32)
     active_grid[x, y] = pop.state == CivilianState.ACTIVE
-    for batch in np.array_split(deciding, min(a.batches, max(deciding.size, 1))):
+
+    def decide(batch: np.ndarray) -> None:
         bx, by = x[batch], y[batch]
         actives = 1 + neighbourhoods.actives_in_vision.counts(active_grid)[bx, by]
         p_arrest = mech.arrest_probability(units[batch], actives, a.arrest_constant, a.rounding)
         active = mech.is_active(g[batch], pop.risk_aversion[batch], p_arrest, a.threshold)
         pop.state[batch] = np.where(active, CivilianState.ACTIVE, CivilianState.QUIESCENT)
         active_grid[bx, by] = active
+
+    if a.order == "units_first":
+        serving = (pop.state == CivilianState.JAILED) & (pop.jail_left > 0)
+        pop.jail_left[serving] -= 1
+        deciding = np.flatnonzero(~serving)
+        rng.shuffle(deciding)
+        for batch in np.array_split(deciding, min(a.batches, max(deciding.size, 1))):
+            decide(batch)
+        return g
+    everyone = rng.permutation(pop.size)
+    batches = np.array_split(everyone, min(a.batches, max(pop.size, 1)))
+    # Each arrest falls in a uniform random gap, as a cop's place among Mesa's citizens.
+    gaps = rng.integers(0, len(batches) + 1, len(arrests))
+    groups = [np.flatnonzero(gaps == k) for k in range(len(batches) + 1)]
+
+    def arrest(group: np.ndarray) -> None:
+        for i in group.tolist():
+            arrests[i]()
+        if group.size:  # arrested actives no longer embolden anyone
+            active_grid[x, y] = pop.state == CivilianState.ACTIVE
+
+    for batch, group in zip(batches, groups[:-1], strict=True):
+        arrest(group)
+        serving = (pop.state[batch] == CivilianState.JAILED) & (pop.jail_left[batch] > 0)
+        pop.jail_left[batch[serving]] -= 1
+        decide(batch[~serving])
+    arrest(groups[-1])
     return g
 
 

@@ -9,28 +9,41 @@ padding when the grid does not wrap.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import scipy.fft as sfft
 
-from ..scenario.schema import ModelParams
+from ..scenario.schema import ModelParams, Neighbourhood
 
-Metric = Literal["von_neumann", "moore"]
+Metric = Neighbourhood
+"""von_neumann: |dx| + |dy| <= r; moore: max(|dx|, |dy|) <= r; euclidean: dx² + dy² <= r²."""
 
 
-def neighbourhood_offsets(radius: int, metric: Metric, include_center: bool) -> np.ndarray:
-    """Offsets (dx, dy) of the cells within `radius`, as an (n, 2) int array."""
-    r = np.arange(-radius, radius + 1)
+def neighbourhood_offsets(radius: float, metric: Metric, include_center: bool) -> np.ndarray:
+    """Offsets (dx, dy) of the cells within `radius`, as an (n, 2) int array.
+
+    Von Neumann and Moore take the whole part of `radius`; Euclidean takes the cells whose
+    centre lies within distance `radius` (NetLogo's `in-radius`), so 1.7 reaches diagonals.
+    """
+    reach = reach_of(radius)
+    r = np.arange(-reach, reach + 1)
     dx, dy = np.meshgrid(r, r, indexing="ij")
     if metric == "von_neumann":
-        inside = np.abs(dx) + np.abs(dy) <= radius
-    else:
-        inside = np.maximum(np.abs(dx), np.abs(dy)) <= radius
+        inside = np.abs(dx) + np.abs(dy) <= reach
+    elif metric == "moore":
+        inside = np.maximum(np.abs(dx), np.abs(dy)) <= reach
+    else:  # a hair of tolerance, so that radius sqrt(2) typed as 1.4142135623730951 counts
+        inside = dx * dx + dy * dy <= radius * radius * (1 + 1e-12)
     if not include_center:
         inside &= (dx != 0) | (dy != 0)
     return np.stack([dx[inside], dy[inside]], axis=1)
+
+
+def reach_of(radius: float) -> int:
+    """The largest |dx| or |dy| a neighbourhood of `radius` reaches: its whole part."""
+    return math.floor(radius + 1e-12)
 
 
 def district_map(width: int, height: int, rows: int, cols: int) -> np.ndarray:
@@ -52,7 +65,7 @@ class NeighbourhoodSum:
     """Sum of a per-cell array over each cell's neighbourhood, for all cells at once."""
 
     shape: tuple[int, int]
-    radius: int
+    radius: float
     metric: Metric
     include_center: bool
     torus: bool
@@ -64,7 +77,7 @@ class NeighbourhoodSum:
         if self.torus:
             self._fshape = (width, height)
         else:  # zero padding wide enough that the circular convolution never wraps
-            r = self.radius
+            r = reach_of(self.radius)
             self._fshape = (max(width + r, 2 * r + 1), max(height + r, 2 * r + 1))
         kernel = np.zeros(self._fshape, dtype=np.float32)
         offsets = neighbourhood_offsets(self.radius, self.metric, self.include_center)
@@ -116,14 +129,15 @@ class Neighbourhoods:
         shape = (scenario.space.width, scenario.space.height)
         torus = scenario.space.torus
 
-        def nsum(radius: int, metric: Metric = "von_neumann", center: bool = True
+        def nsum(radius: float, metric: Metric = "von_neumann", center: bool = True
                  ) -> NeighbourhoodSum:
             return NeighbourhoodSum(shape, radius, metric, center, torus)
 
-        vision = scenario.activation.vision
+        a = scenario.activation
         trust = scenario.trust
-        return cls(nsum(vision, center=False), nsum(vision), nsum(trust.witness_radius),
-                   nsum(trust.contact_radius), nsum(trust.social_radius, "moore", center=False))
+        return cls(nsum(a.vision, a.neighbourhood, center=False), nsum(a.vision, a.neighbourhood),
+                   nsum(trust.witness_radius), nsum(trust.contact_radius),
+                   nsum(trust.social_radius, "moore", center=False))
 
 
 @dataclass(frozen=True)
@@ -147,11 +161,12 @@ class Layout:
 
 
 def unit_vision_offsets(scenario: ModelParams) -> np.ndarray:
-    """Offsets a security unit sees (Von Neumann, its own cell included).
+    """Offsets a security unit sees (`security.neighbourhood`, its own cell included).
 
     On a torus narrower than the vision, a cell is seen once.
     """
-    offsets = neighbourhood_offsets(scenario.security.vision, "von_neumann", True)
+    sec = scenario.security
+    offsets = neighbourhood_offsets(sec.vision, sec.neighbourhood, True)
     if scenario.space.torus:
         offsets = np.unique(offsets % np.array([scenario.space.width, scenario.space.height]),
                             axis=0)

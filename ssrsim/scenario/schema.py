@@ -24,6 +24,9 @@ ACTIVITIES = ("engagement", "services", "training", "oversight", "ddr")
 
 NGO_ACTIVITIES = ("monitoring", "services", "advocacy")
 
+Neighbourhood = Literal["von_neumann", "moore", "euclidean"]
+"""Shapes of a vision: Manhattan, Chebyshev or Euclidean distance from the cell."""
+
 
 def param(
     default: Any,
@@ -169,9 +172,16 @@ class Population(Section):
 class Activation(Section):
     """Epstein's activation rule: active iff H(1-L) - R*P > threshold."""
 
-    vision: int = param(
-        7, "Civilians' vision radius (Von Neumann).", ge=1, le=50, unit="cells",
-        source="Mesa epstein_civil_violence example",
+    vision: float = param(
+        7, "Civilians' vision radius: for von_neumann and moore it is floored to whole cells; "
+        "euclidean takes the cells whose centre lies within this distance (NetLogo's "
+        "in-radius, so 1.7 reaches the diagonal neighbours).", ge=1, le=50, unit="cells",
+        source="Mesa epstein_civil_violence example; Epstein (2002) Table 2 for 1.7",
+    )
+    neighbourhood: Neighbourhood = param(
+        "von_neumann", "Shape of civilians' vision: von_neumann (|dx|+|dy| <= r), moore "
+        "(max(|dx|,|dy|) <= r) or euclidean (dx^2+dy^2 <= r^2, NetLogo Rebellion).",
+        source="Mesa example (von_neumann or moore); Wilensky (2004) NetLogo (euclidean)",
     )
     threshold: float = param(0.1, "Activation threshold T.", ge=0, le=1, source=EPSTEIN)
     arrest_constant: float = param(
@@ -191,6 +201,13 @@ class Activation(Section):
         210, "Jail terms are drawn uniformly from 0..J steps, J = max_jail_days / step_days "
         "rounded (Epstein's J_max = 30 ticks is 210 days at weekly steps).", ge=0,
         le=1_000_000, unit="days", source=EPSTEIN,
+    )
+    order: Literal["units_first", "interleaved"] = param(
+        "units_first", "When units arrest: units_first (all units act, then civilians decide) "
+        "or interleaved (arrests fall between the decision batches, as cops and citizens share "
+        "one shuffled sequence in Mesa's example; a jail term then counts down when its "
+        "civilian's batch comes, so an arrest after her decision jails her one step more).",
+        source="Mesa epstein_civil_violence example (interleaved)",
     )
 
 
@@ -319,9 +336,15 @@ class KindValues(Section):
 class Security(Section):
     """Security force units: patrol, arrest, abuse, reform."""
 
-    vision: int = param(
-        7, "Units' vision radius for arrests (Von Neumann).", ge=0, le=50, unit="cells",
-        source="Mesa epstein_civil_violence example",
+    vision: float = param(
+        7, "Units' vision radius for arrests, own cell included; floored to whole cells for "
+        "von_neumann and moore, a Euclidean distance for euclidean (as activation.vision).",
+        ge=0, le=50, unit="cells", source="Mesa epstein_civil_violence example",
+    )
+    neighbourhood: Neighbourhood = param(
+        "von_neumann", "Shape of units' vision for arrests: von_neumann, moore or euclidean "
+        "(as activation.neighbourhood).",
+        source="Mesa example (von_neumann or moore); Wilensky (2004) NetLogo (euclidean)",
     )
     patrol_radius: int = param(
         2, "How far a unit may move per step within its district; 0 = stays put.",
@@ -661,11 +684,14 @@ class DonorSurge(EventBase):
 
 
 class TroopDrawdown(EventBase):
-    """A share of army units and of CMO units leaves (in the district, or everywhere)."""
+    """A share of each force leaves (in the district, or everywhere), units picked at random."""
 
     type: Literal["troop_drawdown"]
     army_share: Share = Field(0.5, description="Share of army units withdrawn.")
     cmo_share: Share = Field(0.5, description="Share of CMO units withdrawn.")
+    police_share: Share = Field(
+        0.0, description="Share of police units withdrawn (Epstein: removing cops tips "
+        "society into rebellion).")
 
 
 class TroopDeployment(EventBase):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ssrsim.model import NGO, CMOUnit, DDRStage, SecurityForceUnit, SSRModel
-from ssrsim.scenario.schema import Scenario
+from ssrsim.scenario.schema import Scenario, TroopDrawdown
 
 NO_GAINS = {
     # Nothing raises trust: no programme, no NGO money, no reformed units. Trust then only
@@ -159,6 +159,55 @@ def test_troop_drawdown_in_one_district(make_scenario, army, share, removed):
     cmo = model.agents_by_type[CMOUnit]
     assert sum(u.district == 0 for u in cmo) == 1
     assert sum(u.district == 1 for u in cmo) == 2
+
+
+def police_drawdown(make_scenario, seed: int) -> set[int]:
+    """Half the police of north leave at step 1; checks the counts, returns who left."""
+    # north: 6 police, round(0.5 * 6) = 3 leave, chosen at random; east keeps its 4 police
+    scenario = make_scenario({
+        "seed": seed,
+        "districts": [
+            {"name": "north", "police": 6, "army": 2, "cmo_units": 2},
+            {"name": "east", "police": 4, "army": 1},
+            {"name": "south"}, {"name": "west"},
+        ],
+        "events": [{"type": "troop_drawdown", "step": 1, "district": "north",
+                    "police_share": 0.5, "army_share": 0.0, "cmo_share": 0.0}],
+    })
+    model = SSRModel(scenario)
+
+    def police(district: int) -> set[int]:
+        return {u.unique_id for u in model.agents_by_type[SecurityForceUnit]
+                if u.kind == "police" and u.district == district}
+
+    before = police(0)
+    model.step()
+    assert len(police(0)) == 3 and police(0) < before
+    assert len(police(1)) == 4
+    assert len(army_units(model)) == 3
+    assert len(model.agents_by_type[CMOUnit]) == 2
+    return before - police(0)
+
+
+def test_police_drawdown_removes_a_random_share_of_police_only_in_its_district(make_scenario):
+    removed = [police_drawdown(make_scenario, seed) for seed in range(6)]
+    assert all(len(r) == 3 for r in removed)
+    assert len({frozenset(r) for r in removed}) > 1  # at random, not always the same units
+
+
+def test_police_drawdown_in_an_epstein_run_raises_rebellion():
+    # Epstein (2002): removing cops tips society into rebellion.
+    from ssrsim import load_scenario
+    base = load_scenario("scenarios/epstein.yaml",
+                         overrides=["time.steps=60", "activation.max_jail_days=35"])
+    cut = base.model_copy(update={"events": [TroopDrawdown(
+        type="troop_drawdown", step=10, police_share=0.75, army_share=0.0, cmo_share=0.0)]})
+    a, b = SSRModel(base, rng=3), SSRModel(cut, rng=3)
+    for _ in lockstep(a, b, 60):
+        pass
+    ts_a, ts_b = a.timeseries(), b.timeseries()
+    assert ts_b["security_units"].iloc[-1] == 16
+    assert ts_b["active"].iloc[20:].mean() > 2 * ts_a["active"].iloc[20:].mean() + 10
 
 
 def test_troop_deployment_adds_units_per_district_from_its_step(make_scenario):

@@ -8,13 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ssrsim.model.space import (
+    Neighbourhoods,
     NeighbourhoodSum,
     cells_within,
     district_map,
     neighbourhood_offsets,
+    unit_vision_offsets,
 )
 
-METRICS = ("von_neumann", "moore")
+METRICS = ("von_neumann", "moore", "euclidean")
 
 
 # -- offsets --------------------------------------------------------------------------------
@@ -32,6 +34,35 @@ def test_moore_offset_counts(radius):
     assert len(neighbourhood_offsets(radius, "moore", True)) == (2 * radius + 1) ** 2
 
 
+@pytest.mark.parametrize(("radius", "count"), [(0, 1), (0.99, 1), (1, 5), (1.4, 5), (1.5, 9),
+                                             (1.7, 9), (2, 13), (7, 149)])
+def test_euclidean_offset_counts(radius, count):
+    # lattice points within a disc (Gauss's circle problem: 1, 5, 9, 13, ..., 149 at r = 7)
+    assert len(neighbourhood_offsets(radius, "euclidean", True)) == count
+    assert len(neighbourhood_offsets(radius, "euclidean", False)) == count - 1
+
+
+def test_euclidean_radius_sqrt2_reaches_the_diagonals():
+    assert len(neighbourhood_offsets(2 ** 0.5, "euclidean", True)) == 9
+
+
+@pytest.mark.parametrize("metric", ["von_neumann", "moore"])
+def test_real_radius_is_floored_for_von_neumann_and_moore(metric):
+    np.testing.assert_array_equal(neighbourhood_offsets(7.9, metric, True),
+                                  neighbourhood_offsets(7, metric, True))
+    np.testing.assert_array_equal(neighbourhood_offsets(1.7, metric, False),
+                                  neighbourhood_offsets(1, metric, False))
+
+
+def distance(off: np.ndarray, metric: str) -> np.ndarray:
+    """Distance of each offset under a metric."""
+    if metric == "von_neumann":
+        return np.abs(off).sum(axis=1)
+    if metric == "moore":
+        return np.abs(off).max(axis=1)
+    return np.sqrt((off.astype(float) ** 2).sum(axis=1))
+
+
 @pytest.mark.parametrize("metric", METRICS)
 @pytest.mark.parametrize("include_center", [True, False])
 def test_offsets_are_unique_within_radius_and_centre_as_asked(metric, include_center):
@@ -39,7 +70,7 @@ def test_offsets_are_unique_within_radius_and_centre_as_asked(metric, include_ce
     off = neighbourhood_offsets(radius, metric, include_center)
     assert off.shape[1] == 2
     assert len({tuple(o) for o in off}) == len(off)
-    dist = (np.abs(off).sum(axis=1) if metric == "von_neumann" else np.abs(off).max(axis=1))
+    dist = distance(off, metric)
     assert dist.max() == radius
     assert ((0, 0) in {tuple(o) for o in off}) == include_center
 
@@ -47,7 +78,7 @@ def test_offsets_are_unique_within_radius_and_centre_as_asked(metric, include_ce
 # -- neighbourhood sums against brute force ------------------------------------------------
 
 
-def brute_force_sum(values: np.ndarray, radius: int, metric: str, include_center: bool,
+def brute_force_sum(values: np.ndarray, radius: float, metric: str, include_center: bool,
                     torus: bool) -> np.ndarray:
     """Neighbourhood sums by enumerating each cell's neighbours; on a torus each cell once."""
     width, height = values.shape
@@ -55,10 +86,16 @@ def brute_force_sum(values: np.ndarray, radius: int, metric: str, include_center
     for x in range(width):
         for y in range(height):
             cells = set()
-            for dx in range(-radius, radius + 1):
-                for dy in range(-radius, radius + 1):
-                    d = abs(dx) + abs(dy) if metric == "von_neumann" else max(abs(dx), abs(dy))
-                    if d > radius:
+            reach = int(radius)
+            for dx in range(-reach, reach + 1):
+                for dy in range(-reach, reach + 1):
+                    if metric == "euclidean":
+                        inside = (dx * dx + dy * dy) ** 0.5 <= radius
+                    elif metric == "von_neumann":
+                        inside = abs(dx) + abs(dy) <= reach
+                    else:
+                        inside = max(abs(dx), abs(dy)) <= reach
+                    if not inside:
                         continue
                     cx, cy = x + dx, y + dy
                     if torus:
@@ -75,7 +112,7 @@ def brute_force_sum(values: np.ndarray, radius: int, metric: str, include_center
 @given(
     width=st.integers(1, 9),
     height=st.integers(1, 9),
-    radius=st.integers(0, 11),
+    radius=st.one_of(st.integers(0, 11), st.floats(0, 11).map(lambda r: round(r, 3))),
     metric=st.sampled_from(METRICS),
     include_center=st.booleans(),
     torus=st.booleans(),
@@ -95,7 +132,8 @@ def test_neighbourhood_sum_matches_brute_force(width, height, radius, metric, in
 @pytest.mark.parametrize("metric", METRICS)
 @pytest.mark.parametrize("include_center", [True, False])
 @pytest.mark.parametrize("torus", [True, False])
-@pytest.mark.parametrize(("shape", "radius"), [((17, 11), 3), ((20, 20), 7), ((6, 5), 9)])
+@pytest.mark.parametrize(("shape", "radius"), [((17, 11), 3), ((20, 20), 7), ((6, 5), 9),
+                                               ((12, 9), 1.7), ((40, 40), 7.5)])
 def test_neighbourhood_sum_fixed_cases(metric, include_center, torus, shape, radius):
     values = (np.random.default_rng(11).random(shape) < 0.4).astype(np.float32)
     nsum = NeighbourhoodSum(shape, radius, metric, include_center, torus)
@@ -182,3 +220,33 @@ def test_district_map_two_by_two_quadrants():
     assert dm[0, 0] == 2 and dm[1, 1] == 2
     assert dm[3, 0] == 3 and dm[2, 1] == 3
     assert np.all(np.bincount(dm.ravel()) == 4)
+
+
+# -- the scenario's vision parameters -------------------------------------------------------
+
+
+@pytest.mark.parametrize(("neighbourhood", "vision", "seen"), [
+    ("von_neumann", 1, 5), ("von_neumann", 1.7, 5), ("moore", 1.7, 9), ("euclidean", 1.7, 9),
+    ("euclidean", 7, 149), ("moore", 7, 225)])
+def test_units_and_civilians_see_the_scenario_neighbourhood(make_scenario, neighbourhood,
+                                                            vision, seen):
+    scenario = make_scenario({
+        "space": {"width": 20, "height": 20, "torus": True, "district_grid": [1, 1]},
+        "districts": [{"name": "all"}],
+        "activation": {"vision": vision, "neighbourhood": neighbourhood},
+        "security": {"vision": vision, "neighbourhood": neighbourhood}})
+    assert len(unit_vision_offsets(scenario)) == seen
+    hoods = Neighbourhoods.from_scenario(scenario)
+    ones = np.ones((20, 20), dtype=np.float32)
+    assert np.all(hoods.units_in_vision.counts(ones) == seen)
+    assert np.all(hoods.actives_in_vision.counts(ones) == seen - 1)
+    assert np.all(hoods.witnessed.counts(ones) == 25)  # witness radius 3, Von Neumann
+
+
+def test_units_see_each_cell_once_on_a_small_torus(make_scenario):
+    scenario = make_scenario({
+        "space": {"width": 5, "height": 5, "torus": True, "district_grid": [1, 1]},
+        "districts": [{"name": "all"}], "population": {"density": 0.5},
+        "security": {"vision": 4.5, "neighbourhood": "euclidean"}})
+    off = unit_vision_offsets(scenario)
+    assert len(off) == 25 and len({tuple(o) for o in off}) == 25

@@ -361,7 +361,7 @@ districts:
       mean: 1.5
 activation:
   rounding: ceil
-  vision: abc
+  max_jail_days: abc
 bugdet: 3
 events:
   - type: cop
@@ -374,7 +374,7 @@ events:
     ("districts[0].police", 8, -3, "must be between 0 and 100000"),
     ("districts[1].hardship.mean", 11, 1.5, "must be > 0 and < 1"),
     ("activation.rounding", 13, "ceil", "allowed: floor, round, none"),
-    ("activation.vision", 14, "abc", "expected a whole number, got 'abc'"),
+    ("activation.max_jail_days", 14, "abc", "expected a whole number, got 'abc'"),
     ("bugdet", 15, 3, "unknown key 'bugdet'; did you mean 'budget'?"),
     ("events[0].type", 17, "cop", "did you mean 'coup'? (allowed types: budget_cut, donor_surge"),
 ])
@@ -400,6 +400,24 @@ def test_issue_format():
                   "must be between 0 and 1")
     assert str(issue) == (
         "scenarios/x.yaml:12: budget.allocation.training = 1.4: must be between 0 and 1")
+
+
+def test_vision_shape_and_radius_problems_name_line_and_allowed_values(tmp_path):
+    file = write(tmp_path, "v.yaml", """\
+    activation:
+      vision: 0.5
+      neighbourhood: hexagonal
+    security:
+      neighbourhood: circle
+      vision: 1.7
+    """)
+    issues = problems(file)
+    assert len(issues) == 3
+    shape = only(issues, "activation.neighbourhood")
+    assert shape.line == 3 and "allowed: von_neumann, moore, euclidean" in shape.message
+    assert only(issues, "security.neighbourhood").line == 5
+    radius = only(issues, "activation.vision")
+    assert radius.line == 2 and "must be between 1 and 50" in radius.message
 
 
 def test_missing_key_and_section_checks_point_at_the_mapping(tmp_path):
