@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -80,3 +81,19 @@ def run() -> Callable[..., SSRModel]:
 def small_scenario() -> Scenario:
     """The base small scenario, unchanged."""
     return build_scenario()
+
+
+@pytest.fixture
+def scenario_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every scenario file read from now on (resolved paths, in order): load-once checks."""
+    from ssrsim.scenario import loader
+
+    reads: list[Path] = []
+    read_tree = loader.read_tree
+
+    def counting(path: Path) -> Any:
+        reads.append(Path(path).resolve())
+        return read_tree(path)
+
+    monkeypatch.setattr(loader, "read_tree", counting)
+    return reads

@@ -23,7 +23,6 @@ from ssrsim.calibrate import (
     write_fitted,
 )
 from ssrsim.cases import DATA_COLUMNS, CaseDataError
-from ssrsim.scenario import loader
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBERIA = ROOT / "scenarios" / "liberia.yaml"
@@ -221,16 +220,9 @@ def test_no_observation_inside_the_run_is_refused(tmp_path):
         calibrate(LIBERIA, [PARAM], out=tmp_path / "cal", overrides=SMALL, workers=0, data=only)
 
 
-def test_calibrate_reads_the_scenario_file_once(tmp_path, monkeypatch):
+def test_calibrate_reads_the_scenario_file_once(tmp_path, scenario_reads):
     """The prior, the observations and the batch all come from one read of the file."""
-    reads = []
-    read_tree = loader.read_tree
-
-    def counting(path):
-        reads.append(Path(path).resolve())
-        return read_tree(path)
-
-    monkeypatch.setattr(loader, "read_tree", counting)
+    reads = scenario_reads
     data = synthetic_data(tmp_path / "synthetic.csv")
     reads.clear()  # making the data loads the scenario too
     cal = small_calibration(tmp_path, data, samples=2, replicates=1, accept=1.0)

@@ -23,7 +23,6 @@ from ssrsim.cases import (
     model_measure_names,
     step_of,
 )
-from ssrsim.scenario import loader
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ["liberia", "colombia", "mali"]
@@ -149,17 +148,10 @@ def test_check_case_reads_district_measures(tmp_path):
 
 
 @pytest.mark.validation
-def test_check_case_reads_the_scenario_file_once(tmp_path, monkeypatch):
+def test_check_case_reads_the_scenario_file_once(tmp_path, scenario_reads):
     """The scenario, its observations and the batch all come from one read of the file."""
     case = scenario_file("mali")
-    reads = []
-    read_tree = loader.read_tree
-
-    def counting(path):
-        reads.append(Path(path).resolve())
-        return read_tree(path)
-
-    monkeypatch.setattr(loader, "read_tree", counting)
+    reads = scenario_reads
     check = check_case(case, replicates=1, workers=0, out=tmp_path / "mali",
                        overrides=["space.width=24", "space.height=24", "time.steps=3"])
     assert check.runs == 1 and len(check.compared) >= 1

@@ -511,14 +511,12 @@ def test_scenario_error_survives_pickling(tmp_path):
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
-def test_an_experiment_gives_every_policy_as_load_scenario_would(monkeypatch):
+def test_an_experiment_gives_every_policy_as_load_scenario_would(scenario_reads):
     from ssrsim.scenario import loader
 
     path = SCENARIOS / "baseline.yaml"
     overrides = ["budget.per_week=11", "policies.coordinated.set={cmo.coordination: 0.7}"]
-    reads = []
-    real = loader.read_tree
-    monkeypatch.setattr(loader, "read_tree", lambda p: reads.append(p) or real(p))
+    reads = scenario_reads
     experiment = loader.load_experiment(path, overrides=overrides)
     names = experiment.policy_names
     assert "coordinated" in names and len(names) >= 3
