@@ -344,10 +344,10 @@ def shifted_allocation(activity: str, share: float) -> dict[str, float]:
 
 
 def topped_up_allocation(activity: str, extra: float) -> dict[str, float]:
-    """`extra` more budget per step, all of it for `activity`; the others keep their amounts."""
+    """`extra` more budget per week, all of it for `activity`; the others keep their amounts."""
     base = load_scenario(BASELINE_FILE).budget
-    budget = base.per_step + extra
-    amounts = {k: v * base.per_step for k, v in base.allocation.model_dump().items()}
+    budget = base.per_week + extra
+    amounts = {k: v * base.per_week for k, v in base.allocation.model_dump().items()}
     amounts[activity] += extra
     shares = {k: round(v / budget, 12) for k, v in amounts.items()}
     last = next(k for k in reversed(shares) if k != activity)
