@@ -3,31 +3,60 @@
 Only the safe YAML subset is read (plain mappings, lists and the standard scalar types, as
 `yaml.safe_load` does). Mapping keys are kept as written (always text), duplicate keys are
 reported, and every problem becomes an `Issue` with its file and line.
+
+Reading is bounded, so no input can exhaust memory or time: a file must be a regular file of
+at most `MAX_FILE_BYTES`; `extends:` names only `.yaml`/`.yml` files; nesting deeper than
+`MAX_DEPTH`, a list or mapping of more than `MAX_ITEMS` entries, and a document that expands
+(aliases followed) to more than `MAX_VALUES` values are refused with the line where the limit
+was crossed.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ._tree import Node, Where, merge
-from .errors import NO_VALUE, Issue, ScenarioError, describe
+from .errors import NO_VALUE, Issue, ScenarioError, describe, show_value
 
 MAX_DEPTH = 64
 """Deepest nesting of mappings and lists accepted (aliases can make recursive data)."""
 
-MAX_VALUES = 500_000
-"""Most values a document may expand to once aliases are followed."""
+MAX_VALUES = 100_000
+"""Most values a document may expand to once aliases are followed (a scenario has ~400)."""
+
+MAX_ITEMS = 10_000
+"""Most entries of one list or mapping once aliases are followed."""
+
+MAX_FILE_BYTES = 1_048_576
+"""Largest scenario file read, in bytes (1 MiB; the shipped scenarios are under 40 KiB)."""
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+"""What the name of a file that `extends:` names must end with."""
+
+_TAG_EXPECTS = {
+    "!!timestamp": "a date like 2004-01-05 or a date and time like 2004-01-05 12:30:00",
+    "!!int": "a whole number like 12",
+    "!!float": "a number like 0.5",
+    "!!bool": "true or false",
+    "!!binary": "base64 text",
+}
+"""What each standard tag reads, for the message when its value cannot be read."""
 
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 
 
 class _TooLarge(Exception):
-    """The document expands to too many values."""
+    """The document expands to too many values, or one list or mapping has too many."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 def read_tree(path: Path) -> Node:
@@ -67,7 +96,11 @@ def _read_chain(
     if parent is None or parent.value is None:
         return tree
     if not isinstance(parent.value, str) or not parent.value.strip():
-        raise _error(parent, "extends", parent.value, "must be the path of a scenario file")
+        raise _error(parent, "extends", parent.plain(),
+                     "must be the path of one scenario file, written as text")
+    if not parent.value.lower().endswith(SCENARIO_SUFFIXES):
+        raise _error(parent, "extends", parent.value,
+                     "must name a scenario file ending in .yaml or .yml")
     base = _read_chain(path.parent / parent.value, (*chain, (real, name)), parent)
     return merge(base, tree)
 
@@ -86,7 +119,7 @@ def _error(at: Node | None, path: str, value: Any, message: str) -> ScenarioErro
 
 def _read_file(path: Path, name: str, referrer: Node | None) -> Node:
     try:
-        data = path.read_bytes()
+        data = read_bounded(path)
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         if referrer is not None:
@@ -99,9 +132,50 @@ def _read_file(path: Path, name: str, referrer: Node | None) -> Node:
         raise ScenarioError([Issue(name, None, "", NO_VALUE, "the file is empty")])
     tree = _to_tree(root, name)
     if not isinstance(tree.value, dict):
-        message = f"the top level must be a mapping of keys to values, got {describe(tree.plain())}"
+        got = (describe(tree.plain()) if name.lower().endswith(SCENARIO_SUFFIXES)
+               else _kind(tree.value))  # never quote a file that is not a scenario file
+        message = f"the top level must be a mapping of keys to values, got {got}"
         raise ScenarioError([Issue(name, tree.where.line, "", NO_VALUE, message)])
     return tree
+
+
+def _kind(value: Any) -> str:
+    """Name the kind of a value without showing it."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    return "a single value" if value is not None else "nothing"
+
+
+def read_bytes_limit(path: Path, limit: int) -> bytes:
+    """Read a regular file of at most `limit` bytes, never blocking on a device or a pipe.
+
+    Raises:
+        OSError: if the file cannot be read, or (with a readable reason) it is not a regular
+            file or it is larger than `limit`.
+
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(0, "not a regular file (devices, pipes and folders are not read)")
+        if info.st_size > limit:
+            raise OSError(0, f"larger than {limit} bytes ({info.st_size} bytes)")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise OSError(0, f"larger than {limit} bytes")
+    return data
+
+
+def read_bounded(path: Path) -> bytes:
+    """Read a scenario file: a regular file of at most `MAX_FILE_BYTES` (see read_bytes_limit)."""
+    return read_bytes_limit(path, MAX_FILE_BYTES)
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -113,18 +187,48 @@ def _decode(data: bytes, name: str) -> str:
         raise ScenarioError([Issue(name, line, "", NO_VALUE, message)]) from None
 
 
+class _BoundedLoader(yaml.SafeLoader):
+    """A safe loader that refuses nesting deeper than `MAX_DEPTH` while composing."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH + 1:
+                mark = self.peek_event().start_mark
+                raise _TooDeep(mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+class _TooDeep(Exception):
+    """Nesting deeper than MAX_DEPTH, found at a line."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 def _compose(text: str, name: str) -> yaml.Node | None:
     loader = None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _BoundedLoader(text)
         return loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         raise ScenarioError([_syntax_issue(exc, name)]) from None
     except yaml.reader.ReaderError as exc:
         raise ScenarioError([_reader_issue(exc, text, name)]) from None
+    except _TooDeep as exc:
+        message = f"values are nested more than {MAX_DEPTH} levels deep"
+        raise ScenarioError([Issue(name, exc.line, "", NO_VALUE, message)]) from None
     except RecursionError:
+        line = loader.get_mark().line + 1 if loader is not None else None
         message = "YAML syntax error: nesting is too deep"
-        raise ScenarioError([Issue(name, None, "", NO_VALUE, message)]) from None
+        raise ScenarioError([Issue(name, line, "", NO_VALUE, message)]) from None
     finally:
         if loader is not None:
             loader.dispose()
@@ -154,8 +258,7 @@ def _to_tree(root: yaml.Node, name: str) -> Node:
     try:
         tree = builder.node(root, root.start_mark.line + 1, 0)
     except _TooLarge as exc:
-        line = root.start_mark.line + 1
-        raise ScenarioError([Issue(name, line, "", NO_VALUE, str(exc))]) from None
+        raise ScenarioError([Issue(name, exc.line, "", NO_VALUE, str(exc))]) from None
     if builder.issues:
         raise ScenarioError(builder.issues)
     return tree
@@ -176,7 +279,13 @@ class _Builder:
         """Build the tree of one YAML node whose value starts (or whose key is) on `line`."""
         self.count += 1
         if self.count > MAX_VALUES:
-            raise _TooLarge(f"the document expands to more than {MAX_VALUES} values")
+            raise _TooLarge(f"the document expands to more than {MAX_VALUES} values once "
+                            f"aliases are followed (the limit is reached here)", line)
+        if isinstance(yaml_node, yaml.SequenceNode | yaml.MappingNode) and (
+                len(yaml_node.value) > MAX_ITEMS):
+            kind = "list" if isinstance(yaml_node, yaml.SequenceNode) else "mapping"
+            raise _TooLarge(f"a {kind} of {len(yaml_node.value)} entries; at most "
+                            f"{MAX_ITEMS} are allowed", yaml_node.start_mark.line + 1)
         where = Where(self.name, line)
         if depth > MAX_DEPTH:
             if not self.too_deep:
@@ -229,8 +338,17 @@ class _Builder:
         try:
             return self.constructor.construct_object(yaml_node, deep=True)
         except Exception as exc:  # any failure to construct a scalar is bad input
-            reason = exc.problem if isinstance(exc, yaml.MarkedYAMLError) else exc
-            self._issue(line, f"cannot read {yaml_node.value!r}: {reason}")
+            tag = yaml_node.tag.replace("tag:yaml.org,2002:", "!!")
+            expected = _TAG_EXPECTS.get(tag)
+            if isinstance(exc, yaml.MarkedYAMLError):
+                reason = str(exc.problem)
+            elif isinstance(exc, ValueError):  # e.g. "month must be in 1..12"
+                reason = str(exc)
+            else:  # the constructor's own failure, meaningless to a user
+                reason = f"not a valid {tag} value"
+            if expected is not None:
+                reason += f" ({tag} expects {expected})"
+            self._issue(line, f"cannot read {show_value(yaml_node.value)}: {reason}")
             return None
 
     def _issue(self, line: int, message: str) -> None:

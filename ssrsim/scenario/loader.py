@@ -27,6 +27,12 @@ from .errors import NO_VALUE, Issue, ScenarioError, describe, did_you_mean
 from .paths import PathError, set_path
 from .schema import ModelParams, Scenario
 
+MAX_POLICIES = 100
+"""Most policies a scenario may define (each is checked against the whole scenario)."""
+
+MAX_SWEEP_CHECKS = 1_000
+"""Most distinct sweep values checked against the scenario (each check validates it all)."""
+
 OVERRIDES = Where("--set", None)
 """Where command-line overrides come from."""
 
@@ -192,13 +198,27 @@ def _build(tree: Node, source: str, policy: str | None, overrides: Sequence[str]
     base, issues = validate(tree)
     issues += edited.issues + malformed
     stages: dict[str | None, _Result] = {None: _Result(tree, base, [])}
-    for name, (where, policy_changes) in _policies(tree).items():
+    policies = _policies(tree)
+    if len(policies) > MAX_POLICIES:
+        node = tree.child("policies")
+        where = node.where if node is not None else tree.where
+        issues.append(Issue(where.file, where.line, "policies", NO_VALUE,
+                            f"{len(policies)} policies; at most {MAX_POLICIES} are allowed "
+                            f"(run the others from another scenario file)"))
+        policies, base = {}, None
+    for name, (where, policy_changes) in policies.items():
         prefix = f"in policy {name!r}: "
         stages[name] = _run_stage(tree, policy_changes, where, prefix, check=base is not None)
         issues += stages[name].issues
-    if base is not None:
+    sweep = _sweep_values(tree)
+    if base is not None and len(sweep) > MAX_SWEEP_CHECKS:
+        where = sweep[MAX_SWEEP_CHECKS][1].where
+        issues.append(Issue(where.file, where.line, "sweep.parameters", NO_VALUE,
+                            f"{len(sweep)} different sweep values; at most "
+                            f"{MAX_SWEEP_CHECKS} are allowed in all"))
+    elif base is not None:
         seen: set[tuple[str, int | None, str, str]] = set()
-        for key, value in _sweep_values(tree):
+        for key, value in sweep:
             for issue in _run_stage(tree, [_Change(key, value)], value.where, "in sweep: ",
                                     check=True).issues:
                 if (found := (issue.file, issue.line, issue.path, issue.message)) not in seen:
@@ -292,13 +312,19 @@ def _sweep_values(tree: Node) -> list[tuple[str, Node]]:
     params = sweep.child("parameters") if sweep is not None else None
     if params is None or not isinstance(params.value, dict):
         return []
-    found: list[tuple[str, Node]] = []
+    found: dict[tuple[str, str], tuple[str, Node]] = {}
     for key, spec in params.value.items():
+        if not isinstance(spec.value, dict):
+            continue
         ends = [spec.child("min"), spec.child("max")]
         listed = spec.child("values")
         candidates = listed.value if listed is not None else ends
-        found += [(key, node) for node in candidates if node is not None]
-    return found
+        if not isinstance(candidates, list):
+            continue
+        for node in candidates:  # each distinct value once (aliases repeat one value)
+            if node is not None:
+                found.setdefault((key, repr(node.plain())), (key, node))
+    return list(found.values())
 
 
 def _unknown_policy(name: str, names: list[str]) -> Issue:
