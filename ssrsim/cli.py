@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.progress import (
@@ -169,8 +170,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     from .single_run import run, write_run
 
     scenario = load_from_args(args)
-    suffix = f"-{args.policy}" if args.policy else ""
-    out = Path(args.out or f"runs/{scenario.name}{suffix}-seed{scenario.seed}")
+    out = Path(args.out or default_run_folder(scenario, args.policy))
     steps = scenario.time.steps
     if args.quiet:
         result = run(scenario, policy=args.policy)
@@ -186,6 +186,14 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         console.print(summary_table(result.summary))
         console.print(f"wrote {', '.join(str(p) for p in paths.values())}", soft_wrap=True)
     return 0
+
+
+def default_run_folder(scenario: Scenario, policy: str | None) -> Path:
+    """`runs/<name>[-<policy>]-seed<seed>`, names made safe so it stays inside `runs/`."""
+    from .single_run import safe_folder_name
+
+    suffix = f"-{safe_folder_name(policy, 'policy')}" if policy else ""
+    return Path("runs") / f"{safe_folder_name(scenario.name)}{suffix}-seed{scenario.seed}"
 
 
 def summary_table(summary: dict) -> Table:
@@ -217,7 +225,7 @@ def cmd_batch(args: argparse.Namespace, console: Console) -> int:
     policies = "all" if args.policies == "all" else [p.strip() for p in args.policies.split(",")]
     try:
         experiment = load_experiment(args.scenario, overrides=_overrides(args))
-        out = args.out or f"results/{experiment.base.name}"
+        out = args.out or str(Path("results") / _safe_name(experiment.base.name))
         batch = prepare_batch(experiment, out=out, replicates=args.replicates,
                               policies=policies, design_file=args.design_file,
                               force_new=args.force_new)
@@ -225,11 +233,15 @@ def cmd_batch(args: argparse.Namespace, console: Console) -> int:
         columns = (TextColumn("[bold]{task.description}"), BarColumn(),
                    TextColumn("{task.completed}/{task.total} runs, {task.fields[failed]} failed"),
                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-        with Progress(*columns, console=console, transient=True, disable=args.quiet) as bar:
+        terminal = console.is_terminal and not args.quiet
+        with Progress(*columns, console=console, transient=True, disable=not terminal) as bar:
             task = bar.add_task(str(out), total=planned, failed=0)
+            log = None if terminal or args.quiet else ProgressLog(f"batch {out}")
 
             def progress(done: int, failed: int, todo: int) -> None:
                 bar.update(task, completed=planned - todo + done + failed, failed=failed)
+                if log is not None:
+                    log(done, failed, todo)
 
             report = execute_batch(batch, workers=args.workers, scheduler=args.scheduler,
                                    scheduler_file=args.scheduler_file,
@@ -243,6 +255,62 @@ def cmd_batch(args: argparse.Namespace, console: Console) -> int:
     if report.interrupted:
         return EXIT_INTERRUPTED
     return 1 if report.failed else 0
+
+
+def _safe_name(name: str) -> str:
+    from .single_run import safe_folder_name
+
+    return safe_folder_name(name)
+
+
+class ProgressLog:
+    """Progress as plain lines, for output that is not a terminal (logs, CI, notebooks).
+
+    Called like a batch's `on_progress` with (runs done, runs failed, runs to do); prints a
+    line when `every` seconds have passed or another tenth of the runs has finished, and
+    when the last run finishes: done, failed, total, percent, elapsed time and an ETA.
+    """
+
+    def __init__(self, label: str, *, every: float = 5.0, stream: TextIO | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.label = label
+        self.every = every
+        self.stream = stream
+        self.clock = clock
+        self.started = clock()
+        self.last_time = self.started
+        self.last_tenth = 0
+
+    def __call__(self, done: int, failed: int, todo: int) -> None:
+        """Print a line if it is time (see the class)."""
+        now = self.clock()
+        finished = done + failed
+        tenth = finished * 10 // todo if todo else 10
+        if finished < todo and now - self.last_time < self.every and tenth <= self.last_tenth:
+            return
+        self.last_time, self.last_tenth = now, tenth
+        elapsed = now - self.started
+        eta = elapsed / finished * (todo - finished) if finished else None
+        percent = 100 * finished / todo if todo else 100.0
+        line = (f"{self.label}: {finished}/{todo} runs ({percent:.0f}%), {done} done, "
+                f"{failed} failed, elapsed {_duration(elapsed)}, "
+                f"ETA {_duration(eta) if eta is not None else '?'}")
+        print(line, file=self.stream if self.stream is not None else sys.stderr, flush=True)
+
+
+def _duration(seconds: float) -> str:
+    """`42 s`, `3 min 5 s`, `2 h 4 min`."""
+    total = round(seconds)
+    if total < 60:
+        return f"{total} s"
+    if total < 3600:
+        return f"{total // 60} min {total % 60} s"
+    return f"{total // 3600} h {total % 3600 // 60} min"
+
+
+def _log_progress(label: str, console: Console) -> ProgressLog | None:
+    """A progress logger when the output is not a terminal (a terminal has the bar)."""
+    return None if console.is_terminal else ProgressLog(label)
 
 
 def batch_summary(report: BatchReport, out: str) -> str:
@@ -368,7 +436,8 @@ def cmd_check_case(args: argparse.Namespace, console: Console) -> int:
     try:
         check = check_case(args.scenario, replicates=args.replicates, workers=args.workers,
                            out=args.out, seed=args.seed, overrides=args.overrides,
-                           policy=args.policy, force_new=args.force_new)
+                           policy=args.policy, force_new=args.force_new,
+                           on_progress=_log_progress(f"check-case {args.scenario}", console))
     except BatchInputError as err:
         print(f"ssrsim check-case: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -383,7 +452,8 @@ def cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
     result = calibrate(args.scenario, args.params, samples=args.samples,
                        replicates=args.replicates, accept=args.accept,
                        bounds=parse_bounds(args.bounds), workers=args.workers, out=args.out,
-                       seed=args.seed, overrides=args.overrides, force_new=args.force_new)
+                       seed=args.seed, overrides=args.overrides, force_new=args.force_new,
+                       on_progress=_log_progress(f"calibrate {args.scenario}", console))
     print(format_calibration(result))
     return 0
 
@@ -429,6 +499,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, ResultsError) as err:
         print(err, file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as err:  # a full disk, a folder that cannot be written: no traceback
+        where = f" {err.filename}" if err.filename else ""
+        print(f"ssrsim {args.command}: cannot write{where}: {err.strerror or err}",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -10,8 +10,12 @@ describes itself.
 from __future__ import annotations
 
 import json
+import math
 import platform
+import re
 import time
+import unicodedata
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
@@ -97,11 +101,64 @@ def summarise(table: pd.DataFrame, scenario: Scenario, policy: str | None) -> di
 
 
 def _plain(value: Any) -> float | int | None:
-    """A JSON-safe number (NaN becomes null)."""
+    """A JSON-safe number (NaN and infinities become null)."""
     if isinstance(value, (int, np.integer)):
         return int(value)
     value = float(value)
-    return None if np.isnan(value) else value
+    return value if math.isfinite(value) else None
+
+
+MAX_FOLDER_NAME = 100
+"""Longest folder name derived from a scenario or policy name (file systems allow 255 bytes)."""
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
+
+
+def safe_folder_name(name: str, fallback: str = "scenario") -> str:
+    """A folder name made from a scenario (or policy) name: one path part, never `..`.
+
+    Letters, digits and `. _ + -` are kept; anything else (slashes, null bytes, spaces,
+    control characters) becomes `_`; dots and `_` at either end are dropped and it is cut to
+    `MAX_FOLDER_NAME` characters. An empty result gives `fallback`.
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    safe = _UNSAFE.sub("_", ascii_name).strip("._")[:MAX_FOLDER_NAME].strip("._")
+    return safe or fallback
+
+
+def strict_json(data: Any, where: str = "") -> tuple[Any, list[str]]:
+    """Data with every NaN or infinite float replaced by None, and where each one was.
+
+    JSON has no NaN or Infinity; strict readers refuse them, so they become null.
+    """
+    if isinstance(data, float | np.floating):
+        return (float(data), []) if math.isfinite(data) else (None, [where or "value"])
+    if isinstance(data, dict):
+        found: list[str] = []
+        clean: dict[Any, Any] = {}
+        for key, value in data.items():
+            clean[key], more = strict_json(value, f"{where}.{key}" if where else str(key))
+            found += more
+        return clean, found
+    if isinstance(data, list | tuple):
+        items, found = [], []
+        for index, value in enumerate(data):
+            item, more = strict_json(value, f"{where}[{index}]")
+            items.append(item)
+            found += more
+        return items, found
+    return data, []
+
+
+def dumps_strict(data: Any, *, what: str, **kwargs: Any) -> str:
+    """JSON text of `data` with non-finite numbers written as null, with a warning naming them."""
+    clean, found = strict_json(data)
+    if found:
+        shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        warnings.warn(f"{what}: {len(found)} value(s) were not finite numbers (NaN or "
+                      f"infinite) and are written as null: {shown}", RuntimeWarning,
+                      stacklevel=2)
+    return json.dumps(clean, allow_nan=False, **kwargs)
 
 
 def write_run(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
@@ -115,6 +172,7 @@ def write_run(result: RunResult, out_dir: str | Path) -> dict[str, Path]:
     table = pa.Table.from_pandas(result.timeseries, preserve_index=False)
     pq.write_table(table, paths["timeseries.parquet"])
     result.timeseries.to_csv(paths["timeseries.csv"], index=False)
-    paths["summary.json"].write_text(json.dumps(result.summary, indent=2, allow_nan=False) + "\n")
+    text = dumps_strict(result.summary, what=str(paths["summary.json"]), indent=2)
+    paths["summary.json"].write_text(text + "\n")
     headline_chart(result.timeseries, result.scenario, result.policy, paths["chart.png"])
     return paths

@@ -210,3 +210,82 @@ def test_check_case_without_data_exits_2(capsys, tmp_path):
                  "--out", str(tmp_path / "cc")])
     assert code == 2
     assert "baseline.csv" in capsys.readouterr().err
+
+
+# --- hardening (issue #14) --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["../../escape", "'nul\\0byte'", "x" * 5000])
+def test_run_folder_from_a_hostile_name_stays_inside_runs(tmp_path, monkeypatch, name):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    shutil.copy(Path(__file__).parents[1] / "scenarios/baseline.yaml", "baseline.yaml")
+    Path("s.yaml").write_text(f"extends: baseline.yaml\nname: {name}\n")
+    assert main(["run", "s.yaml", *SMALL, "--quiet"]) == 0
+    (folder,) = Path("runs").iterdir()
+    assert (folder / "summary.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["work"]
+    assert len(folder.name) < 120
+
+
+def test_a_write_error_is_a_message_not_a_traceback(tmp_path, monkeypatch, capsys):
+    import errno
+
+    import ssrsim.single_run as single_run
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x"))
+
+    monkeypatch.setattr(single_run.pq, "write_table", full)
+    code = main(["run", "scenarios/baseline.yaml", *SMALL, "--quiet", "--out",
+                 str(tmp_path / "out")])
+    assert code == 1
+    assert "No space left on device" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_validate_dev_zero_is_a_clear_error(capsys):
+    assert main(["validate", "/dev/zero"]) == 2
+    out = capsys.readouterr().out
+    assert "not a regular file" in out and "Traceback" not in out
+
+
+def test_progress_log_prints_every_tenth_and_at_the_end():
+    import io
+
+    from ssrsim.cli import ProgressLog
+
+    now = [0.0]
+    stream = io.StringIO()
+    log = ProgressLog("batch x", every=5.0, stream=stream, clock=lambda: now[0])
+    for finished in range(1, 101):
+        now[0] += 0.01
+        log(finished - finished // 50, finished // 50, 100)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 10
+    assert lines[-1].startswith("batch x: 100/100 runs (100%), 98 done, 2 failed")
+    assert "ETA" in lines[0]
+
+
+def test_progress_log_prints_after_some_seconds_even_without_a_tenth():
+    import io
+
+    from ssrsim.cli import ProgressLog
+
+    now = [0.0]
+    stream = io.StringIO()
+    log = ProgressLog("calibrate", every=5.0, stream=stream, clock=lambda: now[0])
+    for finished in range(1, 6):
+        now[0] += 6.0
+        log(finished, 0, 1000)
+    assert len(stream.getvalue().splitlines()) == 5
+    assert "ETA" in stream.getvalue()
+
+
+def test_batch_reports_progress_lines_when_not_a_terminal(tmp_path, capsys):
+    code = main(["batch", "scenarios/baseline.yaml", *SMALL, "--policies", "status_quo",
+                 "--replicates", "2", "--workers", "0", "--out", str(tmp_path / "b")])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "2/2 runs (100%), 2 done, 0 failed" in err

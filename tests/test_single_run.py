@@ -88,3 +88,44 @@ def test_summary_describes_every_measure_column_in_order(result, tmp_path):
     assert (trust.label, trust.better, trust.headline) == ("Trust in security forces",
                                                            "higher", True)
     assert next(m for m in infos if m.name == "spent").better == "lower"
+
+
+# --- strict JSON (issue #14: a huge budget with a donor surge wrote Infinity) ----------------
+
+
+def test_non_finite_summary_values_are_written_as_null_with_a_warning(result, tmp_path):
+    from dataclasses import replace
+
+    summary = {**result.summary, "final": {**result.summary["final"],
+                                           "trust": float("inf"), "stability": float("nan")}}
+    with pytest.warns(RuntimeWarning, match="not finite"):
+        paths = write_run(replace(result, summary=summary), tmp_path / "out")
+    text = paths["summary.json"].read_text()
+    assert "Infinity" not in text and "NaN" not in text
+
+    def refuse(name):
+        raise ValueError(f"not strict JSON: {name}")
+
+    strict = json.loads(text, parse_constant=refuse)
+    assert strict["final"]["trust"] is None and strict["final"]["stability"] is None
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("baseline", "baseline"),
+    ("../../escape", "escape"),
+    ("a/b\\c", "a_b_c"),
+    ("nul\x00byte", "nul_byte"),
+    ("..", "scenario"),
+    ("", "scenario"),
+    ("Ünïcode name", "Unicode_name"),
+])
+def test_folder_names_from_scenario_names_are_one_safe_part(name, expected):
+    from ssrsim.single_run import safe_folder_name
+
+    assert safe_folder_name(name) == expected
+
+
+def test_a_very_long_name_is_cut():
+    from ssrsim.single_run import MAX_FOLDER_NAME, safe_folder_name
+
+    assert len(safe_folder_name("x" * 5000)) == MAX_FOLDER_NAME
