@@ -249,12 +249,14 @@ def cmd_batch(args: argparse.Namespace, console: Console) -> int:
     except (BatchInputError, ExecutorError) as err:
         print(f"ssrsim batch: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    for repair in report.repairs:
+        print(f"ssrsim batch: repaired {out}: {repair}", file=sys.stderr)
     print(batch_summary(report, out))
     for run_id, error in list(report.errors.items())[:3]:
         print(f"failed {run_id}: {error.strip().splitlines()[-1]}", file=sys.stderr)
-    if report.interrupted:
+    if report.interrupted == "interrupted":
         return EXIT_INTERRUPTED
-    return 1 if report.failed else 0
+    return 1 if report.failed or report.interrupted else 0
 
 
 def _safe_name(name: str) -> str:

@@ -2,13 +2,20 @@
 
 All are `concurrent.futures.Executor`s, so the runner does not care which. The local pool
 uses the `spawn` start method through its own context, never by changing the process-wide
-default.
+default. Its workers end when the parent process dies (even by `kill -9`): on Linux the
+kernel sends them SIGKILL (`prctl(PR_SET_PDEATHSIG)`), and everywhere a watchdog thread in
+each worker exits it once its parent is gone.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -61,8 +68,46 @@ def open_executor(
     else:
         count = workers or default_workers()
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=count, mp_context=context,
+                                 initializer=die_with_parent,
+                                 initargs=(os.getpid(),)) as pool:
             yield pool, count
+
+
+_PR_SET_PDEATHSIG = 1
+WATCHDOG_SECONDS = 1.0
+"""How often a worker's watchdog checks that its parent is alive."""
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this (worker) process end when the process `parent` ends.
+
+    Called as the pool's initializer: asks Linux for SIGKILL at the parent's death and
+    starts a watchdog thread that exits when the parent is gone (other systems, and the
+    moment before the request took effect).
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog still ends the worker
+    if not _alive(parent):
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent,), name="ssrsim-parent-watchdog",
+                     daemon=True).start()
+
+
+def _watch(parent: int) -> None:
+    """Exit this process when `parent` is gone (it is no longer our parent)."""
+    while _alive(parent):
+        time.sleep(WATCHDOG_SECONDS)
+    os._exit(1)
+
+
+def _alive(parent: int) -> bool:
+    """Whether `parent` is still this process's parent."""
+    return os.getppid() == parent
 
 
 @contextmanager

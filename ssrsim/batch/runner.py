@@ -10,6 +10,7 @@ and running the same command again finishes only what is missing.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import json
 import platform
@@ -83,6 +84,8 @@ class BatchReport:
     failed: int = 0
     interrupted: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
+    repairs: list[str] = field(default_factory=list)
+    """What checking the results folder found and repaired before running."""
 
 
 def prepare_batch(
@@ -258,9 +261,12 @@ def _execute(batch: Batch, executor: Executor, slots: int, chunk_size: int | Non
              on_progress: ProgressCallback | None) -> BatchReport:
     store = batch.store
     records = store.journal()
+    store.remove_duplicates(records)
+    store.compact_journal()
     store.remove_orphans(records)
     todo = [r for r in batch.runs if records.get(r.run_id, {}).get("status") != "done"]
-    report = BatchReport(planned=len(batch.runs), already_done=len(batch.runs) - len(todo))
+    report = BatchReport(planned=len(batch.runs), already_done=len(batch.runs) - len(todo),
+                         repairs=list(store.repairs))
     started = _now()
     store.write_manifest(_manifest(batch, records, started, None, "running"))
     size = chunk_size or max(1, min(50, len(todo) // (4 * slots)))
@@ -271,9 +277,19 @@ def _execute(batch: Batch, executor: Executor, slots: int, chunk_size: int | Non
         report.interrupted = "interrupted"
     except BrokenProcessPool:
         report.interrupted = "a worker process died"
+    except StoreError as exc:
+        report.interrupted = str(exc)
     finally:
-        store.write_summary()
-        store.write_manifest(_manifest(batch, records, started, _now(), report.interrupted))
+        try:
+            store.write_summary()
+            store.write_manifest(_manifest(batch, records, started, _now(),
+                                           report.interrupted))
+        except OSError as exc:
+            if report.interrupted is None:
+                raise
+            reason = "the disk is full" if exc.errno == errno.ENOSPC else exc.strerror
+            report.interrupted += (f" (summary.parquet and manifest.json could not be "
+                                   f"updated either: {reason}; they are rebuilt on resume)")
     return report
 
 

@@ -19,7 +19,9 @@ in batches.
 
 from __future__ import annotations
 
+import errno
 import json
+import math
 import os
 import shutil
 import uuid
@@ -56,6 +58,8 @@ class ResultsStore:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        self.repairs: list[str] = []
+        """What checking the folder found and repaired (unreadable lines, missing shards)."""
 
     @property
     def manifest_path(self) -> Path:
@@ -103,15 +107,62 @@ class ResultsStore:
         """
         lines = list(self._lines())
         named = Counter(r["shard"] for _, r in lines if r.get("shard"))
+        present = {p.name for p in (self.root / SHARDS).glob("*.parquet")}
         records: dict[str, dict[str, Any]] = {}
         for index, record in lines:
             shard = record.get("shard")
             if shard and named[shard] != record.get("shard_runs"):
                 continue
+            if shard and shard not in present:
+                self._repaired(f"{JOURNAL} line {index + 1}: run {record['run_id']} is in "
+                               f"shard {shard}, which is missing; the run is redone")
+                continue
             record.pop("final", None)
             record.pop("mean", None)
             records[record["run_id"]] = {**record, "line": index}
         return records
+
+    def compact_journal(self) -> None:
+        """Rewrite the journal without lines that cannot be read (so each is reported once)."""
+        path = self.root / JOURNAL
+        if not path.exists():
+            return
+        data = path.read_bytes()
+        good = [line for line in data.splitlines(keepends=True)
+                if line.endswith(b"\n") and _valid_record(line) is not None]
+        if len(good) != data.count(b"\n"):
+            _atomic_write(path, lambda tmp: tmp.write_bytes(b"".join(good)))
+
+    def _repaired(self, message: str) -> None:
+        if message not in self.repairs:
+            self.repairs.append(message)
+
+    def duplicated(self, records: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
+        """Shards holding rows of runs whose valid record names another shard, by shard."""
+        latest = {run_id: r.get("shard") for run_id, r in records.items()}
+        stale: dict[str, set[str]] = {}
+        for _, record in self._lines():
+            shard, run_id = record.get("shard"), record["run_id"]
+            if shard and run_id in latest and latest[run_id] != shard:
+                stale.setdefault(shard, set()).add(run_id)
+        return stale
+
+    def remove_duplicates(self, records: dict[str, dict[str, Any]]) -> int:
+        """Drop from each shard the rows of runs that a later record puts elsewhere."""
+        removed = 0
+        for shard, run_ids in self.duplicated(records).items():
+            path = self.root / SHARDS / shard
+            if not path.exists():
+                continue
+            table = pq.read_table(path)
+            mask = [r not in run_ids for r in table.column("run_id").to_pylist()]
+            dropped = mask.count(False)
+            if dropped:
+                _write_table(path, table.filter(pa.array(mask)))
+                removed += dropped
+                self._repaired(f"shard {shard}: {dropped} rows of {len(run_ids)} runs "
+                               f"stored again in a later shard were removed")
+        return removed
 
     def _lines(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """Complete journal lines, numbered; a partial last line is cut off the file."""
@@ -124,7 +175,13 @@ class ResultsStore:
             with path.open("r+b") as journal:
                 journal.truncate(complete)
         for index, line in enumerate(data[:complete].splitlines()):
-            yield index, json.loads(line)
+            record = _valid_record(line)
+            if record is None:
+                self._repaired(f"{JOURNAL} line {index + 1} cannot be read (not a run record "
+                               f"of this format); its run and the rest of its chunk are "
+                               f"redone")
+                continue
+            yield index, record
 
     def remove_orphans(self, records: dict[str, dict[str, Any]]) -> int:
         """Delete shards and temporary files no journal record names; returns how many."""
@@ -143,15 +200,36 @@ class ResultsStore:
             shard = f"part-{uuid.uuid4().hex}.parquet"
             table = pa.Table.from_pandas(pd.concat(tables, ignore_index=True),
                                          preserve_index=False)
-            _atomic_write(self.root / SHARDS / shard,
-                          lambda tmp: pq.write_table(table, tmp))
+            try:
+                _atomic_write(self.root / SHARDS / shard,
+                              lambda tmp: pq.write_table(table, tmp))
+            except OSError as exc:
+                raise self._write_error(exc, f"the time series of {len(outcomes)} runs") from exc
         records = [_record(o, shard if o.status == "done" else None, len(tables))
                    for o in outcomes]
-        with (self.root / JOURNAL).open("a") as journal:
-            journal.writelines(json.dumps(r) + "\n" for r in records)
-            journal.flush()
-            os.fsync(journal.fileno())
+        text = "".join(json.dumps(_finite(r), allow_nan=False) + "\n" for r in records)
+        path = self.root / JOURNAL
+        size = path.stat().st_size if path.exists() else 0
+        try:
+            with path.open("a") as journal:
+                journal.write(text)
+                journal.flush()
+                os.fsync(journal.fileno())
+        except OSError as exc:
+            with open(path, "r+b") as journal:  # no half chunk in the journal
+                journal.truncate(size)
+            raise self._write_error(exc, f"the journal lines of {len(outcomes)} runs") from exc
         return records
+
+    def _write_error(self, exc: OSError, what: str) -> StoreError:
+        """A clear error for a failed write, saying what is kept."""
+        reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+        error = StoreError(f"cannot write {what} to {self.root}: {reason}. Every run finished "
+                           f"before is kept in {self.root / JOURNAL} and {self.root / SHARDS}; "
+                           f"the runs not written are redone when the same command is run "
+                           f"again")
+        error.errno = exc.errno
+        return error
 
     def write_summary(self) -> int:
         """Write summary.parquet from the done runs, streaming the journal; returns the rows.
@@ -171,6 +249,41 @@ class ResultsStore:
                     rows = []
             count += writer.write(rows)
         return count
+
+
+_STATUSES = ("done", "failed")
+
+
+def _valid_record(line: bytes) -> dict[str, Any] | None:
+    """A journal line as a record, or None when it is not one this format writes."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("run_id"), str):
+        return None
+    if record.get("status") not in _STATUSES:
+        return None
+    shard = record.get("shard")
+    if shard is not None and not (isinstance(shard, str) and shard.startswith("part-")
+                                  and "/" not in shard and isinstance(
+                                      record.get("shard_runs"), int)):
+        return None
+    if record["status"] == "done" and not (shard and isinstance(record.get("final"), dict)
+                                           and isinstance(record.get("mean"), dict)):
+        return None
+    return record
+
+
+def _finite(data: Any) -> Any:
+    """Data with NaN and infinite floats as None (the journal is strict JSON)."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(v) for v in data]
+    return data
 
 
 def _record(outcome: Outcome, shard: str | None, shard_runs: int) -> dict[str, Any]:
@@ -236,6 +349,10 @@ def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
     tmp = path.parent / f".{path.name}.tmp"
     write(tmp)
     os.replace(tmp, path)
+
+
+def _write_table(path: Path, table: pa.Table) -> None:
+    _atomic_write(path, lambda tmp: pq.write_table(table, tmp))
 
 
 def _atomic_write_text(path: Path, text: str) -> None:

@@ -1,0 +1,175 @@
+"""Results folders that were damaged or filled up, and workers whose parent died (issue #14)."""
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ssrsim.batch import ResultsStore, execute_batch, prepare_batch
+from ssrsim.batch import store as store_module
+from ssrsim.batch.executors import _watch
+
+SMALL = ["space.width=20", "space.height=20", "time.steps=4"]
+
+
+def small_batch(out: Path, replicates: int = 2):
+    return prepare_batch("scenarios/baseline.yaml", out=out, overrides=SMALL,
+                         replicates=replicates, policies=["status_quo", "coordinated"])
+
+
+def check_once(out: Path, runs: int) -> None:
+    """Every run once in the time series and the summary."""
+    series = pd.read_parquet(out / "timeseries")
+    summary = pd.read_parquet(out / "summary.parquet")
+    assert series["run_id"].nunique() == runs
+    assert (series.groupby("run_id").size() == 5).all(), "a run is stored twice"
+    assert len(summary) == runs == summary["run_id"].nunique()
+
+
+@pytest.fixture
+def finished(tmp_path):
+    out = tmp_path / "b"
+    execute_batch(small_batch(out), workers=0, chunk_size=1)
+    return out
+
+
+def test_a_garbage_last_journal_line_is_reported_and_its_run_redone(finished):
+    journal = finished / "runs.jsonl"
+    lines = journal.read_text().splitlines()
+    journal.write_text("\n".join([*lines[:-1], "}}garbage{{"]) + "\n")
+    report = execute_batch(small_batch(finished), workers=0, chunk_size=1)
+    assert report.done == 1 and report.already_done == 3
+    assert any("line 4 cannot be read" in r for r in report.repairs)
+    check_once(finished, 4)
+    assert "garbage" not in journal.read_text()
+    again = execute_batch(small_batch(finished), workers=0)
+    assert (again.done, again.repairs) == (0, [])
+
+
+def test_an_altered_status_word_does_not_store_a_run_twice(finished):
+    journal = finished / "runs.jsonl"
+    lines = journal.read_text().splitlines()
+    last = json.loads(lines[-1])
+    last["status"] = "dune"
+    journal.write_text("\n".join([*lines[:-1], json.dumps(last)]) + "\n")
+    report = execute_batch(small_batch(finished), workers=0, chunk_size=1)
+    assert report.done == 1 and report.repairs
+    check_once(finished, 4)
+
+
+def test_a_run_journalled_in_two_shards_is_repaired(finished):
+    journal = finished / "runs.jsonl"
+    lines = journal.read_text().splitlines()
+    first = json.loads(lines[0])
+    shards = sorted((finished / "timeseries").glob("*.parquet"))
+    own = next(p for p in shards if p.name == first["shard"])
+    other = next(p for p in shards if p.name != first["shard"])
+    both = pd.concat([pd.read_parquet(other), pd.read_parquet(own)], ignore_index=True)
+    both.to_parquet(other, index=False)  # the run's rows now also in another shard
+    records = [json.loads(line) for line in lines]
+    for record in records:
+        if record["shard"] == other.name:
+            record["shard_runs"] = 2
+    records.append({**first, "shard": other.name, "shard_runs": 2})
+    journal.write_text("".join(json.dumps(r) + "\n" for r in records))
+    report = execute_batch(small_batch(finished), workers=0, chunk_size=1)
+    assert report.done == 0
+    assert any("stored again" in r for r in report.repairs)
+    check_once(finished, 4)
+
+
+def test_a_deleted_shard_is_found_and_its_runs_redone(finished):
+    shard = sorted((finished / "timeseries").glob("*.parquet"))[0]
+    shard.unlink()
+    report = execute_batch(small_batch(finished), workers=0, chunk_size=1)
+    assert report.done == 1
+    assert any("missing" in r for r in report.repairs)
+    check_once(finished, 4)
+
+
+def test_a_full_disk_is_a_clear_error_that_keeps_finished_runs(tmp_path, monkeypatch):
+    out = tmp_path / "b"
+    real = store_module.pq.write_table
+    writes = {"n": 0}
+
+    def fill_up(table, where, *args, **kwargs):
+        if "part-" in str(where):
+            writes["n"] += 1
+            if writes["n"] > 2:
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real(table, where, *args, **kwargs)
+
+    monkeypatch.setattr(store_module.pq, "write_table", fill_up)
+    report = execute_batch(small_batch(out), workers=0, chunk_size=1)
+    assert report.done == 2
+    assert "the disk is full" in report.interrupted and "kept" in report.interrupted
+    monkeypatch.undo()
+    resumed = execute_batch(small_batch(out), workers=0, chunk_size=1)
+    assert (resumed.already_done, resumed.done) == (2, 2)
+    check_once(out, 4)
+
+
+def test_a_full_disk_in_the_cli_exits_1_with_a_message(tmp_path, monkeypatch, capsys):
+    from ssrsim.cli import main
+
+    monkeypatch.setattr(store_module.ResultsStore, "record", lambda self, outcomes: (
+        _ for _ in ()).throw(store_module.StoreError("cannot write: the disk is full; kept")))
+    code = main(["batch", "scenarios/baseline.yaml", "--set", "space.width=20", "--set",
+                 "space.height=20", "--steps", "3", "--policies", "status_quo",
+                 "--workers", "0", "--out", str(tmp_path / "b")])
+    assert code == 1
+    captured = capsys.readouterr()
+    assert "the disk is full" in captured.out + captured.err
+    assert "Traceback" not in captured.out + captured.err
+
+
+def test_journal_lines_are_strict_json(tmp_path):
+    from ssrsim.batch.plan import RunSpec
+    from ssrsim.batch.worker import Outcome
+
+    store = ResultsStore(tmp_path)
+    store.prepare()
+    spec = RunSpec("r0", "p", 0, 0, 1, {})
+    table = pd.DataFrame({"run_id": ["r0"], "step": [0], "trust": [float("inf")]})
+    store.record([Outcome(spec, "done", 0.1, table, {"trust": float("inf")},
+                          {"trust": float("nan")})])
+    line = (tmp_path / "runs.jsonl").read_text()
+    assert "Infinity" not in line and "NaN" not in line
+    assert json.loads(line)["final"]["trust"] is None
+
+
+def test_the_watchdog_exits_when_the_parent_is_gone(monkeypatch):
+    exits = []
+    monkeypatch.setattr(os, "_exit", exits.append)
+    _watch(os.getppid() + 1)  # not our parent: returns at once
+    assert exits == [1]
+
+
+@pytest.mark.slow  # starts a parent with a process pool, kills it with SIGKILL
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc")
+def test_kill_9_of_the_parent_ends_its_workers(tmp_path):
+    code = ("import os, time\n"
+            "from ssrsim.batch.executors import open_executor\n"
+            "with open_executor(2) as (pool, _):\n"
+            "    pids = [pool.submit(os.getpid).result() for _ in range(8)]\n"
+            "    print(' '.join(map(str, sorted(set(pids)))), flush=True)\n"
+            "    time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(Path.cwd())})
+    workers = [int(p) for p in parent.stdout.readline().split()]
+    assert workers
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in workers):
+        time.sleep(0.1)
+    alive = [p for p in workers if Path(f"/proc/{p}").exists()
+             and "Z" not in Path(f"/proc/{p}/stat").read_text().split()[2]]
+    assert alive == []
