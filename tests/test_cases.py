@@ -193,3 +193,15 @@ def test_a_file_missing_a_column_gives_a_clear_error(tmp_path):
     bad.write_text("date,measure,value\n2013-01-01,trust,0.5\n")
     with pytest.raises(CaseDataError, match="missing column"):
         load_observations(scenario_file("mali"), data=bad)
+
+
+@pytest.mark.validation
+def test_check_case_keeps_a_hostile_name_inside_results(tmp_path, monkeypatch):
+    from ssrsim.cases import check_case
+
+    monkeypatch.chdir(tmp_path)
+    case = scenario_file("mali")
+    check = check_case(case, replicates=1, workers=0,
+                       overrides=["name=../../escape", "space.width=24", "space.height=24",
+                                  "time.steps=3"])
+    assert check.folder.resolve().is_relative_to((tmp_path / "results").resolve())

@@ -17,6 +17,7 @@ from ..analysis.results import load_results
 from ..batch import NO_POLICY, BatchInputError, execute_batch, prepare_batch
 from ..cases import OBSERVED_ONLY, data_path, read_observations
 from ..scenario import Scenario, load_experiment
+from ..single_run import safe_folder_name
 from .fitted import write_fitted
 from .prior import check_together, parameter_prior, prior_design
 from .report import calibration_figure, calibration_markdown
@@ -93,7 +94,8 @@ def calibrate(
     source = Path(data) if data is not None else data_path(path, scenario)
     observations = _compared(read_observations(source, scenario), source, scenario)
     chosen = "status_quo" if "status_quo" in scenario.policies else NO_POLICY
-    folder = Path(out) if out is not None else Path("results") / f"{scenario.name}-calibrate"
+    default = Path("results") / f"{safe_folder_name(scenario.name)}-calibrate"
+    folder = Path(out) if out is not None else default
     folder.mkdir(parents=True, exist_ok=True)
     design = prior_design(priors, samples, scenario.seed)
     design_file = folder / "design.csv"

@@ -26,6 +26,7 @@ from ..analysis.figures import save
 from ..analysis.results import Results, ResultsError, load_results
 from ..batch import NO_POLICY, Batch, execute_batch, prepare_batch
 from ..scenario import Scenario, load_experiment
+from ..single_run import safe_folder_name
 from .figure import case_figure
 from .observed import OBSERVED_ONLY, data_path, read_observations
 
@@ -124,7 +125,8 @@ def check_case(
     source = Path(data) if data is not None else data_path(path, scenario)
     observations = read_observations(source, scenario)
     chosen = policy or ("status_quo" if "status_quo" in scenario.policies else NO_POLICY)
-    folder = Path(out) if out is not None else Path("results") / f"{scenario.name}-check"
+    default = Path("results") / f"{safe_folder_name(scenario.name)}-check"
+    folder = Path(out) if out is not None else default
     batch = prepare_batch(experiment, out=folder, replicates=replicates, policies=[chosen],
                           force_new=force_new)
     failed = _execute(batch, path, folder, workers, on_progress)
@@ -168,7 +170,7 @@ def _write_check(folder: Path, name: str, table: pd.DataFrame, bands: pd.DataFra
     files = {"comparison": folder / "comparison.csv", "bands": folder / "bands.csv"}
     table.to_csv(files["comparison"], index=False)
     bands.to_csv(files["bands"], index=False)
-    figures = save({f"case_{name}": figure}, folder)
+    figures = save({f"case_{safe_folder_name(name)}": figure}, folder)
     files.update({p.suffix.lstrip("."): p for p in figures})
     return files, figures
 
