@@ -204,4 +204,6 @@ def test_check_case_keeps_a_hostile_name_inside_results(tmp_path, monkeypatch):
     check = check_case(case, replicates=1, workers=0,
                        overrides=["name=../../escape", "space.width=24", "space.height=24",
                                   "time.steps=3"])
-    assert check.folder.resolve().is_relative_to((tmp_path / "results").resolve())
+    inside = (tmp_path / "results").resolve()
+    assert check.out.resolve().is_relative_to(inside)
+    assert all(path.resolve().is_relative_to(inside) for path in check.figures)
