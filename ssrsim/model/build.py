@@ -57,10 +57,14 @@ def population_and_layout(scenario: ModelParams, social: NeighbourhoodSum,
         armed[rng.choice(own, size=k, replace=False)] = True
     civilian_at = np.full(shape, -1, dtype=np.int64)
     civilian_at[x, y] = np.arange(n)
+    risk_aversion = draw_beta(rng, p.population.risk_aversion, n)
+    trust = _initial_trust(p, n, rng)  # after risk aversion: the draw order fixes a seed's state
     population = Population(
         x=x, y=y, district=district, base_hardship=base, hardship=base.copy(),
-        risk_aversion=draw_beta(rng, p.population.risk_aversion, n),
-        **_initial_trust(p, n, rng), police_weight=p.trust.police_weight,
+        risk_aversion=risk_aversion,
+        **trust, police_weight=p.trust.police_weight,
+        anchor_police=trust["trust_police"].copy(), anchor_army=trust["trust_army"].copy(),
+        anger=np.zeros(n),
         social_count=social.counts((civilian_at >= 0).astype(np.float32))[x, y],
         cooperation=np.zeros(n), legitimacy=np.zeros(n),
         state=np.full(n, CivilianState.QUIESCENT, dtype=np.int8),

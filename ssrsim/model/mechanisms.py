@@ -48,9 +48,20 @@ def arrest_probability(
     return 1.0 - np.exp(-k * ratio)
 
 
-def grievance(hardship: ArrayLike, legitimacy: ArrayLike) -> ArrayLike:
-    """Epstein's grievance G = H (1 - L)."""
-    return hardship * (1.0 - legitimacy)
+def grievance(hardship: ArrayLike, legitimacy: ArrayLike, anger: ArrayLike = 0.0,
+              anger_weight: float = 0.0) -> ArrayLike:
+    """Grievance G = H (1 - L) + w_A A: Epstein's, plus the anger abuses left (0 in his model)."""
+    return hardship * (1.0 - legitimacy) + anger_weight * anger
+
+
+def anger_step(anger: ArrayLike, abuses_seen: ArrayLike, gain: float, decay: ArrayLike
+               ) -> ArrayLike:
+    """Anger after a step: it fades, then each abuse seen adds a share of the gap to 1.
+
+    A' = 1 - (1 - A (1 - d)) (1 - g)^W (Bennett 2008: anger <- anger + g hurt (1 - anger),
+    hurt = 1 per abuse seen); `decay` d is the step's share (a weekly rate through `per_step`).
+    """
+    return 1.0 - (1.0 - anger * (1.0 - decay)) * (1.0 - gain) ** abuses_seen
 
 
 def is_active(
@@ -78,18 +89,53 @@ def trust_after_harm(
     trust: np.ndarray, own_abuses: np.ndarray, other_abuses: np.ndarray,
     incidents_seen: np.ndarray, abuse_loss: float, spillover: float, incident_loss: float,
     unfair_contacts: ArrayLike = 0, unfair_loss: float = 0.0,
+    heard_abuses: ArrayLike = 0, hearsay: float = 0.0,
 ) -> np.ndarray:
     """Trust in a force after the abuses, incidents and unfair contacts a civilian saw.
 
     Each abuse by this force removes a share a of trust in it, each abuse by the other force
     a share s a, each incident (a failure of both to protect) a share i, each everyday
-    contact with the force's unreformed units a share u:
-    T' = T (1 - a)^W (1 - s a)^W' (1 - i)^I (1 - u)^U.
+    contact with the force's unreformed units a share u, each abuse by this force heard of
+    from neighbours a share h a:
+    T' = T (1 - a)^W (1 - s a)^W' (1 - i)^I (1 - u)^U (1 - h a)^Wh.
     """
     return (trust * (1.0 - abuse_loss) ** own_abuses
             * (1.0 - spillover * abuse_loss) ** other_abuses
             * (1.0 - incident_loss) ** incidents_seen
-            * (1.0 - unfair_loss) ** unfair_contacts)
+            * (1.0 - unfair_loss) ** unfair_contacts
+            * (1.0 - hearsay * abuse_loss) ** heard_abuses)
+
+
+def heard_of(neighbour_sum: np.ndarray, neighbour_count: np.ndarray) -> np.ndarray:
+    """Abuses heard of: the mean number her social neighbours witnessed (0 with none)."""
+    return np.where(neighbour_count > 0, neighbour_sum / np.maximum(neighbour_count, 1), 0.0)
+
+
+def trust_memory(trust: ArrayLike, anchor: ArrayLike, rate: ArrayLike) -> ArrayLike:
+    """Trust relaxes toward its anchor (her initial trust): T' = T + m (T0 - T).
+
+    `rate` m is the step's share (a weekly rate through `per_step`): gains and losses fade
+    unless renewed.
+    """
+    return trust + rate * (anchor - trust)
+
+
+def expectation_gap(hardship: ArrayLike, base_hardship: ArrayLike, promise: ArrayLike,
+                    relief: float) -> ArrayLike:
+    """Hardship above what the programme promised: x = max(0, H - H0 (1 - r f_S)).
+
+    The promise f_S is the service level this step's spending buys; expected hardship is the
+    baseline relieved by services at that level.
+    """
+    return np.maximum(0.0, hardship - base_hardship * (1.0 - relief * promise))
+
+
+def trust_after_gap(trust: ArrayLike, loss: ArrayLike) -> ArrayLike:
+    """Trust after a step of unmet expectations: T' = T (1 - l), l the step's share.
+
+    l = per_step(l_x x, w): a weekly loss l_x per unit of expectation gap x.
+    """
+    return trust * (1.0 - loss)
 
 
 def combined_trust(police: ArrayLike, army: ArrayLike, police_weight: float) -> ArrayLike:

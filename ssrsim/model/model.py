@@ -206,6 +206,7 @@ class SSRModel(mesa.Model):
                                    self.outlook, incident_draws, self.record)
         seen = phases.what_civilians_saw(self.population, self.record, self.neighbourhoods)
         phases.update_trust(p, self.population, self.districts, seen, self.neighbourhoods)
+        phases.update_anger(p, self.population, seen)
         phases.update_experience(self.population, seen, self.steps)
         self.outlook = phases.update_outlook(p, self.population, self.districts,
                                              self.institutions)

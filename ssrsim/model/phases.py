@@ -197,9 +197,10 @@ def update_trust(params: ModelParams, population: Population, districts: Distric
     t = params.trust
     for force, other in zip(FORCES, FORCES[::-1], strict=True):
         old = pop.trust_in(force)
+        heard = _heard_of(params, pop, seen.abuses[force], neighbourhoods)
         trust = np.where(free, _trust_after_step(
             params, pop, districts, force, seen.abuses[force], seen.abuses[other],
-            seen.incidents, seen.fair[force], seen.unfair[force]), old)
+            seen.incidents, seen.fair[force], seen.unfair[force], heard), old)
         if t.social_weight > 0:  # jailed neighbours count with their unchanged trust
             grid = np.zeros(shape, dtype=np.float32)
             grid[x, y] = trust
@@ -207,6 +208,29 @@ def update_trust(params: ModelParams, population: Population, districts: Distric
             trust = np.where(free, mech.social_influence(
                 trust, neighbourhoods.social(grid)[x, y], pop.social_count, weight), old)
         old[:] = np.clip(trust, 0.0, 1.0)
+
+
+def _heard_of(params: ModelParams, pop: Population, witnessed: np.ndarray,
+              neighbourhoods: Neighbourhoods) -> np.ndarray | float:
+    """Abuses by a force each civilian heard of: the mean her social neighbours witnessed."""
+    if params.trust.hearsay == 0 or not witnessed.any():
+        return 0.0
+    grid = np.zeros((params.space.width, params.space.height), dtype=np.float32)
+    grid[pop.x, pop.y] = witnessed
+    return np.asarray(mech.heard_of(neighbourhoods.social(grid)[pop.x, pop.y],
+                                    pop.social_count))
+
+
+def update_anger(params: ModelParams, population: Population, seen: Sightings) -> None:
+    """Anger of every free civilian fades and rises with the abuses (by either force) seen.
+
+    The jailed see nothing, and their anger fades like everyone's.
+    """
+    a = params.anger
+    pop = population
+    abuses = np.sum([seen.abuses[f] for f in FORCES], axis=0)
+    pop.anger = np.asarray(mech.anger_step(pop.anger, abuses, a.gain,
+                                           mech.per_step(a.decay, params.time.weeks)))
 
 
 def update_experience(population: Population, seen: Sightings, step: int) -> None:
@@ -224,17 +248,30 @@ def update_experience(population: Population, seen: Sightings, step: int) -> Non
 
 def _trust_after_step(params: ModelParams, pop: Population, d: Districts, force: str,
                       own_abuses: np.ndarray, other_abuses: np.ndarray, incidents: np.ndarray,
-                      fair: np.ndarray, unfair: np.ndarray) -> np.ndarray:
-    """Trust in one force after this step's harm and gains.
+                      fair: np.ndarray, unfair: np.ndarray, heard: np.ndarray | float
+                      ) -> np.ndarray:
+    """Trust in one force after this step's memory, harm, unmet expectations and gains.
 
     Abuses, incidents and visits are events: each counts once. A patrol's contact lasts the
-    step, so contacts count as weeks of contact; engagement and services act at weekly rates.
+    step, so contacts count as weeks of contact; memory, the expectation gap, engagement and
+    services act at weekly rates. The gap compares the hardship she last felt with what this
+    step's service spending promises.
     """
     t = params.trust
     weeks = params.time.weeks
-    trust = mech.trust_after_harm(pop.trust_in(force), own_abuses, other_abuses, incidents,
+    trust = pop.trust_in(force)
+    if t.memory_rate > 0:
+        trust = np.asarray(mech.trust_memory(trust, pop.anchor_of(force),
+                                             mech.per_step(t.memory_rate, weeks)))
+    trust = mech.trust_after_harm(trust, own_abuses, other_abuses, incidents,
                                   t.abuse_loss, t.spillover, t.incident_loss,
-                                  _weeks_of(unfair, weeks), t.unfair_contact_loss)
+                                  _weeks_of(unfair, weeks), t.unfair_contact_loss,
+                                  heard, t.hearsay)
+    if t.expectation_loss > 0:
+        gap = mech.expectation_gap(pop.hardship, pop.base_hardship,
+                                   d.new_services[pop.district], params.services.hardship_relief)
+        trust = np.asarray(mech.trust_after_gap(
+            trust, mech.per_step(t.expectation_loss * gap, weeks)))
     # Gains: fair contact with the force's reformed units and new services for both;
     # engagement (CMO units are military) for the army; visits for the police.
     keep = (1.0 - mech.repeated_gain(t.fair_contact_gain, _weeks_of(fair, weeks))) * (
@@ -302,7 +339,8 @@ def activate(params: ModelParams, population: Population, unit_cells: Sequence[t
     for cell in unit_cells:
         unit_grid[cell] += 1
     units = neighbourhoods.units_in_vision.counts(unit_grid)[x, y]
-    g = np.asarray(mech.grievance(pop.hardship, pop.legitimacy))
+    g = np.asarray(mech.grievance(pop.hardship, pop.legitimacy, pop.anger,
+                                  params.anger.weight))
     active_grid = np.zeros(shape, dtype=np.float32)
     active_grid[x, y] = pop.state == CivilianState.ACTIVE
 

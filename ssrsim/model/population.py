@@ -60,6 +60,9 @@ class Population:
     trust_police: np.ndarray  # T^P
     trust_army: np.ndarray  # T^A
     police_weight: float  # w in T = w T^P + (1 - w) T^A
+    anchor_police: np.ndarray  # T^P_0: initial trust in the police, which trust relaxes toward
+    anchor_army: np.ndarray  # T^A_0
+    anger: np.ndarray  # A: anger at abuses by the forces (Bennett 2008), adds to grievance
     social_count: np.ndarray  # homes in each civilian's social neighbourhood
     cooperation: np.ndarray
     legitimacy: np.ndarray
@@ -86,6 +89,10 @@ class Population:
     def trust_in(self, force: str) -> np.ndarray:
         """The trust array of one force, "police" or "army" (the array itself, not a copy)."""
         return self.trust_police if force == "police" else self.trust_army
+
+    def anchor_of(self, force: str) -> np.ndarray:
+        """The initial trust in one force that trust relaxes toward (`trust.memory_rate`)."""
+        return self.anchor_police if force == "police" else self.anchor_army
 
     def count(self, state: CivilianState) -> int:
         """Number of civilians in a state."""

@@ -219,12 +219,14 @@ class Legitimacy(Section):
     )
     fixed_value: float = param(0.8, "L when mode is fixed.", ge=0, le=1, source=EPSTEIN)
     floor: float = param(
-        0.75, "Legitimacy the state keeps whatever the security sector does (L at T = Q = 0).",
-        ge=0, le=1,
+        0.73, "Legitimacy the state keeps whatever the security sector does (L at T = Q = 0).",
+        ge=0, le=1, source="Assumption: with trust_weight, keeps L near 0.84 at the baseline's "
+        "starting trust while dL/dT = (1 - floor) trust_weight = 0.243 (0.175 before)",
     )
     trust_weight: float = param(
-        0.7, "Weight of own trust against governance quality in L_i.", ge=0, le=1,
-        source="Lemos, Lopes & Coelho (2016): legitimacy as weighted sub-indicators",
+        0.9, "Weight of own trust against governance quality in L_i.", ge=0, le=1,
+        source="Lemos, Lopes & Coelho (2016): legitimacy as weighted sub-indicators; the "
+        "weight an assumption (trust is the proximate judgement)",
     )
 
 
@@ -257,10 +259,32 @@ class Trust(Section):
         source="Procedural justice: Tyler (2004); assumption for the size",
     )
     unfair_contact_loss: float = param(
-        0.0, "Share of trust in a force lost per week of everyday contact with its unreformed "
-        "unit (extortion, harassment; 0: off).", ge=0, le=1, unit="share per week of contact",
-        source="Skogan (2006), Policing & Society 16(2):99-126, for the direction (in Chicago "
-        "a bad encounter weighed 4 to 14 times a good one); size an assumption",
+        0.022, "Share of trust in a force lost per week of everyday contact with its "
+        "unreformed unit (extortion, harassment; 0: off).", ge=0, le=1,
+        unit="share per week of contact",
+        source="0.55 x 4 x fair_contact_gain: Afrobarometer 2018, 55% of Liberians who sought "
+        "police help paid a bribe; Skogan (2006), Policing & Society 16(2):99-126, a bad "
+        "encounter weighed 4 to 14 times a good one (the low end taken)",
+    )
+    hearsay: float = param(
+        0.5, "Share of a witnessed abuse's trust loss borne per abuse heard of: the mean "
+        "number of abuses by the force that her social neighbours witnessed this step.",
+        ge=0, le=1, source="Assumption for the size; the direction: vicarious experience of "
+        "police misconduct lowers trust (Rosenbaum et al. 2005, Police Quarterly 8(3))",
+    )
+    memory_rate: float = param(
+        0.013, "Share of the distance to her initial trust that a civilian's trust in each "
+        "force closes per week: gains and losses fade unless renewed (0: off).", ge=0, le=1,
+        unit="share per week", source="Assumption: a half-life of about a year, as survey "
+        "trust in the case countries swings 10-25 points within one to two years "
+        "(docs/cases.md)",
+    )
+    expectation_loss: float = param(
+        0.1, "Share of trust in both forces lost per week per unit of expectation gap: "
+        "hardship above what the programme's service spending promised (0: off).", ge=0,
+        le=1, unit="share per week per unit of gap",
+        source="After Athena's satisfaction of a concern measured against expectations (JPL "
+        "for US Army TRADOC) for the form; size an assumption",
     )
     engagement_gain: float = param(
         0.02, "Share of distrust in the army recovered per week at full engagement level "
@@ -282,6 +306,27 @@ class Trust(Section):
     contact_radius: int = param(
         1, "Radius within which a reformed unit's patrol is a contact (Von Neumann).",
         ge=0, le=50, unit="cells",
+    )
+
+
+class Anger(Section):
+    """Anger A_i at abuses by the forces: raised by each abuse seen, fading, adding grievance.
+
+    Bennett (2008), JASSS 11(4):7: anger <- anger + 0.05 hurt (1 - anger).
+    """
+
+    gain: float = param(
+        0.05, "Share of the gap to full anger added per abuse witnessed (hurt = 1).", ge=0,
+        le=1, source="Bennett (2008), JASSS 11(4):7: anger <- anger + 0.05 hurt (1 - anger)",
+    )
+    decay: float = param(
+        0.05, "Share of anger that fades per week.", ge=0, le=1, unit="share per week",
+        source="Assumption: a half-life of about 3 months",
+    )
+    weight: float = param(
+        0.3, "Weight of anger in grievance G = H (1 - L) + w_A A (0: off).", ge=0, le=1,
+        source="Assumption: full anger adds a grievance of 0.3, three times Epstein's "
+        "threshold",
     )
 
 
@@ -892,6 +937,7 @@ class ModelParams(Section):
     activation: Activation = Field(default_factory=Activation)
     legitimacy: Legitimacy = Field(default_factory=Legitimacy)
     trust: Trust = Field(default_factory=Trust)
+    anger: Anger = Field(default_factory=Anger)
     cooperation: Cooperation = Field(default_factory=Cooperation)
     community_policing: CommunityPolicing = Field(default_factory=CommunityPolicing)
     security: Security = Field(default_factory=Security)

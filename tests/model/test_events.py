@@ -12,10 +12,12 @@ from ssrsim.scenario.schema import Scenario, TroopDrawdown
 
 NO_GAINS = {
     # Nothing raises trust: no programme, no NGO money, no reformed units. Trust then only
-    # falls by multiplicative harms and is averaged socially, both linear in trust.
+    # falls by multiplicative harms and is averaged socially, both linear in trust. Memory
+    # (relaxing toward initial trust) is affine, not linear, so it is off.
     "budget": {"per_week": 0.0},
     "ngo": {"budget": 0.0},
     "security": {"initial_reformed": 0.0},
+    "trust": {"memory_rate": 0.0},
 }
 
 

@@ -374,3 +374,54 @@ def test_legitimacy_and_cooperation_in_unit_interval(trust, governance, floor, w
 @given(baseline=unit, service=unit, relief=unit, crisis=unit, crisis_hardship=unit)
 def test_hardship_in_unit_interval(baseline, service, relief, crisis, crisis_hardship):
     assert 0.0 <= mech.hardship(baseline, service, relief, crisis, crisis_hardship) <= 1.0
+
+
+# -- trust both ways and anger (docs/model.md §7.3, §7.5, §7.6) ---------------------------
+
+
+def test_grievance_with_anger():
+    # G = H (1 - L) + w_A A = 0.8 * 0.25 + 0.3 * 0.5 = 0.2 + 0.15
+    assert mech.grievance(0.8, 0.75, 0.5, 0.3) == pytest.approx(0.35)
+    # no anger weight: Epstein's G, bit for bit
+    assert mech.grievance(0.37, 0.82, 0.9, 0.0) == 0.37 * (1 - 0.82)
+
+
+def test_anger_step():
+    # decay then one abuse: A(1 - d) = 0.5 * 0.9 = 0.45; 1 - 0.55 * 0.95 = 0.4775
+    assert mech.anger_step(0.5, 1, 0.05, 0.1) == pytest.approx(0.4775)
+    # Bennett's update from zero, two abuses: 1 - 0.95^2 = 0.0975
+    assert mech.anger_step(0.0, 2, 0.05, 0.1) == pytest.approx(0.0975)
+    # nothing seen: only the decay, A (1 - d) = 0.2 * 0.8
+    assert_allclose(mech.anger_step(np.array([0.2, 0.0]), np.array([0, 0]), 0.05, 0.2),
+                    [0.16, 0.0])
+
+
+def test_trust_after_harm_with_hearsay():
+    # T (1 - h a)^Wh = 0.5 * (1 - 0.5 * 0.1)^2 = 0.5 * 0.9025
+    out = mech.trust_after_harm(np.array([0.5]), np.array([0]), np.array([0]), np.array([0]),
+                                0.1, 0.5, 0.02, 0, 0.0, np.array([2.0]), 0.5)
+    assert_allclose(out, [0.45125])
+
+
+def test_heard_of_is_the_neighbours_mean_or_zero():
+    assert_allclose(mech.heard_of(np.array([3.0, 2.0]), np.array([4, 0])), [0.75, 0.0])
+
+
+def test_trust_memory_relaxes_toward_the_anchor():
+    # T + m (T0 - T): 0.7 + 0.1 * (0.4 - 0.7) = 0.67; 0.2 + 0.1 * 0.2 = 0.22
+    assert_allclose(mech.trust_memory(np.array([0.7, 0.2]), np.array([0.4, 0.4]), 0.1),
+                    [0.67, 0.22])
+
+
+def test_expectation_gap():
+    # H0 (1 - r f) = 0.6 * (1 - 0.5 * 0.5) = 0.45; H = 0.5 -> gap 0.05
+    assert mech.expectation_gap(0.5, 0.6, 0.5, 0.5) == pytest.approx(0.05)
+    # hardship below the promise: no gap
+    assert mech.expectation_gap(0.3, 0.6, 0.5, 0.5) == 0.0
+    # no promise, no crisis: H = H0, no gap
+    assert mech.expectation_gap(0.6, 0.6, 0.0, 0.5) == 0.0
+
+
+def test_trust_after_gap():
+    # T (1 - l) with l = per_step(0.1 * 0.2, 1) = 0.02: 0.5 * 0.98
+    assert mech.trust_after_gap(0.5, mech.per_step(0.1 * 0.2, 1.0)) == pytest.approx(0.49)

@@ -288,12 +288,16 @@ def test_abuses_occur_with_positive_abuse_rate(make_scenario, run):
 
 # -- trust in police and army ------------------------------------------------------------------
 
+NEW_TRUST_OFF = {"unfair_contact_loss": 0.0, "hearsay": 0.0, "memory_rate": 0.0,
+                 "expectation_loss": 0.0}
+"""The trust mechanisms of "trust both ways" that tests of one other mechanism switch off."""
+
 POLICE_ABUSE_ONLY = {
     # Only police abuse; nothing else moves trust: no programme, no NGO money, no reformed
     # units, no incidents, no social averaging.
     "security": {"abuse_rate": {"police": 0.5, "army": 0.0}, "initial_reformed": 0.0},
     "budget": {"per_week": 0.0}, "ngo": {"budget": 0.0},
-    "trust": {"social_weight": 0.0, "incident_loss": 0.0},
+    "trust": {"social_weight": 0.0, "incident_loss": 0.0, **NEW_TRUST_OFF},
     "time": {"steps": 10},
 }
 
@@ -320,7 +324,8 @@ def test_engagement_builds_trust_in_the_army_and_services_in_both(make_scenario,
     allocation = {"engagement": 0.5, "services": 0.5, "training": 0.0, "oversight": 0.0,
                   "ddr": 0.0}
     quiet = {"security": {"abuse_rate": {"police": 0.0, "army": 0.0}, "initial_reformed": 0.0},
-             "trust": {"social_weight": 0.0, "incident_loss": 0.0}, "ngo": {"budget": 0.0},
+             "trust": {"social_weight": 0.0, "incident_loss": 0.0, **NEW_TRUST_OFF},
+             "ngo": {"budget": 0.0},
              "budget": {"per_week": 20.0, "allocation": allocation}, "time": {"steps": 20}}
     start = run(make_scenario(quiet), 0).population
     both = run(make_scenario(quiet)).population

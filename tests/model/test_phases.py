@@ -130,7 +130,7 @@ def test_what_civilians_saw_counts_events_within_their_radii(small_scenario):
                                       _brute_force(pop, record.fair_grid[f], t.contact_radius))
         np.testing.assert_array_equal(seen.unfair[f],
                                       _brute_force(pop, record.unfair_grid[f], t.contact_radius))
-    assert t.unfair_contact_loss == 0  # counted although they cost no trust
+    # unfair contacts are counted whether or not they cost trust (trust.unfair_contact_loss)
     assert sum(seen.unfair[f].sum() for f in FORCES) > 0
     assert seen.actives.sum() > 0 and seen.incidents.sum() > 0
 

@@ -33,6 +33,7 @@ def test_population_counts():
         x=np.arange(n), y=np.zeros(n, int), district=np.zeros(n, int),
         base_hardship=np.zeros(n), hardship=np.zeros(n), risk_aversion=np.zeros(n),
         trust_police=np.zeros(n), trust_army=np.ones(n), police_weight=0.25,
+        anchor_police=np.zeros(n), anchor_army=np.ones(n), anger=np.zeros(n),
         social_count=np.zeros(n, int),
         cooperation=np.zeros(n), legitimacy=np.zeros(n),
         state=np.array([0, 1, 1, 2, 0, 0], dtype=np.int8), jail_left=np.zeros(n, int),
@@ -48,6 +49,7 @@ def test_population_counts():
     assert pop.count_ddr(DDRStage.REINTEGRATED) == 2
     np.testing.assert_allclose(pop.trust, 0.75)  # 0.25 * 0 + 0.75 * 1
     assert pop.trust_in("army") is pop.trust_army
+    assert pop.anchor_of("army") is pop.anchor_army
 
 
 @pytest.mark.parametrize("torus", [False, True])
