@@ -18,9 +18,8 @@ def headline_chart(table: pd.DataFrame, scenario: Scenario, policy: str | None,
     dates = pd.to_datetime(table["date"])
     fig = Figure(figsize=(12, 6.5), layout="constrained")  # no pyplot: no global state
     axes = fig.subplots(2, 3, sharex=True)
-    event_dates = [when for e in scenario.events
-                   if (when := pd.Timestamp(scenario.step_date(scenario.event_step(e))))
-                   <= dates.iloc[-1]]  # events after the run's end are not drawn
+    event_dates = [pd.Timestamp(scenario.step_date(step)) for e in scenario.events
+                   if (step := scenario.event_step(e)) <= scenario.time.steps]
     for ax, name in zip(axes.flat, HEADLINE, strict=True):
         ax.plot(dates, table[name], color=PALETTE[0], linewidth=1.6)
         for when in event_dates:

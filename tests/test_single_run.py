@@ -129,3 +129,15 @@ def test_a_very_long_name_is_cut():
     from ssrsim.single_run import MAX_FOLDER_NAME, safe_folder_name
 
     assert len(safe_folder_name("x" * 5000)) == MAX_FOLDER_NAME
+
+
+def test_an_event_long_after_the_end_never_happens_and_breaks_nothing(tmp_path):
+    from ssrsim import load_scenario, run, write_run
+    from ssrsim.scenario import apply_changes
+
+    scenario = apply_changes(load_scenario("scenarios/baseline.yaml"), {
+        "time.steps": 3, "space.width": 20, "space.height": 20,
+        "events": [{"type": "coup", "step": 10**30}]}, source="test")
+    result = run(scenario)
+    assert result.summary["events_applied"] == []
+    assert (tmp_path / "out" / "chart.png") == write_run(result, tmp_path / "out")["chart.png"]

@@ -384,6 +384,8 @@ def _event_markers(scenarios: dict[str, Scenario]) -> tuple[EventMarker, ...]:
         for event in scenario.events:
             fields = event.model_dump(mode="json")
             step = scenario.event_step(event)
+            if step > scenario.time.steps:
+                continue  # after the run's end: it never happens
             date = fields["date"] or scenario.step_date(step).isoformat()
             key = json.dumps(fields, sort_keys=True) + date
             seen = found[key].policies if key in found else ()

@@ -961,13 +961,18 @@ class ModelParams(Section):
                 f"space.district_grid {[rows, cols]} needs {rows * cols} districts, "
                 f"got {len(self.districts)}"
             )
-        civilians = round(self.population.density * self.space.width * self.space.height)
-        if any(d.density is not None for d in self.districts):
-            civilians = 1  # some district sets its own density; a district may be empty
-        if civilians < 1:
+        if self._civilians() < 1:
             raise ValueError(
-                f"population.density {self.population.density:g} on a {self.space.width}x"
-                f"{self.space.height} grid gives no civilians; raise the density or the grid"
+                f"population.density {self.population.density:g} (and the districts' own "
+                f"densities) on a {self.space.width}x{self.space.height} grid give no "
+                "civilians; raise a density or the grid"
+            )
+        days = self.time.steps * self.time.step_days
+        if self.time.start_date < EARLIEST or (LATEST - self.time.start_date).days < days:
+            raise ValueError(
+                f"time: {self.time.steps} steps of {self.time.step_days} days from "
+                f"{self.time.start_date}; dates must lie between {EARLIEST} and {LATEST} (the "
+                "range the tables' dates can hold)"
             )
         names = [d.name for d in self.districts]
         if len(set(names)) != len(names):
@@ -979,6 +984,20 @@ class ModelParams(Section):
                     f"allowed: {names}"
                 )
         return self
+
+    def _civilians(self) -> int:
+        """How many civilians the model will build (as `build.home_cells` draws them)."""
+        width, height = self.space.width, self.space.height
+        rows, cols = self.space.district_grid
+        if all(d.density is None for d in self.districts):
+            return round(self.population.density * width * height)
+        heights = _block_sizes(height, rows)[::-1]  # row 0 is drawn at the top
+        widths = _block_sizes(width, cols)
+        total = 0
+        for i, d in enumerate(self.districts):
+            density = self.population.density if d.density is None else d.density
+            total += round(density * heights[i // cols] * widths[i % cols])
+        return total
 
     def event_step(self, event: EventBase) -> int:
         """The step at which an event happens (dates map to the step that contains them)."""
@@ -1021,6 +1040,16 @@ def model_params(params: ModelParams) -> ModelParams:
         return params
     return ModelParams.model_construct(**{name: getattr(params, name)
                                           for name in ModelParams.model_fields})
+
+
+EARLIEST = dt.date(1700, 1, 1)
+LATEST = dt.date(2262, 1, 1)
+"""The calendar a run may cover: pandas' timestamps hold about 1677-2262."""
+
+
+def _block_sizes(n: int, parts: int) -> list[int]:
+    """Sizes of `numpy.array_split` of n cells into parts: the first n % parts one larger."""
+    return [n // parts + (1 if i < n % parts else 0) for i in range(parts)]
 
 
 def _check_shares(shares: dict[str, float]) -> None:

@@ -108,3 +108,26 @@ def test_days_become_whole_steps_half_to_even_and_windows_last_a_step():
     assert weekly.window_steps(3) == 1 and weekly.steps_for(3) == 0  # a window lasts a step
     assert Time(step_days=1).window_steps(30) == 30
     assert weekly.weeks == 1.0 and fortnightly.weeks == 2.0
+
+
+def test_districts_own_densities_that_give_nobody_are_refused():
+    from ssrsim.scenario.schema import Scenario
+
+    districts = [{"name": "a", "density": 0.01}, {"name": "b", "density": 0.01}]
+    with pytest.raises(ValueError, match="give no civilians"):
+        Scenario.model_validate({"space": {"width": 6, "height": 6, "district_grid": [1, 2]},
+                                 "districts": districts})
+    # 3 x 6 cells each: 0.1 x 18 rounds to 2 per district, so this one is fine
+    ok = Scenario.model_validate({"space": {"width": 6, "height": 6, "district_grid": [1, 2]},
+                                  "districts": [{"name": "a", "density": 0.1},
+                                                {"name": "b", "density": 0.01}]})
+    assert ok._civilians() == 2
+
+
+def test_a_run_must_fit_the_calendar_tables_can_hold():
+    from ssrsim.scenario.schema import Scenario
+
+    for time in ({"start_date": "0001-01-01"}, {"start_date": "9999-12-31"},
+                 {"start_date": "2200-01-01", "steps": 10_000}):
+        with pytest.raises(ValueError, match="dates must lie between"):
+            Scenario.model_validate({"time": time})
