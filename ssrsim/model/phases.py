@@ -18,7 +18,7 @@ from .districts import DistrictOutlook, Districts
 from .institutions import Institutions
 from .ledger import Ledger
 from .population import FORCES, CivilianState, DDRStage, Population
-from .record import Sightings, StepRecord
+from .record import Sightings, StepRecord, both_forces
 from .space import Layout, Neighbourhoods, NeighbourhoodSum
 
 
@@ -192,8 +192,6 @@ def update_trust(params: ModelParams, population: Population, districts: Distric
     """Trust of every free civilian in each force after this step's harm, gains and talk."""
     pop = population
     free = pop.state != CivilianState.JAILED
-    x, y = pop.x, pop.y
-    shape = (params.space.width, params.space.height)
     t = params.trust
     for force, other in zip(FORCES, FORCES[::-1], strict=True):
         old = pop.trust_in(force)
@@ -202,11 +200,10 @@ def update_trust(params: ModelParams, population: Population, districts: Distric
             params, pop, districts, force, seen.abuses[force], seen.abuses[other],
             seen.incidents, seen.fair[force], seen.unfair[force], heard), old)
         if t.social_weight > 0:  # jailed neighbours count with their unchanged trust
-            grid = np.zeros(shape, dtype=np.float32)
-            grid[x, y] = trust
             weight = float(mech.per_step(t.social_weight, params.time.weeks))
             trust = np.where(free, mech.social_influence(
-                trust, neighbourhoods.social(grid)[x, y], pop.social_count, weight), old)
+                trust, _social_sum(params, pop, trust, neighbourhoods), pop.social_count,
+                weight), old)
         old[:] = np.clip(trust, 0.0, 1.0)
 
 
@@ -215,10 +212,17 @@ def _heard_of(params: ModelParams, pop: Population, witnessed: np.ndarray,
     """Abuses by a force each civilian heard of: the mean her social neighbours witnessed."""
     if params.trust.hearsay == 0 or not witnessed.any():
         return 0.0
-    grid = np.zeros((params.space.width, params.space.height), dtype=np.float32)
-    grid[pop.x, pop.y] = witnessed
-    return np.asarray(mech.heard_of(neighbourhoods.social(grid)[pop.x, pop.y],
+    return np.asarray(mech.heard_of(_social_sum(params, pop, witnessed, neighbourhoods),
                                     pop.social_count))
+
+
+def _social_sum(params: ModelParams, pop: Population, values: np.ndarray,
+                neighbourhoods: Neighbourhoods) -> np.ndarray:
+    """Per civilian, the sum of `values` over her social neighbours' homes."""
+    grid = np.zeros((params.space.width, params.space.height), dtype=np.float32)
+    grid[pop.x, pop.y] = values
+    summed: np.ndarray = neighbourhoods.social(grid)[pop.x, pop.y]
+    return summed
 
 
 def update_anger(params: ModelParams, population: Population, seen: Sightings) -> None:
@@ -228,7 +232,7 @@ def update_anger(params: ModelParams, population: Population, seen: Sightings) -
     """
     a = params.anger
     pop = population
-    abuses = np.sum([seen.abuses[f] for f in FORCES], axis=0)
+    abuses = both_forces(seen.abuses)
     pop.anger = np.asarray(mech.anger_step(pop.anger, abuses, a.gain,
                                            mech.per_step(a.decay, params.time.weeks)))
 
@@ -242,8 +246,8 @@ def update_experience(population: Population, seen: Sightings, step: int) -> Non
     """
     pop = population
     pop.last_violence[(seen.incidents > 0) | (seen.actives > 0)] = step
-    pop.last_abuse[np.sum([seen.abuses[f] for f in FORCES], axis=0) > 0] = step
-    pop.last_unfair[np.sum([seen.unfair[f] for f in FORCES], axis=0) > 0] = step
+    pop.last_abuse[both_forces(seen.abuses) > 0] = step
+    pop.last_unfair[both_forces(seen.unfair) > 0] = step
 
 
 def _trust_after_step(params: ModelParams, pop: Population, d: Districts, force: str,

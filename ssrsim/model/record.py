@@ -89,3 +89,9 @@ class Sightings:
     actives: np.ndarray  # active rebels within the witness radius (herself included)
     fair: dict[str, np.ndarray]  # fair contacts per force within the contact radius
     unfair: dict[str, np.ndarray]  # unfair contacts per force within the contact radius
+
+
+def both_forces(per_force: dict[str, np.ndarray]) -> np.ndarray:
+    """Counts of police and army together (of abuses or contacts seen, per civilian)."""
+    total: np.ndarray = np.sum([per_force[f] for f in FORCES], axis=0)
+    return total
