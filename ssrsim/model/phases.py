@@ -345,16 +345,25 @@ def activate(params: ModelParams, population: Population, unit_cells: Sequence[t
     units = neighbourhoods.units_in_vision.counts(unit_grid)[x, y]
     g = np.asarray(mech.grievance(pop.hardship, pop.legitimacy, pop.anger,
                                   params.anger.weight))
-    active_grid = np.zeros(shape, dtype=np.float32)
+    in_vision = neighbourhoods.actives_in_vision
+    active_grid = np.zeros(shape, dtype=np.int8)
     active_grid[x, y] = pop.state == CivilianState.ACTIVE
+    actives_seen = in_vision.counts(active_grid)  # kept exact as civilians change state
+
+    def mark(cx: np.ndarray, cy: np.ndarray, active: np.ndarray) -> None:
+        """Record who is active at cells (cx, cy), and what civilians around them see."""
+        delta = active.astype(np.int8) - active_grid[cx, cy]
+        changed = np.flatnonzero(delta)
+        active_grid[cx, cy] = active
+        in_vision.update(actives_seen, active_grid, cx[changed], cy[changed], delta[changed])
 
     def decide(batch: np.ndarray) -> None:
         bx, by = x[batch], y[batch]
-        actives = 1 + neighbourhoods.actives_in_vision.counts(active_grid)[bx, by]
+        actives = 1 + actives_seen[bx, by]
         p_arrest = mech.arrest_probability(units[batch], actives, a.arrest_constant, a.rounding)
         active = mech.is_active(g[batch], pop.risk_aversion[batch], p_arrest, a.threshold)
         pop.state[batch] = np.where(active, CivilianState.ACTIVE, CivilianState.QUIESCENT)
-        active_grid[bx, by] = active
+        mark(bx, by, active)
 
     if a.order == "units_first":
         serving = (pop.state == CivilianState.JAILED) & (pop.jail_left > 0)
@@ -374,7 +383,7 @@ def activate(params: ModelParams, population: Population, unit_cells: Sequence[t
         for i in group.tolist():
             arrests[i]()
         if group.size:  # arrested actives no longer embolden anyone
-            active_grid[x, y] = pop.state == CivilianState.ACTIVE
+            mark(x, y, pop.state == CivilianState.ACTIVE)
 
     for batch, group in zip(batches, groups[:-1], strict=True):
         arrest(group)

@@ -62,7 +62,13 @@ def district_map(width: int, height: int, rows: int, cols: int) -> np.ndarray:
 
 @dataclass
 class NeighbourhoodSum:
-    """Sum of a per-cell array over each cell's neighbourhood, for all cells at once."""
+    """Sums of a per-cell array over each cell's neighbourhood, for all cells at once.
+
+    Real-valued sums use one FFT convolution (float32). Counts (integer values) are exact
+    and cheaper: a scatter from the few non-zero cells when the grid is sparse, otherwise
+    row-window sums of a cumulative sum (each row of the neighbourhood is a run of cells);
+    `update` moves an existing table of counts by a few changed cells.
+    """
 
     shape: tuple[int, int]
     radius: float
@@ -71,13 +77,15 @@ class NeighbourhoodSum:
     torus: bool
     _fshape: tuple[int, int] = field(init=False)
     _kernel_f: np.ndarray = field(init=False)
+    _offsets: np.ndarray = field(init=False)  # (n, 2); on a small torus each cell once
+    _half_widths: np.ndarray | None = field(init=False)  # per dx, the run -h..h of dy
 
     def __post_init__(self) -> None:
         width, height = self.shape
+        r = reach_of(self.radius)
         if self.torus:
             self._fshape = (width, height)
         else:  # zero padding wide enough that the circular convolution never wraps
-            r = reach_of(self.radius)
             self._fshape = (max(width + r, 2 * r + 1), max(height + r, 2 * r + 1))
         kernel = np.zeros(self._fshape, dtype=np.float32)
         offsets = neighbourhood_offsets(self.radius, self.metric, self.include_center)
@@ -87,6 +95,15 @@ class NeighbourhoodSum:
         if not self.include_center:
             kernel[0, 0] = 0
         self._kernel_f = sfft.rfft2(kernel)
+        small_torus = self.torus and 2 * r + 1 > min(width, height)
+        if small_torus:
+            self._offsets = np.unique(offsets % np.array(self.shape), axis=0)
+            if not self.include_center:
+                self._offsets = self._offsets[(self._offsets != 0).any(axis=1)]
+        else:
+            self._offsets = offsets
+        self._half_widths = None if small_torus else _row_runs(
+            neighbourhood_offsets(self.radius, self.metric, True), r)
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
         """Neighbourhood sums of `values` (shape = grid shape), as float32."""
@@ -97,8 +114,71 @@ class NeighbourhoodSum:
         return summed[:width, :height]
 
     def counts(self, values: np.ndarray) -> np.ndarray:
-        """Neighbourhood sums of integer `values`, rounded back to exact integers."""
-        return np.rint(self(values)).astype(np.int32)
+        """Exact neighbourhood sums of integer-valued `values`, as int32."""
+        cells = np.flatnonzero(values)
+        if cells.size * len(self._offsets) <= values.size or self._half_widths is None:
+            out = np.zeros(self.shape, dtype=np.int32)
+            xs, ys = np.divmod(cells, self.shape[1])
+            self._scatter(out, xs, ys, values.ravel()[cells])
+            return out
+        return self._row_sums(values)
+
+    def update(self, counts: np.ndarray, values: np.ndarray, xs: np.ndarray, ys: np.ndarray,
+               delta: np.ndarray) -> None:
+        """Keep `counts` (of `values`) exact after the values at (xs, ys) changed by `delta`.
+
+        `values` already holds the new values; with many changes it is counted afresh.
+        """
+        if xs.size * len(self._offsets) > values.size:
+            counts[...] = self.counts(values)
+        else:
+            self._scatter(counts, xs, ys, delta)
+
+    def _scatter(self, out: np.ndarray, xs: np.ndarray, ys: np.ndarray,
+                 weights: np.ndarray) -> None:
+        """Add each weight to the cells whose neighbourhood holds its cell."""
+        if xs.size == 0:
+            return
+        width, height = self.shape
+        tx = xs[:, None] - self._offsets[None, :, 0]
+        ty = ys[:, None] - self._offsets[None, :, 1]
+        w = np.broadcast_to(np.asarray(weights, dtype=np.int64)[:, None], tx.shape)
+        if self.torus:
+            flat = (tx % width) * height + ty % height
+        else:
+            inside = (tx >= 0) & (tx < width) & (ty >= 0) & (ty < height)
+            flat, w = tx[inside] * height + ty[inside], w[inside]
+        added = np.bincount(flat.ravel(), w.ravel(), minlength=out.size)
+        out += added.reshape(out.shape).astype(np.int32)
+
+    def _row_sums(self, values: np.ndarray) -> np.ndarray:
+        """Counts as sums of row windows: each dx contributes cells dy in -h(dx)..h(dx)."""
+        assert self._half_widths is not None
+        width, height = self.shape
+        r = (len(self._half_widths) - 1) // 2
+        padded = np.pad(values.astype(np.int32), r, mode="wrap" if self.torus else "constant")
+        cum = np.zeros((width + 2 * r, height + 2 * r + 1), dtype=np.int32)
+        np.cumsum(padded, axis=1, out=cum[:, 1:])
+        windows = {h: cum[:, r + h + 1:r + h + 1 + height] - cum[:, r - h:r - h + height]
+                   for h in set(self._half_widths.tolist())}
+        out = np.zeros(self.shape, dtype=np.int32)
+        for dx, h in zip(range(-r, r + 1), self._half_widths.tolist(), strict=True):
+            out += windows[h][r + dx:r + dx + width]
+        if not self.include_center:
+            out -= values.astype(np.int32)
+        return out
+
+
+def _row_runs(offsets: np.ndarray, reach: int) -> np.ndarray:
+    """For each dx in -reach..reach, h such that the neighbourhood's dy run is -h..h."""
+    runs = np.empty(2 * reach + 1, dtype=np.int64)
+    for i, dx in enumerate(range(-reach, reach + 1)):
+        dy = np.sort(offsets[offsets[:, 0] == dx, 1])
+        h = int(dy[-1])
+        if dy[0] != -h or len(dy) != 2 * h + 1:
+            raise ValueError(f"neighbourhood row dx={dx} is not a run -h..h: {dy}")
+        runs[i] = h
+    return runs
 
 
 def cells_within(

@@ -117,10 +117,11 @@ def brute_force_sum(values: np.ndarray, radius: float, metric: str, include_cent
     include_center=st.booleans(),
     torus=st.booleans(),
     seed=st.integers(0, 2**32 - 1),
+    density=st.sampled_from([0.05, 0.5]),  # sparse grids scatter, dense ones sum rows
 )
 def test_neighbourhood_sum_matches_brute_force(width, height, radius, metric, include_center,
-                                               torus, seed):
-    values = (np.random.default_rng(seed).random((width, height)) < 0.5).astype(np.float32)
+                                               torus, seed, density):
+    values = (np.random.default_rng(seed).random((width, height)) < density).astype(np.float32)
     nsum = NeighbourhoodSum((width, height), radius, metric, include_center, torus)
     expected = brute_force_sum(values, radius, metric, include_center, torus)
     got = nsum.counts(values)
@@ -139,6 +140,34 @@ def test_neighbourhood_sum_fixed_cases(metric, include_center, torus, shape, rad
     nsum = NeighbourhoodSum(shape, radius, metric, include_center, torus)
     expected = brute_force_sum(values, radius, metric, include_center, torus)
     np.testing.assert_array_equal(nsum.counts(values), expected.astype(np.int32))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shape=st.tuples(st.integers(1, 30), st.integers(1, 30)),
+    radius=st.sampled_from([0, 1, 1.7, 3, 7]),
+    metric=st.sampled_from(METRICS),
+    include_center=st.booleans(),
+    torus=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+    changes=st.integers(0, 400),
+)
+def test_counts_stay_exact_under_updates(shape, radius, metric, include_center, torus, seed,
+                                         changes):
+    """A table moved by `update` equals counting the changed grid afresh, few changes or many."""
+    rng = np.random.default_rng(seed)
+    nsum = NeighbourhoodSum(shape, radius, metric, include_center, torus)
+    values = (rng.random(shape) < 0.2).astype(np.int8)
+    counts = nsum.counts(values)
+    xs, ys = rng.integers(0, shape[0], changes), rng.integers(0, shape[1], changes)
+    cells = np.unique(np.stack([xs, ys], axis=1), axis=0)
+    xs, ys = cells[:, 0], cells[:, 1]
+    new = (rng.random(len(xs)) < 0.5).astype(np.int8)
+    delta = new - values[xs, ys]
+    values[xs, ys] = new
+    nsum.update(counts, values, xs, ys, delta)
+    expected = brute_force_sum(values, radius, metric, include_center, torus)
+    np.testing.assert_array_equal(counts, expected.astype(np.int32))
 
 
 @pytest.mark.parametrize("metric", METRICS)
