@@ -7,15 +7,14 @@ DDR), as its change since the last evaluation per unit of money spent on it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..scenario.schema import ModelParams
 from . import mechanisms as mech
-from .agents import ReformState, SecurityForceUnit
 from .districts import Districts
+from .forces import Forces, ReformState
 from .institutions import Institutions
 from .ledger import DDR, ENGAGEMENT, OVERSIGHT, SERVICES, TRAINING
 from .population import DDRStage, Population
@@ -29,13 +28,13 @@ class Evaluation:
     spend: np.ndarray
 
 
-def reform_share(units: Sequence[SecurityForceUnit], state: ReformState) -> float:
+def reform_share(forces: Forces, state: ReformState) -> float:
     """Share of security units in a reform state (0 with no units)."""
-    return sum(u.reform == state for u in units) / len(units) if units else 0.0
+    return float(np.mean(forces.reform == state)) if forces.size else 0.0
 
 
 def activity_kpis(population: Population, districts: Districts, institutions: Institutions,
-                  units: Sequence[SecurityForceUnit]) -> np.ndarray:
+                  forces: Forces) -> np.ndarray:
     """Each activity's own indicator, in allocation order."""
     pop = population
     ex = np.count_nonzero(pop.ddr != DDRStage.NONE)
@@ -43,7 +42,7 @@ def activity_kpis(population: Population, districts: Districts, institutions: In
     kpis = np.zeros(5)
     kpis[[ENGAGEMENT, SERVICES, TRAINING, OVERSIGHT, DDR]] = (
         pop.trust.mean(), districts.population_mean(districts.service_level),
-        reform_share(units, ReformState.REFORMED), institutions.governance(), not_armed)
+        reform_share(forces, ReformState.REFORMED), institutions.governance(), not_armed)
     return kpis
 
 

@@ -1,170 +1,98 @@
-"""The Mesa agents: security force units, CMO units and NGOs, and the civilian view.
+"""The Mesa agents: CMO units and NGOs, and the views of security units and civilians.
 
-Units are ordinary Mesa `CellAgent`s on the model's grid and step through AgentSet
-operations. They see the model only as a `World`: what they do to civilians they write into
-this step's `StepRecord` (arrests, abuses, contacts) or ledger (spending); the civilian phase
-reads those. Each civilian is a Mesa agent too, a view onto one row of the `Population`
-arrays, so inspection, the browser app and agent-level reporters work as with any Mesa model.
+CMO units and NGOs are few: ordinary Mesa agents, each on a cell of the grid, that step through
+AgentSet operations and see the model only as a `World`, spending into this step's ledger.
+Security units and civilians are many, so their state is arrays (`Forces`, `Population`)
+acted on by whole-array phases; each is still a Mesa agent, a view onto one row, so
+inspection, the browser app and agent-level reporters work as with any Mesa model.
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import Literal, cast
 
 import mesa
 import numpy as np
-from mesa.discrete_space import CellAgent
 
 from . import mechanisms as mech
-from .population import CivilianState, DDRStage, Population
+from .forces import Forces, ReformState
+from .population import FORCES, CivilianState, DDRStage, Population
 from .world import World
 
 Kind = Literal["police", "army"]
 
 
-class ReformState(IntEnum):
-    """A security unit's reform state."""
-
-    UNREFORMED = 0
-    TRAINING = 1
-    REFORMED = 2
-
-
-class Unit(CellAgent):
-    """Base of the agents that live on the grid and belong to a district."""
+class Unit(mesa.Agent):
+    """Base of the CMO units and NGOs: agents that belong to a district and stand on a cell."""
 
     def __init__(self, model: mesa.Model, district: int) -> None:
         super().__init__(model)
         self.world = cast(World, model)  # the model, as a unit may see it
         self.district = district
-        self.move_to(self.world.random_cell(district))
-
-    @property
-    def xy(self) -> tuple[int, int]:
-        """Grid coordinate of the unit's cell."""
-        x, y = self.cell.coordinate
-        return x, y
+        self.xy = self.world.random_cell(district)  # grid coordinate (x, y)
 
     def relocate(self, district: int) -> None:
         """Move to a random cell of another district."""
         if district != self.district:
             self.district = district
-            self.move_to(self.world.random_cell(district))
+            self.xy = self.world.random_cell(district)
 
 
-class SecurityForceUnit(Unit):
-    """A police or army unit: patrols, arrests (Epstein's cop rule), may abuse, may reform."""
+class SecurityForceUnit(mesa.Agent):
+    """A police or army unit: a Mesa agent whose state is one row of the `Forces` arrays.
 
-    def __init__(self, model: mesa.Model, district: int, kind: Kind, resistance: float,
-                 reformed: bool) -> None:
-        super().__init__(model, district)
-        self.kind: Kind = kind
-        self.resistance = resistance
-        self.reform = ReformState.REFORMED if reformed else ReformState.UNREFORMED
-        self.training_left = 0
+    The security phase (`security.py`) acts on the arrays; this view lets Mesa's tools, the
+    browser app and tests read (and set) one unit's state.
+    """
+
+    def __init__(self, model: mesa.Model, forces: Forces, uid: int) -> None:
+        super().__init__(model)
+        self._forces = forces
+        self.uid = uid
+
+    @property
+    def _row(self) -> int:
+        return self._forces.row_of(self.uid)
+
+    @property
+    def kind(self) -> Kind:
+        """The force: police or army."""
+        return cast(Kind, FORCES[self._forces.kind[self._row]])
+
+    @property
+    def district(self) -> int:
+        """Index of the unit's district."""
+        return int(self._forces.district[self._row])
+
+    @property
+    def xy(self) -> tuple[int, int]:
+        """Grid coordinate of the unit's cell."""
+        row = self._row
+        return int(self._forces.x[row]), int(self._forces.y[row])
+
+    @property
+    def resistance(self) -> float:
+        """Resistance to reform, in [0, 1]."""
+        return float(self._forces.resistance[self._row])
+
+    @property
+    def reform(self) -> ReformState:
+        """Reform state."""
+        return ReformState(int(self._forces.reform[self._row]))
+
+    @reform.setter
+    def reform(self, state: ReformState) -> None:
+        self._forces.reform[self._row] = state
+
+    @property
+    def training_left(self) -> int:
+        """Steps of training still to do."""
+        return int(self._forces.training_left[self._row])
 
     @property
     def capacity(self) -> float:
         """Probability of making an arrest when actives are in vision."""
-        sec = self.world.params.security
-        table = sec.reformed_capacity if self.reform == ReformState.REFORMED else sec.capacity
-        return float(getattr(table, self.kind))
-
-    def step(self) -> None:
-        """Reform progress, patrol, arrest, possible abuse, and a contact where it stands.
-
-        The contact is fair if the unit is reformed and unfair if unreformed; a unit in
-        training makes neither (assumption: under its trainers' supervision).
-        """
-        self.progress_reform()
-        self.patrol()
-        if self.world.params.activation.order == "units_first":
-            self.arrest()  # interleaved: the civilian phase calls it between its batches
-        self.maybe_abuse()
-        if self.reform != ReformState.TRAINING:
-            self.world.record.add_contact(self.kind, *self.xy,
-                                          fair=self.reform == ReformState.REFORMED)
-
-    def settle(self) -> None:
-        """Before step 0 (spin-up): patrol and arrest only; nothing else changes yet."""
-        self.patrol()
-        self.arrest()
-
-    def progress_reform(self) -> None:
-        """Enter training (funded intake), finish it, or back-slide."""
-        world = self.world
-        sec = world.params.security
-        if self.reform == ReformState.UNREFORMED:
-            p = mech.per_step(mech.training_intake(
-                world.districts.training_per_unit[self.district], sec.training_half,
-                self.resistance), world.params.time.weeks)
-            if self.random.random() < p:
-                self.reform = ReformState.TRAINING
-                self.training_left = world.params.time.window_steps(sec.training_days)
-        elif self.reform == ReformState.TRAINING:
-            self.training_left -= 1
-            if self.training_left <= 0:
-                self.reform = ReformState.REFORMED
-        else:
-            inst = world.institutions
-            p = mech.per_step(mech.backsliding_probability(
-                sec.backsliding_rate, inst.political_resistance, inst.oversight),
-                world.params.time.weeks)
-            if self.random.random() < p:
-                self.reform = ReformState.UNREFORMED
-
-    def patrol(self) -> None:
-        """Move to a random cell within the patrol radius, staying in the district."""
-        radius = self.world.params.security.patrol_radius
-        if radius == 0:
-            return
-        district_of = self.world.layout.district_of_cell
-        options = [c for c in self.cell.get_neighborhood(radius=radius, include_center=True)
-                   if district_of[c.coordinate] == self.district]
-        self.move_to(self.random.choice(options))
-
-    def arrest(self) -> None:
-        """Epstein's rule C: arrest one random active civilian in vision, jail term U{0..J}."""
-        world = self.world
-        layout = world.layout
-        civ = layout.civilians_near(*self.xy, layout.unit_vision_offsets)
-        pop = world.population
-        actives = civ[pop.state[civ] == CivilianState.ACTIVE]
-        time = world.params.time
-        if actives.size == 0 or self.random.random() >= mech.per_step(self.capacity, time.weeks):
-            return
-        target = actives[self.random.randrange(actives.size)]
-        pop.state[target] = CivilianState.JAILED
-        jail = time.steps_for(world.params.activation.max_jail_days)
-        pop.jail_left[target] = self.random.randint(0, jail)
-        world.record.arrests += 1
-
-    def maybe_abuse(self) -> None:
-        """Commit an abuse with the probability set by reform state and deterrence.
-
-        A witness (with the district's mean cooperation, as of the last civilian phase) or
-        NGO monitors may report it; a reported abuse may be sanctioned.
-        """
-        world = self.world
-        sec = world.params.security
-        reduction = {ReformState.UNREFORMED: 0.0,
-                     ReformState.TRAINING: sec.training_abuse_reduction,
-                     ReformState.REFORMED: sec.reformed_abuse_reduction}[self.reform]
-        inst = world.institutions
-        p = mech.per_step(mech.abuse_probability(
-            getattr(sec.abuse_rate, self.kind), reduction, inst.oversight, inst.sanction_rate(),
-            sec.oversight_deterrence, sec.sanction_deterrence), world.params.time.weeks)
-        if not (p > 0 and self.random.random() < p):
-            return
-        record = world.record
-        record.add_abuse(self.kind, *self.xy)
-        p_report = mech.report_probability(world.outlook.cooperation[self.district],
-                                           world.districts.monitoring[self.district])
-        if self.random.random() < p_report:
-            record.abuses_reported += 1
-            if self.random.random() < mech.sanction_probability(inst.oversight, inst.judicial):
-                record.abuses_sanctioned += 1
+        return float(self._forces.capacity(cast(World, self.model).params)[self._row])
 
 
 class CMOUnit(Unit):

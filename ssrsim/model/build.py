@@ -10,7 +10,7 @@ import numpy as np
 
 from ..scenario.schema import ModelParams
 from .population import CivilianState, DDRStage, Population, draw_beta
-from .space import Layout, NeighbourhoodSum, district_map, unit_vision_offsets
+from .space import Layout, NeighbourhoodSum, district_map, patrol_offsets, unit_vision_offsets
 
 
 def home_cells(scenario: ModelParams, district_of_cell: np.ndarray,
@@ -79,7 +79,7 @@ def population_and_layout(scenario: ModelParams, social: NeighbourhoodSum,
         civilian_at=civilian_at, district_members=members,
         free_cells=[np.argwhere(free & (district_of_cell == i)) for i in range(len(p.districts))],
         all_cells=[np.argwhere(district_of_cell == i) for i in range(len(p.districts))],
-        unit_vision_offsets=unit_vision_offsets(p),
+        unit_vision_offsets=unit_vision_offsets(p), patrol_offsets=patrol_offsets(p),
     )
     return population, layout
 

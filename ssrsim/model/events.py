@@ -10,12 +10,11 @@ from __future__ import annotations
 from functools import singledispatch
 
 import numpy as np
-from mesa import Agent
 
 from ..scenario import schema as s
 from ..scenario.paths import allocation_vector
 from . import mechanisms as mech
-from .agents import CMOUnit, SecurityForceUnit
+from .agents import CMOUnit
 from .districts import VisitProgramme
 from .institutions import BudgetModifier
 from .population import FORCES, DDRStage
@@ -79,13 +78,6 @@ def _budget(event: s.BudgetCut | s.DonorSurge, model: World) -> None:
     model.institutions.modifiers.append(BudgetModifier(event.factor, _until(model, event)))
 
 
-def _withdraw(model: World, units: list[Agent], share: float) -> None:
-    """Remove round(share * n) of the given units, chosen at random."""
-    count = round(share * len(units))
-    for unit in model.random.sample(units, count):
-        unit.remove()
-
-
 @_act.register
 def _troop_drawdown(event: s.TroopDrawdown, model: World) -> None:
     """Each force loses its share of units in the district(s), picked at random.
@@ -95,13 +87,17 @@ def _troop_drawdown(event: s.TroopDrawdown, model: World) -> None:
     """
     mask = _district_mask(model, event)
 
-    def security(kind: str) -> list[Agent]:
-        return [u for u in model.of_type(SecurityForceUnit) if u.kind == kind and mask[u.district]]
+    def withdraw_security(kind: str, share: float) -> None:
+        f = model.forces
+        uids = f.uid[(f.kind == FORCES.index(kind)) & mask[f.district]]
+        model.withdraw_units(model.rng.choice(uids, round(share * uids.size), replace=False))
 
-    _withdraw(model, security("army"), event.army_share)
-    _withdraw(model, [u for u in model.of_type(CMOUnit) if mask[u.district]], event.cmo_share)
+    withdraw_security("army", event.army_share)
+    cmo = [u for u in model.of_type(CMOUnit) if mask[u.district]]
+    for unit in model.random.sample(cmo, round(event.cmo_share * len(cmo))):
+        unit.remove()
     if event.police_share > 0:
-        _withdraw(model, security("police"), event.police_share)
+        withdraw_security("police", event.police_share)
 
 
 @_act.register

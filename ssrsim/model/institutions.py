@@ -51,6 +51,8 @@ class Institutions:
     legitimacy_ramps: list[LegitimacyRamp] = field(default_factory=list)
     modifiers: list[BudgetModifier] = field(default_factory=list)
     history: deque[tuple[int, int]] = field(default_factory=deque)
+    abuses_in_window: int = 0  # the sums over `history`, kept as it moves
+    sanctioned_in_window: int = 0
 
     @classmethod
     def from_scenario(cls, scenario: ModelParams) -> Institutions:
@@ -98,11 +100,16 @@ class Institutions:
 
         With no abuse in the window it is the expected share, P(report) * P(sanction).
         """
-        abuses = sum(a for a, _ in self.history)
-        if abuses == 0:
+        if self.abuses_in_window == 0:
             return self.expected_accountability
-        return sum(s for _, s in self.history) / abuses
+        return self.sanctioned_in_window / self.abuses_in_window
 
     def record(self, abuses: int, sanctioned: int) -> None:
         """Close a step's record of abuses and sanctions."""
+        if len(self.history) == self.history.maxlen:
+            dropped_abuses, dropped_sanctioned = self.history[0]
+            self.abuses_in_window -= dropped_abuses
+            self.sanctioned_in_window -= dropped_sanctioned
         self.history.append((abuses, sanctioned))
+        self.abuses_in_window += abuses
+        self.sanctioned_in_window += sanctioned

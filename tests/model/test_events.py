@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from ssrsim.model import NGO, CMOUnit, DDRStage, SecurityForceUnit, SSRModel
+from ssrsim.model import CMOUnit, DDRStage, SecurityForceUnit, SSRModel
 from ssrsim.scenario.schema import Scenario, TroopDrawdown
 
 NO_GAINS = {
@@ -116,11 +116,10 @@ def test_troop_drawdown_removes_round_share_of_army_units(make_scenario):
     assert len(model.agents_by_type[CMOUnit]) == cmo_before
     ts = model.timeseries().set_index("step")
     assert ts.loc[1, "security_units"] - ts.loc[2, "security_units"] == 6
-    # removed units are gone from the grid too
-    on_grid = {a for cell in model.grid.all_cells for a in cell.agents}
-    assert on_grid == (set(model.agents_by_type[SecurityForceUnit])
-                       | set(model.agents_by_type[CMOUnit])
-                       | set(model.agents_by_type.get(NGO, [])))
+    # removed units are gone from the arrays and the model's agents alike
+    views = model.agents_by_type[SecurityForceUnit]
+    assert sorted(u.uid for u in views) == model.forces.uid.tolist()
+    assert sum(u.kind == "army" for u in views) == 16 - 6
 
 
 def test_cmo_drawdown_remaining_units_spend_the_cmo_pot_from_its_step(make_scenario, run):

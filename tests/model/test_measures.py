@@ -184,18 +184,18 @@ def test_survey_measures_start_from_nothing_seen(small_scenario):
 def test_stability_is_unaffected_by_abuses(make_scenario, run):
     """Two runs that differ only in the abuse rate have the same stability.
 
-    Nothing else may differ: legitimacy is fixed (trust lost to abuses does not move
-    activation), units cannot arrest or move (abuse draws shift the units' random stream),
-    incidents are not suppressed (cooperation does not move them) and there is no DDR or
-    budget. Actives and incidents still happen, and the old composite, which counted abuses
-    as violence, tells the runs apart.
+    Nothing else may differ: legitimacy is fixed and anger is off (trust lost and anger
+    felt at abuses do not move activation), units cannot arrest or move, incidents are not
+    suppressed (cooperation does not move them) and there is no DDR or budget. Actives and
+    incidents still happen, and the old composite, which counted abuses as violence, tells
+    the runs apart.
     """
     def scenario(abuse_rate: float) -> Scenario:
         return make_scenario({
             "legitimacy": {"mode": "fixed", "fixed_value": 0.3},
             "security": {"abuse_rate": {"police": abuse_rate, "army": abuse_rate},
                          "capacity": {"police": 0.0, "army": 0.0}, "patrol_radius": 0},
-            "insurgency": {"max_suppression": 0.0},
+            "insurgency": {"max_suppression": 0.0}, "anger": {"weight": 0.0},
             "budget": {"per_week": 0.0}, "time": {"spin_up_days": 0},
             "space": {"district_grid": [1, 2]},
             "districts": [{"name": name, "police": 4, "army": 4, "insurgency": insurgency,

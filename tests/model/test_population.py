@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ssrsim.model import CivilianState, DDRStage, SSRModel
+from ssrsim.model import NGO, CivilianState, CMOUnit, DDRStage, SecurityForceUnit, SSRModel
 from ssrsim.model.population import Population, draw_beta
 from ssrsim.model.space import district_map, neighbourhood_offsets
 from ssrsim.scenario.schema import BetaDist
@@ -143,8 +143,10 @@ def test_initial_state_is_quiescent_or_decided(make_scenario):
 
 def test_units_start_on_cells_without_civilians(make_scenario):
     model = SSRModel(make_scenario({"time": {"spin_up_days": 0}}))  # before any patrol
-    for agent in model.agents:
-        if hasattr(agent, "cell") and agent.cell is not None:
-            x, y = agent.cell.coordinate
-            assert model.layout.civilian_at[x, y] < 0
-            assert model.layout.district_of_cell[x, y] == agent.district
+    units = [*model.agents_by_type[SecurityForceUnit], *model.agents_by_type[CMOUnit],
+             *model.agents_by_type[NGO]]
+    assert len(units) > 10
+    for agent in units:
+        x, y = agent.xy
+        assert model.layout.civilian_at[x, y] < 0
+        assert model.layout.district_of_cell[x, y] == agent.district

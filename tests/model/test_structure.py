@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 MODEL = Path(__file__).resolve().parents[2] / "ssrsim" / "model"
-STATE = {"population", "districts", "institutions", "ledger", "record", "space", "mechanisms"}
+STATE = {"population", "forces", "districts", "institutions", "ledger", "record", "space",
+         "mechanisms"}
 """Plain state (and the pure equations): they may import each other, nothing else of model/."""
 
 

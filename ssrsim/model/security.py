@@ -1,0 +1,197 @@
+"""The security units' phase, for all units at once: reform, patrol, arrests, abuses, contacts.
+
+Units act in a random order each step (Mesa's random sequential activation). Only arrests
+depend on that order (an arrested active is gone for the units after); reform, patrols,
+abuses and contacts depend only on a unit's own state and the state at the start of the
+phase, so they are drawn for all units at once, and arrests are made one unit after another
+in the step's order. Random numbers come from the model's generator in a fixed order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..scenario.schema import ModelParams
+from . import mechanisms as mech
+from .districts import DistrictOutlook, Districts
+from .forces import Forces, ReformState
+from .institutions import Institutions
+from .population import FORCES, CivilianState, Population
+from .record import StepRecord
+from .space import Layout, Neighbourhoods
+
+
+class Actives:
+    """Where the active civilians live, and how many of them each cell's people can see.
+
+    `seen_by_civilians[x, y]`: actives in the vision of a civilian living at (x, y) (not
+    counting herself); `seen_by_units[x, y]`: actives in the vision of a unit standing there.
+    Both stay exact as civilians change state (`mark`).
+    """
+
+    def __init__(self, population: Population, neighbourhoods: Neighbourhoods,
+                 shape: tuple[int, int]) -> None:
+        pop = population
+        self._n = neighbourhoods
+        self.grid = np.zeros(shape, dtype=np.int8)
+        self.grid[pop.x, pop.y] = pop.state == CivilianState.ACTIVE
+        self.seen_by_civilians = neighbourhoods.actives_in_vision.counts(self.grid)
+        self.seen_by_units = neighbourhoods.seen_by_units.counts(self.grid)
+
+    def mark(self, cx: np.ndarray, cy: np.ndarray, active: np.ndarray) -> None:
+        """Record whether the civilians at cells (cx, cy) are active now."""
+        delta = active.astype(np.int8) - self.grid[cx, cy]
+        changed = np.flatnonzero(delta)
+        self.grid[cx, cy] = active
+        cx, cy, delta = cx[changed], cy[changed], delta[changed]
+        self._n.actives_in_vision.update(self.seen_by_civilians, self.grid, cx, cy, delta)
+        self._n.seen_by_units.update(self.seen_by_units, self.grid, cx, cy, delta)
+
+
+def progress_reform(params: ModelParams, forces: Forces, districts: Districts,
+                    institutions: Institutions, rng: np.random.Generator) -> None:
+    """Unreformed units enter training (funded intake), trainees finish, reformed back-slide."""
+    sec = params.security
+    weeks = params.time.weeks
+    f = forces
+    draw = rng.random(f.size)
+    unreformed = f.reform == ReformState.UNREFORMED
+    training = f.reform == ReformState.TRAINING
+    reformed = f.reform == ReformState.REFORMED
+    intake = mech.per_step(mech.training_intake(
+        districts.training_per_unit[f.district], sec.training_half, f.resistance), weeks)
+    inst = institutions
+    backslide = mech.per_step(mech.backsliding_probability(
+        sec.backsliding_rate, inst.political_resistance, inst.oversight), weeks)
+    f.training_left[training] -= 1
+    f.reform[training & (f.training_left <= 0)] = ReformState.REFORMED
+    enter = unreformed & (draw < intake)
+    f.reform[enter] = ReformState.TRAINING
+    f.training_left[enter] = params.time.window_steps(sec.training_days)
+    f.reform[reformed & (draw < backslide)] = ReformState.UNREFORMED
+
+
+def patrol(params: ModelParams, forces: Forces, layout: Layout,
+           rng: np.random.Generator) -> None:
+    """Each unit moves to a cell drawn uniformly from those of its district in patrol range.
+
+    Range: Von Neumann, `security.patrol_radius`, its own cell included (each cell once on
+    a small torus). Draws an offset per unit and redraws for those that fall off the grid or
+    outside their district.
+    """
+    if params.security.patrol_radius == 0:
+        return
+    offsets = layout.patrol_offsets
+    f = forces
+    width, height = layout.shape
+    moving = np.arange(f.size)
+    while moving.size:
+        pick = offsets[rng.integers(0, len(offsets), moving.size)]
+        x, y = f.x[moving] + pick[:, 0], f.y[moving] + pick[:, 1]
+        if layout.torus:
+            x, y = x % width, y % height
+            ok = np.ones(moving.size, dtype=bool)
+        else:
+            ok = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+        ok[ok] = layout.district_of_cell[x[ok], y[ok]] == f.district[moving[ok]]
+        f.x[moving[ok]], f.y[moving[ok]] = x[ok], y[ok]
+        moving = moving[~ok]
+
+
+def act(params: ModelParams, forces: Forces, population: Population, layout: Layout,
+        neighbourhoods: Neighbourhoods, districts: Districts, institutions: Institutions,
+        outlook: DistrictOutlook, rng: np.random.Generator, record: StepRecord) -> np.ndarray:
+    """The security phase: reform, patrols, arrests, abuses and contacts.
+
+    Arrests happen here with `activation.order: units_first`; with `interleaved` the
+    civilian phase makes them between its batches. Returns the step's random order of the
+    units (rows of `forces`).
+    """
+    order = rng.permutation(forces.size)
+    progress_reform(params, forces, districts, institutions, rng)
+    patrol(params, forces, layout, rng)
+    if params.activation.order == "units_first":
+        arrest(order, Actives(population, neighbourhoods, layout.shape), params=params,
+               forces=forces, population=population, layout=layout, rng=rng, record=record)
+    abuses_and_contacts(params, forces, institutions, districts, outlook, rng, record)
+    return order
+
+
+def settle(params: ModelParams, forces: Forces, population: Population, layout: Layout,
+           neighbourhoods: Neighbourhoods, rng: np.random.Generator,
+           record: StepRecord) -> None:
+    """Before step 0 (spin-up): units patrol and arrest, in a random order; nothing else."""
+    order = rng.permutation(forces.size)
+    patrol(params, forces, layout, rng)
+    arrest(order, Actives(population, neighbourhoods, layout.shape), params=params,
+           forces=forces, population=population, layout=layout, rng=rng, record=record)
+
+
+def arrest(rows: np.ndarray, actives: Actives, *, params: ModelParams, forces: Forces,
+           population: Population, layout: Layout, rng: np.random.Generator,
+           record: StepRecord) -> None:
+    """Epstein's rule C for the units at `rows`, one after another in that order.
+
+    A unit with actives in vision arrests one of them, picked uniformly, with its capacity
+    (compounded over the step); the jail term is drawn from 0..J steps.
+    """
+    draws = rng.random((rows.size, 2))
+    jail = params.time.steps_for(params.activation.max_jail_days)
+    terms = rng.integers(0, jail + 1, rows.size)
+    ux, uy = forces.x[rows], forces.y[rows]
+    seeing = np.flatnonzero(actives.seen_by_units[ux, uy] > 0)
+    if seeing.size == 0:
+        return
+    capacity = mech.per_step(forces.capacity(params)[rows[seeing]], params.time.weeks)
+    state = population.state
+    jailed = []
+    for i, cap in zip(seeing.tolist(), np.atleast_1d(capacity).tolist(), strict=True):
+        civ = layout.civilians_seen_from(int(ux[i]), int(uy[i]))
+        in_sight = civ[state[civ] == CivilianState.ACTIVE]
+        if in_sight.size == 0 or draws[i, 0] >= cap:
+            continue  # earlier arrests took them, or no arrest this time
+        target = int(in_sight[int(draws[i, 1] * in_sight.size)])
+        state[target] = CivilianState.JAILED
+        population.jail_left[target] = terms[i]
+        jailed.append(target)
+    record.arrests += len(jailed)
+    # `seen_by_units` only ever over-counted during the loop (arrests remove actives).
+    actives.mark(population.x[jailed], population.y[jailed], np.zeros(len(jailed), dtype=bool))
+
+
+def abuses_and_contacts(params: ModelParams, forces: Forces, institutions: Institutions,
+                        districts: Districts, outlook: DistrictOutlook,
+                        rng: np.random.Generator, record: StepRecord) -> None:
+    """Abuses (by reform state and deterrence), their reports and sanctions, and contacts.
+
+    A witness (with the district's mean cooperation, as of the last civilian phase) or NGO
+    monitors may report an abuse; a reported abuse may be sanctioned. Every unit not in
+    training makes a contact where it stands: fair if reformed, unfair if unreformed
+    (assumption: trainees are under their trainers' supervision).
+    """
+    sec = params.security
+    inst = institutions
+    f = forces
+    draws = rng.random((f.size, 3))
+    reduction = np.array([0.0, sec.training_abuse_reduction,
+                          sec.reformed_abuse_reduction])[f.reform]
+    rate = np.array([getattr(sec.abuse_rate, k) for k in FORCES])[f.kind]
+    p = mech.per_step(mech.abuse_probability(
+        rate, reduction, inst.oversight, inst.sanction_rate(), sec.oversight_deterrence,
+        sec.sanction_deterrence), params.time.weeks)
+    abused = draws[:, 0] < p
+    p_report = mech.report_probability(outlook.cooperation[f.district],
+                                       districts.monitoring[f.district])
+    reported = abused & (draws[:, 1] < p_report)
+    sanctioned = reported & (draws[:, 2] < mech.sanction_probability(inst.oversight,
+                                                                      inst.judicial))
+    record.abuses += int(abused.sum())
+    record.abuses_reported += int(reported.sum())
+    record.abuses_sanctioned += int(sanctioned.sum())
+    for code, force in enumerate(FORCES):
+        mine = f.kind == code
+        np.add.at(record.abuse_grid[force], (f.x[mine & abused], f.y[mine & abused]), 1)
+        fair = mine & (f.reform == ReformState.REFORMED)
+        unfair = mine & (f.reform == ReformState.UNREFORMED)
+        np.add.at(record.fair_grid[force], (f.x[fair], f.y[fair]), 1)
+        np.add.at(record.unfair_grid[force], (f.x[unfair], f.y[unfair]), 1)
