@@ -341,7 +341,7 @@ def activate(params: ModelParams, population: Population, forces: Forces,
     units = neighbourhoods.units_in_vision.counts(unit_grid)[x, y]
     g = np.asarray(mech.grievance(pop.hardship, pop.legitimacy, pop.anger,
                                   params.anger.weight))
-    actives = Actives(pop, neighbourhoods, shape)
+    actives = Actives(pop, neighbourhoods, shape, units=order is not None)
 
     def decide(batch: np.ndarray) -> None:
         bx, by = x[batch], y[batch]

@@ -18,25 +18,46 @@ from .forces import Forces, ReformState
 from .institutions import Institutions
 from .population import FORCES, CivilianState, Population
 from .record import StepRecord
-from .space import Layout, Neighbourhoods
+from .space import Layout, Neighbourhoods, NeighbourhoodSum
 
 
 class Actives:
     """Where the active civilians live, and how many of them each cell's people can see.
 
     `seen_by_civilians[x, y]`: actives in the vision of a civilian living at (x, y) (not
-    counting herself); `seen_by_units[x, y]`: actives in the vision of a unit standing there.
-    Both stay exact as civilians change state (`mark`).
+    counting herself), kept if `civilians`; `seen_by_units[x, y]`: actives in the vision of
+    a unit standing there, kept if `units`. Both stay exact as civilians change state
+    (`mark`).
     """
 
     def __init__(self, population: Population, neighbourhoods: Neighbourhoods,
-                 shape: tuple[int, int]) -> None:
+                 shape: tuple[int, int], *, civilians: bool = True, units: bool = True) -> None:
         pop = population
-        self._n = neighbourhoods
+        n = neighbourhoods
         self.grid = np.zeros(shape, dtype=np.int8)
         self.grid[pop.x, pop.y] = pop.state == CivilianState.ACTIVE
-        self.seen_by_civilians = neighbourhoods.actives_in_vision.counts(self.grid)
-        self.seen_by_units = neighbourhoods.seen_by_units.counts(self.grid)
+        self._kept: list[tuple[NeighbourhoodSum, np.ndarray]] = []
+        self._civilians = self._keep(n.actives_in_vision) if civilians else None
+        self._units = self._keep(n.seen_by_units) if units else None
+
+    def _keep(self, kernel: NeighbourhoodSum) -> np.ndarray:
+        table = kernel.counts(self.grid)
+        self._kept.append((kernel, table))
+        return table
+
+    @property
+    def seen_by_civilians(self) -> np.ndarray:
+        """Actives each civilian's vision holds, by home cell."""
+        if self._civilians is None:
+            raise ValueError("this Actives does not keep what civilians see")
+        return self._civilians
+
+    @property
+    def seen_by_units(self) -> np.ndarray:
+        """Actives a unit's vision holds, by the unit's cell."""
+        if self._units is None:
+            raise ValueError("this Actives does not keep what units see")
+        return self._units
 
     def mark(self, cx: np.ndarray, cy: np.ndarray, active: np.ndarray) -> None:
         """Record whether the civilians at cells (cx, cy) are active now."""
@@ -44,8 +65,8 @@ class Actives:
         changed = np.flatnonzero(delta)
         self.grid[cx, cy] = active
         cx, cy, delta = cx[changed], cy[changed], delta[changed]
-        self._n.actives_in_vision.update(self.seen_by_civilians, self.grid, cx, cy, delta)
-        self._n.seen_by_units.update(self.seen_by_units, self.grid, cx, cy, delta)
+        for kernel, table in self._kept:
+            kernel.update(table, self.grid, cx, cy, delta)
 
 
 def progress_reform(params: ModelParams, forces: Forces, districts: Districts,
@@ -111,8 +132,9 @@ def act(params: ModelParams, forces: Forces, population: Population, layout: Lay
     progress_reform(params, forces, districts, institutions, rng)
     patrol(params, forces, layout, rng)
     if params.activation.order == "units_first":
-        arrest(order, Actives(population, neighbourhoods, layout.shape), params=params,
-               forces=forces, population=population, layout=layout, rng=rng, record=record)
+        actives = Actives(population, neighbourhoods, layout.shape, civilians=False)
+        arrest(order, actives, params=params, forces=forces, population=population,
+               layout=layout, rng=rng, record=record)
     abuses_and_contacts(params, forces, institutions, districts, outlook, rng, record)
     return order
 
@@ -123,8 +145,9 @@ def settle(params: ModelParams, forces: Forces, population: Population, layout: 
     """Before step 0 (spin-up): units patrol and arrest, in a random order; nothing else."""
     order = rng.permutation(forces.size)
     patrol(params, forces, layout, rng)
-    arrest(order, Actives(population, neighbourhoods, layout.shape), params=params,
-           forces=forces, population=population, layout=layout, rng=rng, record=record)
+    actives = Actives(population, neighbourhoods, layout.shape, civilians=False)
+    arrest(order, actives, params=params, forces=forces, population=population, layout=layout,
+           rng=rng, record=record)
 
 
 def arrest(rows: np.ndarray, actives: Actives, *, params: ModelParams, forces: Forces,
