@@ -9,7 +9,8 @@ inspection, the browser app and agent-level reporters work as with any Mesa mode
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from collections.abc import Sequence
+from typing import Literal, cast, overload
 
 import mesa
 import numpy as np
@@ -198,3 +199,35 @@ class Civilian(mesa.Agent):
     def ddr_stage(self) -> DDRStage:
         """DDR stage (NONE unless an ex-combatant)."""
         return DDRStage(self._rows.ddr[self.index])
+
+
+class CivilianViews(Sequence[Civilian]):
+    """Every civilian as a Mesa `Civilian` agent, made when first asked for.
+
+    A view, once made, is registered with the model like any agent. A million made up front
+    would cost seconds and hundreds of MB.
+    """
+
+    def __init__(self, model: mesa.Model, rows: Population, district_names: list[str]) -> None:
+        self._model = model
+        self._rows = rows
+        self._district_names = district_names
+        self._made: dict[int, Civilian] = {}
+
+    def __len__(self) -> int:
+        return self._rows.size
+
+    @overload
+    def __getitem__(self, index: int) -> Civilian: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Civilian]: ...
+
+    def __getitem__(self, index: int | slice) -> Civilian | list[Civilian]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        i = range(len(self))[index]  # negative indices and the IndexError of a list
+        view = self._made.get(i)
+        if view is None:
+            view = self._made[i] = Civilian(self._model, self._rows, i, self._district_names)
+        return view

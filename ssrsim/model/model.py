@@ -37,7 +37,7 @@ from mesa.agentset import AgentSet
 
 from ..scenario.schema import EventBase, ModelParams, model_params
 from . import adaptive, phases, security
-from .agents import NGO, Civilian, CMOUnit, SecurityForceUnit
+from .agents import NGO, CivilianViews, CMOUnit, SecurityForceUnit
 from .build import population_and_layout
 from .districts import DistrictOutlook, Districts
 from .events import apply_event
@@ -91,8 +91,7 @@ class SSRModel(mesa.Model):
         self._unit_views: dict[int, SecurityForceUnit] = {}
         self.population, self.layout = population_and_layout(params, self.neighbourhoods.social,
                                                               self.rng)
-        for i in range(self.population.size):
-            Civilian(self, self.population, i, self.district_names)
+        self.civilians = CivilianViews(self, self.population, self.district_names)
         self.institutions = Institutions.from_scenario(params)
         self.districts = Districts.from_scenario(params, np.bincount(
             self.population.district, minlength=len(self.district_names)))

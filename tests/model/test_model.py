@@ -92,7 +92,7 @@ def check_invariants(model: SSRModel, n: int, ex_combatants: int) -> None:
     """Per-civilian invariants that must hold after construction and after every step."""
     pop = model.population
     assert pop.size == n
-    assert len(model.agents_by_type.get(Civilian, [])) == n
+    assert len(model.civilians) == n
     for name in ("x", "y", "district", "base_hardship", "hardship", "risk_aversion", "trust",
                  "cooperation", "legitimacy", "state", "jail_left", "ddr"):
         assert len(getattr(pop, name)) == n, name
@@ -163,12 +163,15 @@ def test_population_size_and_ex_combatants_follow_the_scenario(small_scenario):
 def test_civilian_agents_are_views_of_population_rows(small_scenario):
     model = SSRModel(small_scenario)
     pop = model.population
-    civilians = list(model.agents_by_type[Civilian])
-    assert len(civilians) == pop.size
-    assert sorted(c.index for c in civilians) == list(range(pop.size))
+    assert Civilian not in model.agents_by_type  # none made before they are asked for
+    civilians = list(model.civilians)
+    assert [c.index for c in civilians] == list(range(pop.size))
+    assert model.civilians[-1] is civilians[-1] and model.civilians[:2] == civilians[:2]
+    with pytest.raises(IndexError):
+        model.civilians[pop.size]
+    assert len(model.agents_by_type[Civilian]) == pop.size  # registered once made
     for _ in range(3):
         model.step()
-    assert len(model.agents_by_type[Civilian]) == pop.size
     rng = np.random.default_rng(0)
     for civ in rng.choice(np.array(civilians, dtype=object), size=25, replace=False):
         i = civ.index
