@@ -162,17 +162,16 @@ def arrest(rows: np.ndarray, actives: Actives, *, params: ModelParams, forces: F
     jail = params.time.steps_for(params.activation.max_jail_days)
     terms = rng.integers(0, jail + 1, rows.size)
     ux, uy = forces.x[rows], forces.y[rows]
-    seeing = np.flatnonzero(actives.seen_by_units[ux, uy] > 0)
-    if seeing.size == 0:
-        return
-    capacity = mech.per_step(forces.capacity(params)[rows[seeing]], params.time.weeks)
+    capacity = mech.per_step(forces.capacity(params)[rows], params.time.weeks)
+    # Those that would arrest if they saw an active, and see one as the turn begins.
+    trying = np.flatnonzero((draws[:, 0] < capacity) & (actives.seen_by_units[ux, uy] > 0))
     state = population.state
     jailed = []
-    for i, cap in zip(seeing.tolist(), np.atleast_1d(capacity).tolist(), strict=True):
+    for i in trying.tolist():
         civ = layout.civilians_seen_from(int(ux[i]), int(uy[i]))
         in_sight = civ[state[civ] == CivilianState.ACTIVE]
-        if in_sight.size == 0 or draws[i, 0] >= cap:
-            continue  # earlier arrests took them, or no arrest this time
+        if in_sight.size == 0:
+            continue  # earlier arrests in this turn took them
         target = int(in_sight[int(draws[i, 1] * in_sight.size)])
         state[target] = CivilianState.JAILED
         population.jail_left[target] = terms[i]

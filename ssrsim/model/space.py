@@ -143,17 +143,26 @@ class NeighbourhoodSum:
                 out += np.roll(values, (-dx, -dy), axis=(0, 1))
             return out
         r = (len(self._half_widths) - 1) // 2
-        padded = np.pad(values, r, mode="wrap" if self.torus else "constant")
+        padded = self._padded(values, r)
         for dx, dy in self._offsets.tolist():
             out += padded[r + dx:r + dx + width, r + dy:r + dy + height]
         return out
+
+    def _padded(self, values: np.ndarray, r: int) -> np.ndarray:
+        """`values` with `r` cells more on every side: zeros, or the grid wrapped on a torus."""
+        if self.torus:
+            return np.pad(values, r, mode="wrap")
+        width, height = self.shape
+        padded = np.zeros((width + 2 * r, height + 2 * r), dtype=values.dtype)
+        padded[r:r + width, r:r + height] = values
+        return padded
 
     def _row_sums(self, values: np.ndarray) -> np.ndarray:
         """Sums of row windows: each dx contributes cells dy in -h(dx)..h(dx)."""
         assert self._half_widths is not None
         width, height = self.shape
         r = (len(self._half_widths) - 1) // 2
-        padded = np.pad(values, r, mode="wrap" if self.torus else "constant")
+        padded = self._padded(values, r)
         cum = np.zeros((width + 2 * r, height + 2 * r + 1), dtype=values.dtype)
         np.cumsum(padded, axis=1, out=cum[:, 1:])
         windows = {h: cum[:, r + h + 1:r + h + 1 + height] - cum[:, r - h:r - h + height]
