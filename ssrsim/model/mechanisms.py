@@ -99,11 +99,15 @@ def trust_after_harm(
     from neighbours a share h a:
     T' = T (1 - a)^W (1 - s a)^W' (1 - i)^I (1 - u)^U (1 - h a)^Wh.
     """
-    return (trust * (1.0 - abuse_loss) ** own_abuses
-            * (1.0 - spillover * abuse_loss) ** other_abuses
-            * (1.0 - incident_loss) ** incidents_seen
-            * (1.0 - unfair_loss) ** unfair_contacts
-            * (1.0 - hearsay * abuse_loss) ** heard_abuses)
+    out = trust
+    for keep, events in ((1.0 - abuse_loss, own_abuses),
+                         (1.0 - spillover * abuse_loss, other_abuses),
+                         (1.0 - incident_loss, incidents_seen),
+                         (1.0 - unfair_loss, unfair_contacts),
+                         (1.0 - hearsay * abuse_loss, heard_abuses)):
+        if keep != 1.0 and np.any(events):  # a factor of exactly 1 everywhere is skipped
+            out = out * keep ** events
+    return out
 
 
 def heard_of(neighbour_sum: np.ndarray, neighbour_count: np.ndarray) -> np.ndarray:

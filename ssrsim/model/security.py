@@ -38,7 +38,11 @@ class Actives:
         self.grid[pop.x, pop.y] = pop.state == CivilianState.ACTIVE
         self._kept: list[tuple[NeighbourhoodSum, np.ndarray]] = []
         self._civilians = self._keep(n.actives_in_vision) if civilians else None
-        self._units = self._keep(n.seen_by_units) if units else None
+        # When a unit sees what a civilian sees plus its own cell, one table serves both.
+        self._units_from_civilians = civilians and n.seen_by_units.is_with_centre(
+            n.actives_in_vision)
+        keep_units = units and not self._units_from_civilians
+        self._units = self._keep(n.seen_by_units) if keep_units else None
 
     def _keep(self, kernel: NeighbourhoodSum) -> np.ndarray:
         table = kernel.counts(self.grid)
@@ -55,6 +59,8 @@ class Actives:
     @property
     def seen_by_units(self) -> np.ndarray:
         """Actives a unit's vision holds, by the unit's cell."""
+        if self._units_from_civilians:
+            return self.seen_by_civilians + self.grid
         if self._units is None:
             raise ValueError("this Actives does not keep what units see")
         return self._units

@@ -98,6 +98,13 @@ class NeighbourhoodSum:
             return self._shifted_sums(values.astype(np.float64))
         return self._row_sums(values.astype(np.float64))
 
+    def is_with_centre(self, other: NeighbourhoodSum) -> bool:
+        """Whether this neighbourhood is `other`'s (which leaves out the centre) plus it."""
+        mine = {tuple(o) for o in self._offsets.tolist()}
+        theirs = {tuple(o) for o in other._offsets.tolist()}
+        return (self.shape, self.torus) == (other.shape, other.torus) and (
+            (0, 0) in mine and (0, 0) not in theirs and mine == theirs | {(0, 0)})
+
     def counts(self, values: np.ndarray) -> np.ndarray:
         """Exact neighbourhood sums of integer-valued `values`, as int32."""
         cells = np.flatnonzero(values)
