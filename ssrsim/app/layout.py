@@ -65,13 +65,13 @@ def screen_layout(width: int, height: int, maps: int, grid: tuple[int, int] = (1
     if maps == 1:
         side = min(max(round(0.2 * width), 250), 400)
         map_width = int(min(0.4 * width, tallest))
-        charts = width - map_width - side - 4 * GAP
+        charts = width - map_width - side - 5 * GAP  # a gap's margin for rounding
         return ScreenLayout(width, height, main, map_width, charts, main - KEY_PX, side,
                             main)
     left = round(0.5 * width)
     map_width = int(min((left - GAP) / 2, tallest * 0.65))
     maps_height = round(map_width * aspect) + MAP_TITLE_PX
     left = 2 * map_width + GAP
-    charts = width - left - 3 * GAP
+    charts = width - left - 4 * GAP  # a gap's margin for rounding
     return ScreenLayout(width, height, main, map_width, charts, main - KEY_PX, left,
                         main - maps_height - LEGEND_PX - GAP)

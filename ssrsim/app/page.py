@@ -77,6 +77,7 @@ html, body {{ overflow: hidden; }}
 .ssrsim-side {{ overflow: hidden; }}
 .ssrsim-side > div, .ssrsim-side .ssrsim-story {{ height: 100%; }}
 .ssrsim-main {{ display: flex; gap: {GAP}px; padding: {GAP}px; align-items: flex-start; }}
+.ssrsim-main > div {{ flex: none; }}
 .ssrsim-left {{ display: flex; flex-direction: column; gap: {GAP}px; }}
 .ssrsim-maps {{ display: flex; gap: {GAP}px; }}
 .ssrsim-map {{ display: block; }}
