@@ -1,39 +1,116 @@
-"""Live charts: trust, stability, reform uptake, arrests and abuses, one line per run.
+"""Live charts: trust, stability, reform, share active, abuses, budget; one colour per run.
 
 The values are read from each model's DataCollector table (its `model_vars` columns, the
-data behind `get_model_vars_dataframe()`, without building a DataFrame every step). Events
-(scheduled, or the app's shocks and live lever changes) are dashed vertical lines. Like the
-map, a `ChartFigure` keeps its figure: the axes, titles and legend are drawn once into a
-saved background and only the lines are drawn per frame; the background is redrawn when an
-axis range has to grow.
+data behind `get_model_vars_dataframe()`, without building a DataFrame every step). The x
+axis is the scenario's calendar. A `ChartFigure` is drawn at the size it is shown (pixels
+given by the page), with text of `FONT_PX` pixels, and keeps its figure between steps: the
+axes are drawn once into a saved background and only the lines and event marks are drawn
+per frame; the background is redrawn when an axis range moves (the following window jumps
+forward a quarter window at a time, so that is rare).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import matplotlib.dates as mdates
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..figure_style import EVENT_COLOUR, PALETTE, mark_event
 from .map import encode_png
 
 if TYPE_CHECKING:
     from ..model.model import SSRModel
+    from .story import StoryEvent
 
-PANELS: tuple[tuple[str, str, bool], ...] = (
-    ("trust", "Trust in security forces", True),
-    ("stability", "Stability", True),
-    ("reform_uptake", "Reform uptake (share reformed)", True),
-    ("arrests", "Arrests per step", False),
-    ("abuses", "Abuses per step", False),
+FONT_PX = 14
+"""Chart text height in screen pixels (readable from the back of a room at 1280x720)."""
+RUN_COLOURS = ("#000000", "#D55E00")
+"""Run A black, run B vermillion: neither is on the map's trust scale (viridis)."""
+DISTRICT_COLOURS = ("#000000", "#D55E00", "#CC79A7", "#E69F00", "#56B4E9", "#8C510A",
+                    "#999999", "#E7298A")
+"""Per-district trust lines: colours off the viridis scale, repeated past eight districts."""
+EVENT_LINE = "#555555"
+"""Dashed vertical lines of events (labelled above the charts by the page)."""
+SMOOTH_DAYS = 56
+"""Trailing window of the smoothed series (8 weeks)."""
+FOLLOW_DAYS = 3 * 365
+"""Width of the window that follows the run on scenarios longer than this."""
+TAG_ROW_PX = 22
+"""Height of one row of event labels above the charts."""
+TAG_ROWS = 2
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One chart: its title, its (column, line style) pairs, y range and smoothing."""
+
+    key: str
+    title: str
+    columns: tuple[tuple[str, str], ...]
+    share: bool
+    noisy: bool
+    floor: float = 1.0
+    """Smallest top of the y axis when it is not a share."""
+
+
+PANELS: tuple[Panel, ...] = (
+    Panel("trust", "Trust: police ─, army ┄", (("police_trust", "-"), ("army_trust", "--")),
+          share=True, noisy=False),
+    Panel("stability", "Stability", (("stability", "-"),), share=True, noisy=True),
+    Panel("reform", "Reform uptake", (("reform_uptake", "-"),), share=True, noisy=False),
+    Panel("active", "Share active", (("active_share", "-"),), share=False, noisy=True,
+          floor=0.1),
+    Panel("abuses", "Abuses per step", (("abuses", "-"),), share=False, noisy=True, floor=5),
+    Panel("budget", "Budget ┄, spent ─", (("budget", "--"), ("spent", "-")), share=False,
+          noisy=False, floor=1),
 )
-"""(DataCollector column, title, whether it is a share in [0, 1]) of each chart panel."""
+"""The chart panels, in reading order."""
 
+
+@dataclass(frozen=True)
+class ChartView:
+    """What the trainer chose to see: whole run or a following window, districts, smoothing."""
+
+    whole_run: bool = False
+    districts: bool = False
+    smooth: bool = True
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """The runs' calendar: date of step 0, days per step, run length, district names."""
+
+    start: dt.date
+    step_days: int
+    horizon: int
+    districts: tuple[str, ...] = ()
+
+    def x(self, steps: np.ndarray | int) -> np.ndarray:
+        """Matplotlib date numbers of steps."""
+        return mdates.date2num(self.start) + np.asarray(steps, dtype=float) * self.step_days
+
+    def steps_for(self, days: int) -> int:
+        """Whole steps in `days` (at least 1)."""
+        return max(1, round(days / self.step_days))
+
+
+@dataclass(frozen=True)
+class Tag:
+    """An event's label above the charts: its place (pixels in the image) and texts."""
+
+    left: float
+    top: float
+    short: str
+    text: str
+    source: str
 
 
 def series(model: SSRModel, column: str) -> np.ndarray:
@@ -41,9 +118,19 @@ def series(model: SSRModel, column: str) -> np.ndarray:
     return np.asarray(model.datacollector.model_vars[column], dtype=float)
 
 
-def _nice_above(value: float) -> float:
-    """The smallest 1, 2 or 5 times a power of ten above value (at least 5)."""
-    value = max(float(value), 5.0)
+def smooth(values: np.ndarray, window: int) -> np.ndarray:
+    """Trailing mean over `window` steps (fewer at the start); NaN-free input."""
+    if window <= 1 or values.size == 0:
+        return values
+    total = np.cumsum(np.insert(values, 0, 0.0))
+    n = np.arange(1, values.size + 1)
+    lo = np.maximum(0, n - window)
+    return (total[n] - total[lo]) / (n - lo)
+
+
+def _nice_above(value: float, floor: float = 1.0) -> float:
+    """The smallest 1, 2 or 5 times a power of ten above value (at least `floor`)."""
+    value = max(float(value), floor)
     power = 10.0 ** np.floor(np.log10(value))
     for factor in (1.0, 2.0, 5.0, 10.0):
         if value < factor * power:
@@ -51,90 +138,215 @@ def _nice_above(value: float) -> float:
     return float(10.0 * power)
 
 
-class ChartFigure:
-    """A persistent chart figure for one or more runs (same scenario length and labels).
+def window(calendar: Calendar, step: int, whole_run: bool) -> tuple[int, int]:
+    """The steps the x axis spans: the whole run, or a window that follows `step`.
 
-    `tall` lays the panels out in three rows of two (to stand beside a map), else in two
-    rows of three (to stand below two maps).
+    The window is `FOLLOW_DAYS` wide on runs longer than that and moves a quarter of its
+    width at a time, so that the current step stays in its third quarter (the past on the
+    left, a little of the future on the right) until the window reaches the run's end.
+    """
+    width = calendar.steps_for(FOLLOW_DAYS)
+    end = max(calendar.horizon, step)
+    if whole_run or end <= width:
+        return 0, end
+    quarter = max(1, width // 4)
+    start = min(max(0, (step - 2 * quarter) // quarter * quarter), end - width)
+    return start, start + width
+
+
+class ChartFigure:
+    """A persistent chart figure of one or more runs, drawn at `width` x `height` pixels.
+
+    Args:
+        labels: the runs' names (one colour each).
+        calendar: their common calendar.
+        width: image width in screen pixels.
+        height: image height in screen pixels.
+        view: whole run or following window, per-district trust, smoothing.
+        scale: device pixels per screen pixel (the browser's devicePixelRatio).
+
     """
 
-    def __init__(self, labels: Sequence[str], horizon: int, *, tall: bool = False,
-                 dpi: int = 90) -> None:
+    def __init__(self, labels: Sequence[str], calendar: Calendar, width: int, height: int,
+                 view: ChartView = ChartView(), scale: float = 1.0) -> None:
         self.labels = list(labels)
-        self.horizon = max(int(horizon), 1)
+        self.calendar = calendar
+        self.view = view
+        self.scale = scale
         self._lock = threading.Lock()
-        size, grid = ((5.8, 6.6), (3, 2)) if tall else ((7.0, 4.6), (2, 3))
-        self.figure = Figure(figsize=size, dpi=dpi, layout="constrained")
+        self.width, self.height = max(int(width), 200), max(int(height), 150)
+        dpi = 100 * scale
+        self.figure = Figure(figsize=(self.width / 100, self.height / 100), dpi=dpi)
         self.canvas = FigureCanvasAgg(self.figure)
-        axes = self.figure.subplots(*grid)
-        self.axes = {}
-        self.lines: dict[str, list[Line2D]] = {}
-        for ax, (column, title, share) in zip(axes.flat, PANELS, strict=False):
-            ax.set_title(title, fontsize=9)
-            ax.tick_params(labelsize=7.5)
+        cols = 3 if self.width > 1.3 * self.height else 2
+        rows = -(-len(PANELS) // cols)
+        points = FONT_PX * 0.72  # 1 pt = 100/72 px at 100 dpi
+        top = 1 - (TAG_ROWS * TAG_ROW_PX + FONT_PX * 1.6) / self.height
+        self.figure.subplots_adjust(left=52 / self.width, right=1 - 22 / self.width,
+                                    bottom=FONT_PX * 2.4 / self.height, top=top,
+                                    wspace=60 / (self.width / cols),
+                                    hspace=FONT_PX * 4.2 / (self.height / rows))
+        grid = self.figure.subplots(rows, cols, squeeze=False)
+        self.axes: dict[str, Axes] = {}
+        self.top_row = list(grid[0])
+        self.lines: dict[str, list[tuple[Line2D, int, str]]] = {}
+        for ax, panel in zip(grid.flat, PANELS, strict=False):
+            ax.set_title(self._title(panel), fontsize=points, pad=3, loc="left")
+            ax.tick_params(labelsize=points, length=3, pad=2)
             ax.grid(alpha=0.3)
-            ax.set_xlim(0, self.horizon)
-            ax.set_ylim(-0.02, 1.02) if share else ax.set_ylim(0, 5)
-            ax.set_xlabel("step", fontsize=7.5, labelpad=1)
-            self.axes[column] = ax
-            self.lines[column] = [
-                ax.plot([], [], color=PALETTE[i % len(PALETTE)], linewidth=1.5,
-                        animated=True)[0] for i in range(len(self.labels))]
-        key = axes.flat[-1]
-        key.set_axis_off()
-        handles = [Line2D([], [], color=PALETTE[i % len(PALETTE)], linewidth=2,
-                          label=label) for i, label in enumerate(self.labels)]
-        handles.append(Line2D([], [], color=EVENT_COLOUR, linestyle="--", linewidth=1,
-                              label="event / shock / lever"))
-        key.legend(handles=handles, loc="center", fontsize=8.5, frameon=False,
-                   title="One line per run", title_fontsize=8.5)
-        self._events: dict[tuple[int, str], list[Line2D]] = {}
+            locator = mdates.AutoDateLocator(minticks=2, maxticks=4 if cols == 2 else 5)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+            ax.xaxis.get_offset_text().set_fontsize(points * 0.85)
+            ax.set_ylim(0, 1) if panel.share else ax.set_ylim(0, panel.floor)
+            self.axes[panel.key] = ax
+            self.lines[panel.key] = self._make_lines(ax, panel)
+        for ax in grid.flat[len(PANELS):]:
+            ax.set_axis_off()
+        self._span: tuple[int, int] | None = None
+        self._events: dict[int, list[Line2D]] = {}
         self._background = None
 
-    def _grow_limits(self, models: Sequence[SSRModel]) -> None:
+    def _title(self, panel: Panel) -> str:
+        if panel.key == "trust" and self.view.districts:
+            return "Trust by district" + (" (B ┄)" if len(self.labels) > 1 else "")
+        smoothed = self.view.smooth and panel.noisy
+        return panel.title + (" (8-week mean)" if smoothed else "")
+
+    def _make_lines(self, ax: Axes, panel: Panel) -> list[tuple[Line2D, int, str]]:
+        """The panel's lines: (artist, run index, DataCollector column)."""
+        made = []
+        if panel.key == "trust" and self.view.districts and self.calendar.districts:
+            for run in range(len(self.labels)):
+                for i, name in enumerate(self.calendar.districts):
+                    colour = DISTRICT_COLOURS[i % len(DISTRICT_COLOURS)]
+                    line = ax.plot([], [], color=colour, linewidth=1.6, animated=True,
+                                   linestyle="-" if run == 0 else "--")[0]
+                    made.append((line, run, f"trust_{name}"))
+            return made
+        for run in range(len(self.labels)):
+            for column, style in panel.columns:
+                line = ax.plot([], [], color=RUN_COLOURS[run % len(RUN_COLOURS)],
+                               linestyle=style, linewidth=1.8, animated=True)[0]
+                made.append((line, run, column))
+        return made
+
+    def _set_limits(self, models: Sequence[SSRModel]) -> None:
         steps = max(m.steps for m in models)
-        if steps > self.horizon:
-            self.horizon = int(_nice_above(steps * 1.25))
+        span = window(self.calendar, steps, self.view.whole_run)
+        if span != self._span:
+            self._span = span
+            x0, x1 = self.calendar.x(np.array(span))
             for ax in self.axes.values():
-                ax.set_xlim(0, self.horizon)
+                ax.set_xlim(x0, x1)
             self._background = None
-        for column, _, share in PANELS:
-            if share:
+        for panel in PANELS:
+            if panel.share:
                 continue
-            ax = self.axes[column]
-            top = max(float(series(m, column).max(initial=0.0)) for m in models)
+            ax = self.axes[panel.key]
+            top = max((float(np.nanmax(np.asarray(line.get_ydata(), dtype=float), initial=0.0))
+                       for line, _, _ in self.lines[panel.key]), default=0.0)
             if top >= 0.95 * ax.get_ylim()[1]:
-                ax.set_ylim(0, _nice_above(top * 1.1))
+                ax.set_ylim(0, _nice_above(top * 1.1, panel.floor))
                 self._background = None
 
-    def _mark_events(self, models: Sequence[SSRModel]) -> None:
-        for model in models:
-            for step, kind, _label in model.event_log:
-                if (step, kind) in self._events:
+    def _set_data(self, models: Sequence[SSRModel]) -> None:
+        noisy = {p.key for p in PANELS if p.noisy and self.view.smooth}
+        width = self.calendar.steps_for(SMOOTH_DAYS)
+        for key, lines in self.lines.items():
+            for line, run, column in lines:
+                if run >= len(models):
                     continue
-                self._events[(step, kind)] = [mark_event(ax, step, animated=True)
-                                              for ax in self.axes.values()]
+                values = series(models[run], column)
+                if key in noisy:
+                    values = smooth(values, width)
+                line.set_data(self.calendar.x(np.arange(values.size)), values)
 
-    def rgb(self, models: Sequence[SSRModel]) -> np.ndarray:
-        """The charts of the models' tables so far, as an RGB pixel array."""
+    def _mark(self, events: Sequence[StoryEvent]) -> None:
+        for event in events:
+            if event.step not in self._events:
+                self._events[event.step] = [
+                    ax.axvline(float(self.calendar.x(event.step)), color=EVENT_LINE, linewidth=1.0,
+                               linestyle=(0, (4, 3)), alpha=0.8, animated=True)
+                    for ax in self.axes.values()]
+
+    def rgb(self, models: Sequence[SSRModel], events: Sequence[StoryEvent] = ()
+            ) -> np.ndarray:
+        """The charts of the models' tables so far, with event lines, as RGB pixels."""
         with self._lock:
-            self._grow_limits(models)
-            self._mark_events(models)
-            for column, lines in self.lines.items():
-                for line, model in zip(lines, models, strict=False):
-                    values = series(model, column)
-                    line.set_data(np.arange(values.size), values)
+            self._set_data(models)
+            self._set_limits(models)
+            self._mark(events)
             if self._background is None:
                 self.canvas.draw()
                 self._background = self.canvas.copy_from_bbox(self.figure.bbox)
             self.canvas.restore_region(self._background)
-            for column, ax in self.axes.items():
+            for i, (key, ax) in enumerate(self.axes.items()):
                 for marks in self._events.values():
-                    ax.draw_artist(marks[list(self.axes).index(column)])
-                for line in self.lines[column]:
+                    ax.draw_artist(marks[i])
+                for line, _, _ in self.lines[key]:
                     ax.draw_artist(line)
             return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
 
-    def png(self, models: Sequence[SSRModel]) -> bytes:
+    def png(self, models: Sequence[SSRModel], events: Sequence[StoryEvent] = ()) -> bytes:
         """The charts as PNG bytes."""
-        return encode_png(self.rgb(models))
+        return encode_png(self.rgb(models, events))
+
+    def export_png(self, models: Sequence[SSRModel], events: Sequence[StoryEvent]) -> bytes:
+        """The charts as PNG bytes with each event's number drawn over its line (to save)."""
+        with self._lock:
+            self._set_data(models)
+            self._set_limits(models)
+            self._mark(events)
+            moving = [a for lines in self.lines.values() for a, _, _ in lines]
+            moving += [mark for marks in self._events.values() for mark in marks]
+            numbers = []
+            for ax in self.top_row:
+                x0, x1 = ax.get_xlim()
+                for event in events:
+                    x = float(self.calendar.x(event.step))
+                    if ax.axison and x0 <= x <= x1:
+                        numbers.append(ax.annotate(
+                            str(event.number), (x, 1.0), xycoords=("data", "axes fraction"),
+                            xytext=(2, 2), textcoords="offset points", fontsize=FONT_PX * 0.6,
+                            color=EVENT_LINE, annotation_clip=False))
+            for artist in moving:
+                artist.set_animated(False)
+            try:
+                self.canvas.draw()
+                pixels = np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
+            finally:
+                for artist in moving:
+                    artist.set_animated(True)
+                for number in numbers:
+                    number.remove()
+                self._background = None
+            return encode_png(pixels)
+
+    def tags(self, events: Sequence[StoryEvent]) -> list[Tag]:
+        """Where each event's label goes: above each top-row chart, over its line.
+
+        Labels that would overlap the previous one in their row drop to the next row; past
+        the last row they are left out (the event log lists every event). Call after
+        `rgb` (the x ranges must be current).
+        """
+        placed: list[Tag] = []
+        for ax in self.top_row:
+            if not ax.axison:
+                continue
+            x0, x1 = ax.get_xlim()
+            box = ax.get_position()
+            ends = [-1e9] * TAG_ROWS
+            for event in events:
+                x = float(self.calendar.x(event.step))
+                if not x0 <= x <= x1:
+                    continue
+                left = (box.x0 + (x - x0) / (x1 - x0) * box.width) * self.width
+                width = 0.6 * FONT_PX * len(event.short) + 10
+                row = next((r for r in range(TAG_ROWS) if left > ends[r] + 4), None)
+                if row is None:
+                    continue
+                ends[row] = left + width
+                placed.append(Tag(left, row * TAG_ROW_PX, event.short, event.text,
+                                  event.source))
+        return placed

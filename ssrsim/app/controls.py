@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from dataclasses import replace
 
 import solara
 import solara.lab
 
 from . import levers as lv
-from .map import COLOUR_MODES, ColourBy
+from .charts import ChartFigure, ChartView
+from .map import COLOUR_MODES, ColourBy, MapFigure
 from .session import Session
 from .shocks import shocks
 
-LEVERS_NOTE = ("Levers act on the running model(s) from the next step; a dashed line on "
-               "the charts marks the change. Reset starts again from step 0 with the "
+LEVERS_NOTE = ("Levers act on the running model(s) from the next step; a labelled line on "
+               "the charts and the event log mark the change. Reset starts again from step "
+               "0 with the "
                "scenario file, the policy and these values, with the same seed. Levers "
                "marked 'on Reset' apply only then.")
 NO_POLICY = "(as in the file)"
@@ -31,61 +34,114 @@ def _fmt(value: float, lever: lv.Lever) -> str:
     return f"{value:.2f}" if lever.step >= 0.01 else f"{value:.3f}"
 
 
+SPEEDS: tuple[float | None, ...] = (0.5, 1.0, 2.0, 4.0, 8.0, None)
+"""Steps per second of each speed setting, slower to faster; None: as fast as it draws."""
+
+
+def speed_text(level: int) -> str:
+    """A speed setting in words."""
+    rate = SPEEDS[level]
+    return "fastest" if rate is None else f"{rate:g} steps/s"
+
+
 @solara.component
 def StepCounter(session: Session, tick: solara.Reactive[int]) -> solara.Element:
-    """Current step, run length, date in scenario time, and each run's budget this step."""
+    """Current step, run length and date in scenario time."""
     tick.get()
     element: solara.Element  # solara.HTML is not annotated
     if not session.runs:
         element = solara.HTML(tag="div", unsafe_innerHTML="no model", classes=["ssrsim-step"])
         return element
-    text = (f"Step <b class='ssrsim-step-number'>{session.steps}</b> of {session.horizon}"
-            f" &middot; <span class='ssrsim-date'>{session.date()}</span>")
-    budgets = session.budgets()
-    for i, (label, budget, spent) in enumerate(budgets):
-        whose = f" ({html.escape(label)})" if len(budgets) > 1 else ""
-        text += (f"<div class='ssrsim-budget ssrsim-budget-{i}' style='font-size: 0.8em'>"
-                 f"Budget this step <b class='ssrsim-budget-value'>{budget:.1f}</b>, "
-                 f"spent {spent:.1f}{whose}</div>")
-    element = solara.HTML(tag="div", unsafe_innerHTML=text, classes=["ssrsim-step"],
-                          style="font-size: 1.1em")
+    element = solara.HTML(tag="div", unsafe_innerHTML=(
+        f"<span class='ssrsim-date'>{session.date()}</span><br>"
+        f"<span class='ssrsim-step-text'>step <b class='ssrsim-step-number'>{session.steps}"
+        f"</b> of {session.horizon}</span>"), classes=["ssrsim-step"])
     return element
 
 
 @solara.component
-def RunControls(session: Session, playing: solara.Reactive[bool],
-                tick: solara.Reactive[int], version: solara.Reactive[int],
-                colour_by: solara.Reactive[ColourBy], delay_ms: solara.Reactive[int]) -> None:
-    """Play / pause, step, reset, the step counter and date, speed and map colouring."""
+def RunBar(session: Session, playing: solara.Reactive[bool], tick: solara.Reactive[int],
+           version: solara.Reactive[int], speed: solara.Reactive[int],
+           target: solara.Reactive[int | None], pause_at_events: solara.Reactive[bool],
+           notice: solara.Reactive[str | None]) -> None:
+    """Play / pause, step, reset, date and step, speed, run to a date or step."""
     version.get()
-    ready = bool(session.runs)
+    tick.get()
+    ready = bool(session.runs) and not session.at_end
+    entry = solara.use_reactive("")
 
     def step() -> None:
         session.step()
+        notice.set(end_notice(session) if session.at_end else None)
         tick.set(tick.value + 1)
 
     def reset() -> None:
         playing.set(False)
+        target.set(None)
+        notice.set(None)
         session.reset()
         version.set(version.value + 1)
         tick.set(tick.value + 1)
 
-    with solara.Card("Run", classes=["ssrsim-run"], margin=0):
-        with solara.Row(gap="6px"):
-            solara.Button("Pause" if playing.value else "Play",
-                          icon_name="mdi-pause" if playing.value else "mdi-play",
-                          color="primary", on_click=lambda: playing.set(not playing.value),
-                          disabled=not ready, classes=["ssrsim-play"])
-            solara.Button("Step", icon_name="mdi-skip-next", on_click=step,
-                          disabled=playing.value or not ready, classes=["ssrsim-stepbtn"])
-            solara.Button("Reset", icon_name="mdi-restore", on_click=reset,
-                          color="warning" if session.pending else None,
-                          classes=["ssrsim-reset"])
+    def play() -> None:
+        if not playing.value:
+            notice.set(None)
+        playing.set(not playing.value)
+
+    def run_to() -> None:
+        try:
+            step = session.target_step(entry.value)
+        except ValueError as err:
+            notice.set(str(err))
+            return
+        target.set(step)
+        notice.set(None)
+        playing.set(True)
+
+    with solara.Row(gap="8px", classes=["ssrsim-runbar"], style="align-items: center; "
+                    "flex-wrap: nowrap"):
+        solara.Button("Pause" if playing.value else "Play",
+                      icon_name="mdi-pause" if playing.value else "mdi-play", color="primary",
+                      on_click=play, disabled=not ready and not playing.value,
+                      classes=["ssrsim-play"])
+        solara.Button("Step", icon_name="mdi-skip-next", on_click=step,
+                      disabled=playing.value or not ready, classes=["ssrsim-stepbtn"])
+        solara.Button("Reset", icon_name="mdi-restore", on_click=reset,
+                      color="warning" if session.pending else None, classes=["ssrsim-reset"])
         StepCounter(session, tick)
-        solara.SliderInt("Pause between steps (ms)", value=delay_ms, min=0, max=1000, step=10)
-        solara.Text("Colour civilians by", style="font-size: 0.85em; color: #555")
-        solara.ToggleButtonsSingle(value=colour_by, values=list(COLOUR_MODES), dense=True,
-                                   classes=["ssrsim-colour"])
+        with solara.Div(classes=["ssrsim-speed"]):
+            solara.HTML(tag="div", unsafe_innerHTML=(
+                "<span>slower</span><b class='ssrsim-speed-value'>"
+                f"{speed_text(speed.value)}</b><span>faster</span>"),
+                classes=["ssrsim-speed-label"])
+            solara.v.Slider(v_model=speed.value, min=0, max=len(SPEEDS) - 1, step=1,
+                            ticks="always", hide_details=True, dense=True,
+                            on_v_model=lambda v: speed.set(int(v)), class_="ssrsim-speed-slider")
+        last = session.scenario.step_date(session.horizon) if session.scenario else ""
+        with solara.Div(classes=["ssrsim-runto"]):
+            solara.v.TextField(v_model=entry.value, on_v_model=entry.set,
+                               label="Run to date or step", placeholder=str(last), dense=True,
+                               hide_details=True, outlined=True, class_="ssrsim-runto-input",
+                               disabled=not ready or playing.value)
+            solara.Button("Go", on_click=run_to, small=True, disabled=not ready or playing.value,
+                          classes=["ssrsim-runto-go"])
+        _checkbox("ssrsim-pause-events", "Pause at events", pause_at_events)
+
+
+def _checkbox(css_class: str, label: str, value: bool | solara.Reactive[bool],
+              on_value: Callable[[bool], None] | None = None) -> None:
+    """A checkbox in a div of its own CSS class (solara.Checkbox takes no classes)."""
+    with solara.Div(classes=[css_class]):
+        if on_value is None:
+            solara.Checkbox(label=label, value=value)
+        else:
+            solara.Checkbox(label=label, value=value, on_value=on_value)
+
+
+def end_notice(session: Session) -> str:
+    """What the page says when the run has reached its last step."""
+    return (f"End of the run: step {session.steps} of {session.horizon} ({session.date()}). "
+            "Press Reset to run it again.")
 
 
 @solara.component
@@ -152,11 +208,10 @@ def ShockButtons(session: Session, version: solara.Reactive[int],
                     solara.Button(shock.title, on_click=lambda k=shock.type: fire(k),
                                   outlined=True, small=True, disabled=not session.runs,
                                   classes=["ssrsim-shock", f"ssrsim-shock-{shock.type}"])
-        if session.messages:
+        if session.waiting():
             solara.HTML(tag="div", unsafe_innerHTML="<br>".join(
-                        m.replace("&", "&amp;").replace("<", "&lt;")
-                        for m in session.messages[-4:]),
-                        classes=["ssrsim-shock-log"], style="font-size: 0.8em; color: #555")
+                        html.escape(m) for m in session.waiting()),
+                        classes=["ssrsim-shock-log"], style="font-size: 0.85em; color: #555")
 
 
 @solara.component
@@ -220,3 +275,73 @@ def LeverPanel(session: Session, version: solara.Reactive[int]) -> None:
                             "line-height: 1.2; margin-bottom: 4px")
         solara.Button("Revert levers", on_click=revert, text=True, small=True,
                       disabled=not session.edits, classes=["ssrsim-revert"])
+
+
+@solara.component
+def ViewOptions(colour_by: solara.Reactive[ColourBy], view: solara.Reactive[ChartView],
+                compare: bool) -> None:
+    """Map colouring and what the charts show: whole run, districts, smoothing."""
+
+    def toggle(name: str) -> Callable[[bool], None]:
+        def set_option(value: bool) -> None:
+            view.set(replace(view.value, **{name: bool(value)}))
+        return set_option
+
+    with solara.Card("View", classes=["ssrsim-view"], margin=0):
+        solara.Text("Colour civilians by", style="font-size: 0.9em; color: #555")
+        solara.ToggleButtonsSingle(value=colour_by, values=list(COLOUR_MODES), dense=True,
+                                   classes=["ssrsim-colour"])
+        _checkbox("ssrsim-whole-run", "Charts: whole run (else a 3-year window that follows "
+                  "it)", view.value.whole_run, toggle("whole_run"))
+        _checkbox("ssrsim-districts", "Trust by district" + (" (run B dashed)" if compare
+                                                             else ""),
+                  view.value.districts, toggle("districts"))
+        _checkbox("ssrsim-smooth", "Smooth noisy series (8-week mean)", view.value.smooth,
+                  toggle("smooth"))
+
+
+EXPORT_MAP_PX = 900
+EXPORT_CHARTS_PX = (1500, 1000)
+"""Sizes of the exported pictures (pixels)."""
+
+
+@solara.component
+def ExportCard(session: Session, colour_by: ColourBy, view: ChartView) -> None:
+    """Download the map(s) and charts as PNG and the run's table as CSV."""
+    if not session.runs:
+        return
+    stem = (session.base.name if session.base else session.path.stem).replace(" ", "_")
+
+    def map_png(index: int) -> Callable[[], bytes]:
+        def draw() -> bytes:
+            run = session.runs[index]
+            with session.lock:
+                return MapFigure(run.model, title=run.label, width=EXPORT_MAP_PX).png(colour_by)
+        return draw
+
+    def charts_png() -> bytes:
+        with session.lock:
+            figure = ChartFigure([r.label for r in session.runs], session.calendar(),
+                                 *EXPORT_CHARTS_PX, view=view)
+            return figure.export_png([r.model for r in session.runs], session.story())
+
+    def table_csv() -> str:
+        with session.lock:
+            return str(session.table().to_csv(index=False))
+
+    with solara.Card("Take it home", classes=["ssrsim-export"], margin=0):
+        with solara.Row(gap="6px", style="flex-wrap: wrap"):
+            for i, run in enumerate(session.runs):
+                name = f"Map {run.label}" if session.compare else "Map"
+                with solara.FileDownload(map_png(i), filename=f"{stem}-{run.label}-map.png",
+                                         mime_type="image/png"):
+                    solara.Button(f"{name} (PNG)", icon_name="mdi-download", small=True,
+                                  outlined=True, classes=[f"ssrsim-export-map-{i}"])
+            with solara.FileDownload(charts_png, filename=f"{stem}-charts.png",
+                                     mime_type="image/png"):
+                solara.Button("Charts (PNG)", icon_name="mdi-download", small=True,
+                              outlined=True, classes=["ssrsim-export-charts"])
+            with solara.FileDownload(table_csv, filename=f"{stem}-table.csv",
+                                     mime_type="text/csv"):
+                solara.Button("Table (CSV)", icon_name="mdi-download", small=True,
+                              outlined=True, classes=["ssrsim-export-csv"])

@@ -1,12 +1,13 @@
-"""The map: civilians as one raster image, units as marker layers, district borders, legend.
+"""The map: civilians as one raster image, units as marker layers, district borders.
 
 Drawing is built for speed: civilians are never one artist each. `civilian_rgba` turns the
 population arrays into a per-cell RGBA array with numpy (one fancy-index assignment), which
-matplotlib shows with a single `imshow`; the few units are four or five scatter layers. A
-`MapFigure` keeps its figure and artists and only swaps their data every step. The static
-parts (title, legends, colour bar) are drawn once into a saved background; each frame
-restores it and draws only the changing artists (matplotlib's blitting), then encodes the
-pixels as PNG with fast compression.
+`MapFigure` writes, scaled to the pixels shown (nearest cell), straight into the canvas; the
+few units are a handful of scatter layers. A `MapFigure` is drawn at the size the page shows
+it, keeps its figure and artists and only swaps their data every step, drawing the changing
+artists over a saved background (matplotlib's blitting), then encodes the pixels as PNG
+with fast compression. The legend
+is HTML in the page, built from the colours defined here.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from PIL import Image
 
 from ..model.agents import NGO, CMOUnit, ReformState, SecurityForceUnit
@@ -36,27 +35,33 @@ ColourBy = Literal["trust", "state"]
 COLOUR_MODES: tuple[ColourBy, ...] = ("trust", "state")
 
 EMPTY = "#ffffff"
-"""Colour of cells with no civilian."""
-TRUST_CMAP = "RdYlBu"
-"""Civilians by trust: red (none) through yellow to blue (full)."""
+"""Colour of cells with no civilian: white, which is on neither civilian scale."""
+TRUST_CMAP = "viridis"
+"""Civilians by trust: dark purple (none) through teal to yellow (full); no white on it."""
 STATE_COLOURS = {
     CivilianState.QUIESCENT: "#a6bddb",
     CivilianState.ACTIVE: "#e34a33",
-    CivilianState.JAILED: "#737373",
+    CivilianState.JAILED: "#525252",
 }
 """Civilians by Epstein state."""
 REFORM_COLOURS = {
     ReformState.UNREFORMED: "#000000",
-    ReformState.TRAINING: "#e7298a",
-    ReformState.REFORMED: "#1b9e77",
+    ReformState.TRAINING: "#E69F00",
+    ReformState.REFORMED: "#ffffff",
 }
 """Fill of security-unit markers by reform state."""
+REFORM_EDGES = {
+    ReformState.UNREFORMED: "#ffffff",
+    ReformState.TRAINING: "#000000",
+    ReformState.REFORMED: "#000000",
+}
+"""Edge of security-unit markers by reform state (each fill stands out on the map)."""
 KIND_MARKERS = {"police": "s", "army": "^"}
 """Marker shape of security units by kind."""
 KIND_SIZES = {"police": 24.0, "army": 40.0}
-"""Marker area of security units by kind (a triangle needs more to look as large)."""
-CMO_STYLE = {"marker": "P", "facecolor": "#ffffff", "edgecolor": "#000000"}
-NGO_STYLE = {"marker": "o", "facecolor": "#7570b3", "edgecolor": "#ffffff"}
+"""Marker area (at a 500-pixel map) of security units by kind (a triangle needs more)."""
+CMO_STYLE = {"marker": "P", "facecolor": "#D55E00", "edgecolor": "#ffffff"}
+NGO_STYLE = {"marker": "o", "facecolor": "#CC79A7", "edgecolor": "#000000"}
 BORDER_COLOUR = "#222222"
 
 
@@ -148,7 +153,7 @@ def marker_layers() -> list[MarkerLayer]:
         for state, colour in REFORM_COLOURS.items():
             layers.append(MarkerLayer(f"{kind}:{state.name.lower()}",
                                       f"{kind} {state.name.lower()}", marker, colour,
-                                      "#ffffff", KIND_SIZES[kind]))
+                                      REFORM_EDGES[state], KIND_SIZES[kind]))
     layers.append(MarkerLayer("cmo", "CMO unit", size=70.0, **CMO_STYLE))
     layers.append(MarkerLayer("ngo", "NGO", size=40.0, **NGO_STYLE))
     return layers
@@ -177,106 +182,94 @@ def district_centres(model: SSRModel) -> list[tuple[str, float, float]]:
     return out
 
 
+def trust_gradient_css(stops: int = 11) -> str:
+    """The trust colour scale as a CSS linear-gradient, for the page's map legend."""
+    positions = np.linspace(0, 255, stops).round().astype(int)
+    parts = [f"rgb({r},{g},{b}) {100 * i / (stops - 1):.0f}%"
+             for i, (r, g, b, _) in enumerate(_TRUST_LUT[positions])]
+    return f"linear-gradient(to right, {', '.join(parts)})"
+
+
 class MapFigure:
-    """A persistent matplotlib figure of one model's map; `png()` renders the current state.
+    """A persistent matplotlib figure of one model's map, drawn at a size in pixels.
 
     The figure is bound to one model (its grid size and districts); make a new one for a
-    new model. Rendering is serialised by a lock, so the play loop and a click cannot draw
-    the same figure at once.
+    new model or size. Its title is the run's label and the current date. Rendering is
+    serialised by a lock, so the play loop and a click cannot draw the same figure at once.
+    The legend is the page's (HTML), so the figure is all map.
+
+    Args:
+        model: the run.
+        title: the run's label.
+        width: image width in screen pixels; the height follows the grid's shape.
+        scale: device pixels per screen pixel (the browser's devicePixelRatio).
+
     """
 
-    def __init__(self, model: SSRModel, title: str = "", *, width_in: float = 5.0,
-                 dpi: int = 100) -> None:
+    TITLE_PX = 24
+
+    def __init__(self, model: SSRModel, title: str = "", *, width: int = 500,
+                 scale: float = 1.0) -> None:
         self.model = model
+        self.label = title
         self.colour_by: ColourBy | None = None
         self._lock = threading.Lock()
-        width, height = model.layout.shape
-        map_h = width_in * height / width
-        legend_h = 1.25
-        self.figure = Figure(figsize=(width_in, map_h + legend_h + 0.3), dpi=dpi)
+        grid_w, grid_h = model.layout.shape
+        self.width = max(int(width), 120)
+        self.height = round(self.width * grid_h / grid_w) + self.TITLE_PX
+        self.figure = Figure(figsize=(self.width / 100, self.height / 100), dpi=100 * scale)
         self.canvas = FigureCanvasAgg(self.figure)
         self._background = None
-        total_h = map_h + legend_h + 0.3
-        ax = self.figure.add_axes((0.01, (legend_h + 0.02) / total_h, 0.98, map_h / total_h))
+        ax = self.figure.add_axes((0, 0, 1, 1 - self.TITLE_PX / self.height))
         ax.set_axis_off()
         self.ax = ax
-        self.title = ax.set_title(title, fontsize=11, pad=3)
-        self.image = ax.imshow(map_raster(model, "trust"), origin="lower",
-                               interpolation="nearest", extent=(-0.5, width - 0.5, -0.5,
-                                                                height - 0.5))
-        ax.set_xlim(-0.5, width - 0.5)
-        ax.set_ylim(-0.5, height - 0.5)
-        self.animated: list[Artist] = [self.image]
+        points = 0.72 * min(14.0, max(10.0, self.width / 36))
+        self.title = self.figure.text(0.01, 1 - 3 / self.height, title, fontsize=points,
+                                      va="top", ha="left", fontweight="bold")
+        ax.set_xlim(-0.5, grid_w - 0.5)
+        ax.set_ylim(-0.5, grid_h - 0.5)
+        self._raster = map_raster(model, "trust")
+        self.animated: list[Artist] = [self.title]
         self.animated.append(ax.add_collection(LineCollection(
             list(border_segments(model.layout.district_of_cell)), colors=BORDER_COLOUR,
             linewidths=1.6)))
+        area = (self.width / 500) ** 2
         self.layers = {}
         for layer in marker_layers():
             self.layers[layer.key] = ax.scatter(
-                [], [], s=layer.size, marker=layer.marker, c=layer.facecolor,
+                [], [], s=layer.size * max(area, 0.4), marker=layer.marker, c=layer.facecolor,
                 edgecolors=layer.edgecolor, linewidths=0.7, zorder=3)
             self.animated.append(self.layers[layer.key])
         for name, x0, y1 in district_centres(model):
             self.animated.append(ax.text(
-                x0 + 0.5, y1 - 0.5, name, fontsize=8, va="top", ha="left", zorder=4,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
-                      "alpha": 0.75}))
+                x0 + 0.5, y1 - 0.5, name, fontsize=points * 0.9, va="top", ha="left",
+                zorder=4, bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                                "alpha": 0.8}))
         for artist in self.animated:
             artist.set_animated(True)
-        self._legend_artists: list = []
-        self._units_legend()
+        self._cells: tuple[np.ndarray, np.ndarray] | None = None
 
-    def _units_legend(self) -> None:
-        handles: list[Artist] = [
-            Line2D([], [], linestyle="", marker=m, markersize=7, markerfacecolor="#888",
-                   markeredgecolor="#000", label=kind)
-            for kind, m in KIND_MARKERS.items()]
-        handles += [Patch(facecolor=c, edgecolor="#000", label=s.name.lower())
-                    for s, c in REFORM_COLOURS.items()]
-        handles += [Line2D([], [], linestyle="", marker=CMO_STYLE["marker"], markersize=9,
-                           markerfacecolor=CMO_STYLE["facecolor"],
-                           markeredgecolor=CMO_STYLE["edgecolor"], label="CMO unit"),
-                    Line2D([], [], linestyle="", marker=NGO_STYLE["marker"], markersize=7,
-                           markerfacecolor=NGO_STYLE["facecolor"],
-                           markeredgecolor="#000", label="NGO")]
-        self.figure.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 0.0),
-                           ncol=4, fontsize=7.5, frameon=False, handlelength=1.2,
-                           columnspacing=0.9, title="Security units (shape: kind, fill: "
-                           "reform state), CMO, NGOs", title_fontsize=7.5)
+    def _paint_civilians(self, pixels: np.ndarray) -> None:
+        """Write the civilians' raster into the map's part of the canvas (nearest cell).
 
-    def _civilians_legend(self, colour_by: ColourBy) -> None:
-        for artist in self._legend_artists:
-            artist.remove()
-        self._legend_artists = []
-        fig = self.figure
-        total_h = fig.get_figheight()
-        top = 1.25 / total_h
-        if colour_by == "trust":
-            cax = fig.add_axes((0.06, top - 0.42 / total_h, 0.6, 0.09 / total_h))
-            gradient = np.linspace(0, 1, 256)[None, :]
-            cax.imshow(gradient, aspect="auto", cmap=TRUST_CMAP, extent=(0, 1, 0, 1))
-            cax.set_yticks([])
-            cax.set_xticks([0, 0.5, 1])
-            cax.tick_params(labelsize=7, length=2, pad=1)
-            cax.set_title("Civilians: trust in the security forces (0 to 1)", fontsize=7.5,
-                          loc="left", pad=2)
-            self._legend_artists.append(cax)
-        else:
-            handles = [Patch(facecolor=c, edgecolor="none", label=s.name.lower())
-                       for s, c in STATE_COLOURS.items()]
-            legend = fig.legend(handles=handles, loc="upper left",
-                                bbox_to_anchor=(0.0, top + 0.02 / total_h), ncol=3,
-                                fontsize=7.5, frameon=False, title="Civilians: state",
-                                title_fontsize=7.5, alignment="left")
-            self._legend_artists.append(legend)
+        Faster than an `imshow` resampled by matplotlib on every frame: the pixel-to-cell
+        index is computed once for the figure's size.
+        """
+        top = pixels.shape[0] - round(self.ax.bbox.height)
+        if self._cells is None:
+            grid_h, grid_w = self._raster.shape[:2]
+            rows, cols = pixels.shape[0] - top, pixels.shape[1]
+            y = grid_h - 1 - (np.arange(rows) * grid_h // rows)  # row 0 is the top
+            x = np.arange(cols) * grid_w // cols
+            self._cells = (y[:, None], x[None, :])
+        pixels[top:, :, :] = self._raster[self._cells]
 
     def update(self, colour_by: ColourBy = "trust") -> None:
         """Swap the current model state into the artists."""
-        if colour_by != self.colour_by:
-            self._civilians_legend(colour_by)
-            self.colour_by = colour_by
-            self._background = None
-        self.image.set_data(map_raster(self.model, colour_by))
+        self.colour_by = colour_by
+        date = self.model.params.step_date(self.model.steps).isoformat()
+        self.title.set_text(f"{self.label}  {date}" if self.label else date)
+        self._raster = map_raster(self.model, colour_by)
         for key, xy in unit_positions(self.model).items():
             self.layers[key].set_offsets(xy)
 
@@ -288,8 +281,9 @@ class MapFigure:
                 self.canvas.draw()  # everything but the animated artists
                 self._background = self.canvas.copy_from_bbox(self.figure.bbox)
             self.canvas.restore_region(self._background)
+            self._paint_civilians(np.asarray(self.canvas.buffer_rgba()))
             for artist in self.animated:
-                self.ax.draw_artist(artist)
+                self.figure.draw_artist(artist)
             return np.asarray(self.canvas.buffer_rgba())[..., :3].copy()
 
     def png(self, colour_by: ColourBy = "trust") -> bytes:

@@ -21,16 +21,24 @@ manual changes).
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
+from ..model.agents import CMOUnit
+from ..model.ledger import DDR, ENGAGEMENT, SERVICES, TRAINING
 from ..model.model import SSRModel
 from ..scenario import Experiment, ScenarioError, apply_changes, get_value, load_experiment
 from ..scenario.schema import Scenario
 from . import levers as lv
-from .shocks import make_shock
+from . import story as narrative
+from .charts import Calendar
+from .shocks import effects, make_shock
+from .story import Note, StoryEvent
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 LEVER_SOURCE = "app levers"
@@ -108,7 +116,7 @@ class Session:
         self.base: Scenario | None = None
         self.runs: list[Run] = []
         self.error: str | None = None
-        self.messages: list[str] = []
+        self.messages: list[tuple[int, str]] = []
         self.generation = 0
         self.lock = threading.RLock()
         self.reset()
@@ -160,6 +168,114 @@ class Session:
         paths = self.edits.keys() | self.applied_edits.keys()
         return [p for p in lv.LEVER_PATHS
                 if p in paths and self.edits.get(p) != self.applied_edits.get(p)]
+
+    @property
+    def scenario(self) -> Scenario | None:
+        """The first run's scenario (its calendar, events and teaching notes)."""
+        return self.runs[0].scenario if self.runs else None
+
+    @property
+    def at_end(self) -> bool:
+        """Whether the runs have reached the scenario's last step."""
+        return bool(self.runs) and self.steps >= self.horizon
+
+    def calendar(self) -> Calendar:
+        """The runs' calendar, for the charts (the file's, before any run exists)."""
+        scenario = self.scenario or self.base
+        if scenario is None:
+            return Calendar(dt.date(2000, 1, 1), 7, 1)
+        return Calendar(scenario.time.start_date, scenario.time.step_days,
+                        scenario.time.steps, tuple(d.name for d in scenario.districts))
+
+    def story(self) -> list[StoryEvent]:
+        """What has happened in the (first) run: scheduled events, shocks, lever moves."""
+        if not self.runs or self.scenario is None:
+            return []
+        return narrative.happened(self.runs[0].model, self.scenario,
+                              {kind: effects(kind) for kind in self._shock_kinds()})
+
+    def _shock_kinds(self) -> set[str]:
+        return {kind for _, kind, _ in self.runs[0].model.event_log} if self.runs else set()
+
+    def ahead(self) -> list[StoryEvent]:
+        """The scheduled events still to come."""
+        return narrative.ahead(self.scenario, self.steps) if self.scenario else []
+
+    def note(self) -> Note | None:
+        """The teaching note of the current step (the last one reached)."""
+        return narrative.current_note(self.scenario, self.steps) if self.scenario else None
+
+    def waiting(self) -> list[str]:
+        """Shocks injected but not yet acted (they act at the start of the next step)."""
+        return [text for acts, text in self.messages if acts > self.steps]
+
+    def target_step(self, text: str) -> int:
+        """The step a "run to" entry means: a step number, or a date (YYYY-MM-DD).
+
+        A date means the first step that starts on or after it.
+
+        Raises:
+            ValueError: for anything else, or a step not after the current one or past
+                the run's end, with what is allowed.
+
+        """
+        scenario = self.scenario
+        if scenario is None:
+            raise ValueError("no run to advance")
+        text = text.strip()
+        last = scenario.step_date(self.horizon)
+        allowed = (f"a step {self.steps + 1} to {self.horizon}, or a date "
+                   f"{scenario.step_date(self.steps + 1)} to {last}")
+        try:
+            step = int(text)
+        except ValueError:
+            try:
+                date = dt.date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"{text!r} is neither a step nor a date; give {allowed}"
+                                 ) from None
+            step = -(-(date - scenario.time.start_date).days // scenario.time.step_days)
+        if not self.steps < step <= self.horizon:
+            raise ValueError(f"{text} is step {step}; give {allowed}")
+        return step
+
+    def stops(self) -> set[int]:
+        """Steps at which play pauses when asked to: scheduled events and teaching notes."""
+        return narrative.stops(self.scenario) if self.scenario else set()
+
+    def unspent(self) -> list[str]:
+        """Why money went unspent this step, per run (empty when it was all spent)."""
+        reasons = []
+        for run in self.runs:
+            ledger = run.model.ledger
+            left = ledger.available - ledger.total_spent
+            if self.steps == 0 or left <= 0.01 * max(ledger.available, 1e-9):
+                continue
+            why = []
+            cmo_pot = sum(ledger.pot(a) for a in (ENGAGEMENT, SERVICES, TRAINING))
+            units = len(run.model.of_type(CMOUnit))
+            capacity = units * ledger.cmo_budget_per_unit
+            if cmo_pot > capacity + 1e-9:
+                why.append(f"the {units} CMO units can deliver at most {capacity:.1f} of the "
+                           f"{cmo_pot:.1f} for engagement, services and training (cmo."
+                           "throughput per unit)" if units else
+                           f"no CMO unit is left to spend the {cmo_pot:.1f} for engagement, "
+                           "services and training")
+            if ledger.spent[DDR] < ledger.pot(DDR) - 1e-9:
+                why.append("the DDR money finds no ex-combatants left to fund")
+            whose = f"{run.label}: " if len(self.runs) > 1 else ""
+            reasons.append(f"{whose}{left:.1f} of {ledger.available:.1f} unspent this step"
+                           + (f": {'; '.join(why)}" if why else ""))
+        return reasons
+
+    def table(self) -> pd.DataFrame:
+        """The runs' per-step tables (step, date, every measure); a `run` column if two."""
+        tables = [run.model.timeseries() for run in self.runs]
+        if len(tables) == 1:
+            return tables[0]
+        for run, table in zip(self.runs, tables, strict=True):
+            table.insert(0, "run", run.label)
+        return pd.concat(tables, ignore_index=True)
 
     def budgets(self) -> list[tuple[str, float, float]]:
         """Each run's label, programme budget and spending of the current step."""
@@ -279,9 +395,9 @@ class Session:
             for run in self.runs:
                 run.model.inject_event(make_shock(event_type, run.model.steps))
             if self.runs:
-                self.messages.append(f"{event_type.replace('_', ' ')}: injected at step "
-                                     f"{self.steps}, acts at the start of step "
-                                     f"{self.steps + 1}")
+                self.messages.append((self.steps + 1, (
+                    f"{event_type.replace('_', ' ')}: injected at step {self.steps}, acts at "
+                    f"the start of step {self.steps + 1}")))
 
 
 def _what(path: str, value: float) -> str:

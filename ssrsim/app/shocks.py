@@ -42,8 +42,13 @@ class Shock:
     help: str
 
 
+def effects(event_type: str) -> str:
+    """A shock's own fields and defaults, e.g. `trust shock -0.2, crisis 0.2`."""
+    return _effects(EVENT_CLASSES[event_type]) if event_type in EVENT_CLASSES else ""
+
+
 def _effects(cls: type[schema.EventBase]) -> str:
-    """The event's own fields and defaults, e.g. `trust_shock -0.2, crisis 0.2`."""
+    """The event's own fields and defaults, e.g. `trust shock -0.2, crisis 0.2`."""
     parts = []
     for name, info in cls.model_fields.items():
         if name in schema.EventBase.model_fields or name == "type":

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ._issues import validate
-from ._tree import Node, Where, from_plain
+from ._tree import Node, Where, from_plain, locate
 from ._yaml import parse_value, read_tree
 from .errors import NO_VALUE, Issue, ScenarioError, describe, did_you_mean
 from .paths import PathError, set_path
@@ -121,8 +121,13 @@ def apply_changes(scenario: ModelParams, changes: Mapping[str, Any], *, source: 
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """Return the sha256 hex digest of a scenario's canonical JSON (sorted keys, compact)."""
-    text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    """Return the sha256 hex digest of a scenario's canonical JSON (sorted keys, compact).
+
+    Teaching notes are left out: editing them changes no run, so it must not stop a batch
+    folder from resuming.
+    """
+    text = json.dumps(scenario.model_dump(mode="json", exclude={"teaching"}), sort_keys=True,
+                      separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -196,7 +201,7 @@ def _build(tree: Node, source: str, policy: str | None, overrides: Sequence[str]
     edited = _run_stage(tree, to_policies, OVERRIDES, "", check=False)
     tree = edited.tree
     base, issues = validate(tree)
-    issues += edited.issues + malformed
+    issues += edited.issues + malformed + (_teaching_issues(base, tree) if base else [])
     stages: dict[str | None, _Result] = {None: _Result(tree, base, [])}
     policies = _policies(tree)
     if len(policies) > MAX_POLICIES:
@@ -230,6 +235,40 @@ def _build(tree: Node, source: str, policy: str | None, overrides: Sequence[str]
         raise ScenarioError(issues, source)
     others = tuple(change for change in changes if not _in_policies(change.key))
     return Experiment(source, stages, others)
+
+
+def _teaching_issues(scenario: Scenario, tree: Node) -> list[Issue]:
+    """Teaching notes of the file as written that its run would never reach.
+
+    Checked here, not in the schema, so that overrides which shorten the run or replace the
+    events (a test, a sweep) leave the notes unshown rather than the scenario invalid. Only
+    notes written in the file itself are checked: one that `extends:` a file with notes may
+    replace their events, and those notes are then not shown.
+    """
+    if scenario.teaching is None:
+        return []
+    labels = [e.label for e in scenario.events if e.label]
+    last = scenario.time.steps
+    issues = []
+    for i, note in enumerate(scenario.teaching.notes):
+        if note.event is not None and note.event not in labels:
+            hint = did_you_mean(note.event, labels)
+            allowed = ", ".join(repr(x) for x in labels) or "none: no event has a label"
+            message = ("not the label of an event in `events`"
+                       + (f"; did you mean {hint!r}?" if hint else "") + f" (allowed: {allowed})")
+            field = "event"
+        elif (step := scenario.teaching_step(note)) is not None and not 0 <= step <= last:
+            field = "step" if note.step is not None else "date"
+            message = (f"after the run's last step {last} ({scenario.step_date(last)})"
+                       if step > last else f"before the run's start ({scenario.time.start_date})")
+        else:
+            continue
+        node, _ = locate(tree, ["teaching", "notes", i, field])
+        if node.where.file != tree.where.file:
+            continue  # inherited through `extends:`
+        issues.append(Issue(node.where.file, node.where.line, f"teaching.notes[{i}].{field}",
+                            getattr(note, field), message))
+    return issues
 
 
 def _in_policies(key: str) -> bool:

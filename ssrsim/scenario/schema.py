@@ -919,6 +919,43 @@ class Sweep(Section):
         return self
 
 
+class TeachingNote(Section):
+    """What to tell the class when the run reaches a scheduled event, a step or a date."""
+
+    event: str | None = Field(
+        None, description="Label of the scheduled event (in `events`) the note belongs to: it "
+        "is shown when that event happens.")
+    step: int | None = Field(None, ge=0, description="Step at which the note is shown.")
+    date: dt.date | None = Field(None, description="Date at which the note is shown (mapped "
+                                 "to the step that contains it).")
+    title: str = Field("", max_length=80, description="A few words heading the note.")
+    text: str = Field(..., max_length=2_000, description="What to tell the class at that "
+                      "point.")
+    questions: list[str] = Field(default_factory=list, max_length=10,
+                                 description="Questions to ask the class at that point.")
+
+    @model_validator(mode="after")
+    def _one_anchor(self) -> TeachingNote:
+        if sum(x is not None for x in (self.event, self.step, self.date)) != 1:
+            raise ValueError("give exactly one of `event`, `step` or `date`")
+        if not self.text.strip():
+            raise ValueError("text is empty: write what to tell the class")
+        return self
+
+
+class Teaching(Section):
+    """A trainer's notes on the scenario, shown by the browser app as the run goes on."""
+
+    notes: list[TeachingNote] = Field(
+        default_factory=list, max_length=200,
+        description="Notes shown when the run reaches their event, step or date.")
+    questions: list[str] = Field(
+        default_factory=list, max_length=20,
+        description="Questions for the class about the whole run, shown with the summary.")
+    summary: str = Field("", max_length=4_000,
+                         description="What the run shows, shown when it reaches its end.")
+
+
 class ModelParams(Section):
     """Everything a model run reads: the seed, every parameter and the timeline of events.
 
@@ -1016,8 +1053,8 @@ class ModelParams(Section):
 class Scenario(ModelParams):
     """A complete, validated scenario file: the model's parameters and the experiment.
 
-    The experiment is what lies around a run: name, description, `extends:`, policies and
-    sweep. Immutable once built.
+    The experiment is what lies around a run: name, description, `extends:`, policies,
+    sweep and teaching notes. Immutable once built.
     """
 
     name: str = Field("scenario", description="Short name used in output folders.")
@@ -1027,6 +1064,24 @@ class Scenario(ModelParams):
         default_factory=dict, description="Named policy options (deltas over this scenario)."
     )
     sweep: Sweep | None = Field(None, description="Parameter design for `ssrsim batch`.")
+    teaching: Teaching | None = Field(
+        None, description="Notes for a class, shown by the browser app (`ssrsim serve`); "
+        "the model never reads them.")
+
+    def teaching_step(self, note: TeachingNote) -> int | None:
+        """The step at which a teaching note is shown: its event's step, its step or date.
+
+        None when its event is not in this scenario's `events` (overrides or a policy that
+        replace the events may remove it; the file as written is checked by the loader).
+        """
+        if note.event is not None:
+            steps = [self.event_step(e) for e in self.events if e.label == note.event]
+            return min(steps) if steps else None
+        if note.step is not None:
+            return note.step
+        if note.date is None:  # TeachingNote's validator demands one of the three
+            raise ValueError(f"teaching note {note.title!r} has no event, step or date")
+        return (note.date - self.time.start_date).days // self.time.step_days
 
     @property
     def params(self) -> ModelParams:

@@ -1,12 +1,30 @@
-"""Live charts read the DataCollector table and draw one line per run."""
+"""Live charts: read the DataCollector table, a date axis, a following window, event labels."""
 
 from __future__ import annotations
 
-import numpy as np
+import datetime as dt
 
-from ssrsim.app.charts import PANELS, ChartFigure, series
+import matplotlib.dates as mdates
+import numpy as np
+import pytest
+
+from ssrsim.app.charts import (
+    FONT_PX,
+    PANELS,
+    Calendar,
+    ChartFigure,
+    ChartView,
+    series,
+    smooth,
+    window,
+)
 from ssrsim.app.shocks import make_shock
+from ssrsim.app.story import happened
 from ssrsim.model.model import SSRModel
+
+
+def calendar(horizon: int, districts: tuple[str, ...] = ()) -> Calendar:
+    return Calendar(dt.date(2004, 1, 5), 7, horizon, districts)
 
 
 def test_series_is_the_datacollector_column(make_scenario):
@@ -14,25 +32,71 @@ def test_series_is_the_datacollector_column(make_scenario):
     for _ in range(3):
         model.step()
     table = model.datacollector.get_model_vars_dataframe()
-    for column, _, _ in PANELS:
-        assert np.allclose(series(model, column), table[column].to_numpy())
+    for panel in PANELS:
+        for column, _ in panel.columns:
+            assert np.allclose(series(model, column), table[column].to_numpy())
 
 
-def test_chart_figure_draws_lines_events_and_grows(make_scenario):
+def test_smooth_is_a_trailing_mean():
+    values = np.array([0.0, 2.0, 4.0, 6.0])
+    assert smooth(values, 2).tolist() == [0.0, 1.0, 3.0, 5.0]
+    assert smooth(values, 1) is values
+
+
+def test_the_window_follows_a_long_run_a_quarter_at_a_time():
+    long = calendar(953)  # Liberia: 953 weekly steps; the window is 3 years = 156 steps
+    assert window(long, 0, whole_run=False) == (0, 156)
+    assert window(long, 100, whole_run=False) == (0, 156)  # step in the third quarter
+    assert window(long, 120, whole_run=False) == (39, 195)  # moved on by a quarter
+    assert window(long, 160, whole_run=False) == (78, 234)
+    assert window(long, 950, whole_run=False) == (797, 953)  # stops at the run's end
+    assert window(long, 120, whole_run=True) == (0, 953)
+    assert window(calendar(156), 120, whole_run=False) == (0, 156)  # short: whole run
+
+
+def test_the_x_axis_is_the_calendar():
+    cal = calendar(156)
+    assert mdates.num2date(float(cal.x(2))).date() == dt.date(2004, 1, 19)
+
+
+def test_chart_figure_is_drawn_at_its_size_with_readable_text(make_scenario):
     models = [SSRModel(make_scenario()), SSRModel(make_scenario({"cmo": {"coordination": 1}}))]
-    figure = ChartFigure(["a", "b"], horizon=12)
+    figure = ChartFigure(["a", "b"], calendar(12), 600, 500)
     first = figure.rgb(models)
+    assert first.shape == (500, 600, 3)
+    sizes = [t.get_fontsize() for ax in figure.axes.values()
+             for t in [ax.title, *ax.get_yticklabels()]]
+    assert min(sizes) == pytest.approx(FONT_PX * 0.72)  # 14 px at 100 dpi
     for m in models:
         m.step()
         m.inject_event(make_shock("coup", m.steps))
         m.step()
-    second = figure.rgb(models)
+    events = happened(models[0], models[0].params)
+    second = figure.rgb(models, events)
     assert not np.array_equal(first, second)
-    assert len(figure._events) == 1  # the same shock in both runs: one mark
-    line = figure.lines["trust"][1]
-    assert len(line.get_xdata()) == 3
-    for m in models:
-        for _ in range(14):
-            m.step()
+    assert len(figure._events) == 1  # one line per event, in every panel
+    line, run, column = figure.lines["trust"][2]  # run b's police trust
+    assert (run, column) == (1, "police_trust") and len(line.get_xdata()) == 3
+    tags = figure.tags(events)
+    assert [t.short for t in tags] == ["1 coup"] * len(figure.top_row)
+    assert tags[0].text.startswith("1. 2004-01-19 (step 2): coup (shock)")
+    assert all(0 <= t.left <= 600 for t in tags)
+
+
+def test_district_view_draws_one_trust_line_per_district_and_run(make_scenario):
+    models = [SSRModel(make_scenario())]
+    names = tuple(models[0].district_names)
+    figure = ChartFigure(["a"], calendar(12, names), 600, 500, view=ChartView(districts=True))
     figure.rgb(models)
-    assert figure.axes["trust"].get_xlim()[1] >= 16  # the x range grew past the horizon
+    assert [c for _, _, c in figure.lines["trust"]] == [f"trust_{n}" for n in names]
+
+
+def test_export_png_draws_and_keeps_the_live_figure_working(make_scenario):
+    model = SSRModel(make_scenario())
+    model.inject_event(make_shock("coup", 0))
+    model.step()
+    figure = ChartFigure(["a"], calendar(12), 600, 400)
+    events = happened(model, model.params)
+    png = figure.export_png([model], events)
+    assert png.startswith(b"\x89PNG")
+    assert figure.rgb([model], events).shape == (400, 600, 3)

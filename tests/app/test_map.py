@@ -28,11 +28,21 @@ def test_civilian_rgba_places_each_colour_at_its_cell():
     assert sum(image[r, c].tolist() != empty for r in range(3) for c in range(5)) == 3
 
 
-def test_trust_colours_run_from_red_to_blue():
+def test_trust_colours_run_from_dark_to_yellow_and_never_white():
     low, high = amap.trust_colours(np.array([0.0, 1.0]))
-    assert low[0] > low[2]  # red
-    assert high[2] > high[0]  # blue
+    assert low[:3].sum() < high[:3].sum()  # dark purple to bright yellow
+    assert high[0] > high[2]  # yellow: more red than blue
     assert amap.trust_colours(np.array([-1.0, 2.0])).tolist() == [low.tolist(), high.tolist()]
+    every = amap.trust_colours(np.linspace(0, 1, 256)).astype(int)
+    empty = amap._rgba8(amap.EMPTY).astype(int)
+    assert np.abs(every - empty)[:, :3].sum(axis=1).min() > 60  # "empty" is no trust colour
+
+
+def test_the_legend_scale_is_the_map_scale():
+    css = amap.trust_gradient_css(3)
+    low, mid, high = amap.trust_colours(np.array([0.0, 0.5, 1.0]))
+    for colour in (low, mid, high):
+        assert f"rgb({colour[0]},{colour[1]},{colour[2]})" in css
 
 
 def test_state_colours_follow_the_palette():
@@ -81,13 +91,23 @@ def test_unit_positions_cover_every_unit(model):
     assert len(positions["ngo"]) == len(model.of_type(NGO))
 
 
-def test_map_figure_renders_and_changes_with_the_model(model):
-    figure = amap.MapFigure(model, title="test")
+def test_map_figure_renders_at_its_size_and_changes_with_the_model(model):
+    figure = amap.MapFigure(model, title="test", width=420)
     first = figure.png("trust")
     image = Image.open(io.BytesIO(first))
-    assert image.format == "PNG" and image.width == 500
+    assert image.format == "PNG" and image.width == 420
+    assert image.height == 420 + amap.MapFigure.TITLE_PX  # a square grid, plus the title
     assert figure.png("trust") == first  # same state, same picture
     assert figure.png("state") != first  # other colouring
     for _ in range(3):
         model.step()
     assert figure.png("trust") != first
+
+
+def test_map_pixels_show_the_civilians_cells(model):
+    figure = amap.MapFigure(model, width=240)  # a 24x24 grid: 10 pixels a cell
+    pixels = figure.rgb("trust")
+    raster = amap.map_raster(model, "trust")
+    top = amap.MapFigure.TITLE_PX
+    # the centre of cell (x, y) = (3, 20): y grows upward, so it is row 3 from the top
+    assert pixels[top + 3 * 10 + 5, 3 * 10 + 5].tolist() == raster[20, 3, :3].tolist()
