@@ -25,8 +25,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..model.agents import NGO, CMOUnit, ReformState, SecurityForceUnit
-from ..model.population import CivilianState
+from ..model.agents import NGO, CMOUnit
+from ..model.forces import ReformState
+from ..model.population import FORCES, CivilianState
 
 if TYPE_CHECKING:
     from ..model.model import SSRModel
@@ -161,14 +162,13 @@ def marker_layers() -> list[MarkerLayer]:
 
 def unit_positions(model: SSRModel) -> dict[str, np.ndarray]:
     """Cell (x, y) of every unit, grouped by marker layer key; arrays of shape (n, 2)."""
-    groups: dict[str, list[tuple[int, int]]] = {layer.key: [] for layer in marker_layers()}
-    for unit in model.of_type(SecurityForceUnit):
-        groups[f"{unit.kind}:{ReformState(unit.reform).name.lower()}"].append(unit.xy)
-    for unit in model.of_type(CMOUnit):
-        groups["cmo"].append(unit.xy)
-    for unit in model.of_type(NGO):
-        groups["ngo"].append(unit.xy)
-    return {k: np.asarray(v, dtype=float).reshape(-1, 2) for k, v in groups.items()}
+    f = model.forces  # read as arrays: there may be thousands of security units
+    xy = np.stack([f.x, f.y], axis=1).astype(float)
+    out = {f"{kind}:{state.name.lower()}": xy[(f.kind == code) & (f.reform == state)]
+           for code, kind in enumerate(FORCES) for state in ReformState}
+    for key, cls in (("cmo", CMOUnit), ("ngo", NGO)):
+        out[key] = np.asarray([u.xy for u in model.of_type(cls)], dtype=float).reshape(-1, 2)
+    return out
 
 
 def district_centres(model: SSRModel) -> list[tuple[str, float, float]]:
