@@ -224,8 +224,9 @@ class SSRModel(mesa.Model):
         phases.update_experience(self.population, seen, self.steps)
         self.outlook = phases.update_outlook(p, self.population, self.districts,
                                              self.institutions)
-        arrest = partial(security.arrest, params=p, forces=forces, population=self.population,
-                         layout=self.layout, rng=self.rng, record=self.record)
+        arrest = partial(security.arrest, capacity=security.step_capacity(p, forces), params=p,
+                         forces=forces, population=self.population, layout=self.layout,
+                         rng=self.rng, record=self.record)
         grievance = phases.activate(p, self.population, forces, self.neighbourhoods, self.rng,
                                     order if p.activation.order == "interleaved" else None,
                                     arrest)

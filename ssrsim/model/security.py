@@ -139,7 +139,8 @@ def act(params: ModelParams, forces: Forces, population: Population, layout: Lay
     patrol(params, forces, layout, rng)
     if params.activation.order == "units_first":
         actives = Actives(population, neighbourhoods, layout.shape, civilians=False)
-        arrest(order, actives, params=params, forces=forces, population=population,
+        arrest(order, actives, step_capacity(params, forces), params=params, forces=forces,
+               population=population,
                layout=layout, rng=rng, record=record)
     abuses_and_contacts(params, forces, institutions, districts, outlook, rng, record)
     return order
@@ -152,11 +153,18 @@ def settle(params: ModelParams, forces: Forces, population: Population, layout: 
     order = rng.permutation(forces.size)
     patrol(params, forces, layout, rng)
     actives = Actives(population, neighbourhoods, layout.shape, civilians=False)
-    arrest(order, actives, params=params, forces=forces, population=population, layout=layout,
+    arrest(order, actives, step_capacity(params, forces), params=params, forces=forces,
+           population=population, layout=layout,
            rng=rng, record=record)
 
 
-def arrest(rows: np.ndarray, actives: Actives, *, params: ModelParams, forces: Forces,
+def step_capacity(params: ModelParams, forces: Forces) -> np.ndarray:
+    """Each unit's probability of an arrest over the step when actives are in vision."""
+    return np.asarray(mech.per_step(forces.capacity(params), params.time.weeks))
+
+
+def arrest(rows: np.ndarray, actives: Actives, capacity: np.ndarray, *, params: ModelParams,
+           forces: Forces,
            population: Population, layout: Layout, rng: np.random.Generator,
            record: StepRecord) -> None:
     """Epstein's rule C for the units at `rows`, one after another in that order.
@@ -168,9 +176,8 @@ def arrest(rows: np.ndarray, actives: Actives, *, params: ModelParams, forces: F
     jail = params.time.steps_for(params.activation.max_jail_days)
     terms = rng.integers(0, jail + 1, rows.size)
     ux, uy = forces.x[rows], forces.y[rows]
-    capacity = mech.per_step(forces.capacity(params)[rows], params.time.weeks)
     # Those that would arrest if they saw an active, and see one as the turn begins.
-    trying = np.flatnonzero((draws[:, 0] < capacity) & (actives.seen_by_units[ux, uy] > 0))
+    trying = np.flatnonzero((draws[:, 0] < capacity[rows]) & (actives.seen_by_units[ux, uy] > 0))
     state = population.state
     jailed = []
     for i in trying.tolist():

@@ -16,7 +16,8 @@ from ssrsim.model.record import StepRecord
 def arrest(model: SSRModel, rows: list[int], seed: int = 0) -> None:
     """Units at `rows` make their arrests, in that order, on the model's current state."""
     actives = security.Actives(model.population, model.neighbourhoods, model.layout.shape)
-    security.arrest(np.array(rows, dtype=np.int64), actives, params=model.params,
+    security.arrest(np.array(rows, dtype=np.int64), actives,
+                    security.step_capacity(model.params, model.forces), params=model.params,
                     forces=model.forces, population=model.population, layout=model.layout,
                     rng=np.random.default_rng(seed), record=model.record)
 
