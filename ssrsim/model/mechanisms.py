@@ -154,6 +154,8 @@ def trust_after_gain(trust: ArrayLike, gain: ArrayLike) -> ArrayLike:
 
 def repeated_gain(rate: float, count: ArrayLike) -> ArrayLike:
     """Combined gain of `count` independent gains of size `rate`: 1 - (1 - rate)^count."""
+    if rate == 0 or not np.any(count):  # exactly 0 everywhere, without the powers
+        return 0.0
     return 1.0 - (1.0 - rate) ** count
 
 
