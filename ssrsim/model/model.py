@@ -227,7 +227,8 @@ class SSRModel(mesa.Model):
         arrest = partial(security.arrest, capacity=security.step_capacity(p, forces), params=p,
                          forces=forces, population=self.population, layout=self.layout,
                          rng=self.rng, record=self.record)
-        grievance = phases.activate(p, self.population, forces, self.neighbourhoods, self.rng,
+        grievance = phases.activate(p, self.population, forces, self.layout,
+                                    self.neighbourhoods, self.rng,
                                     order if p.activation.order == "interleaved" else None,
                                     arrest)
         phases.ddr_transitions(p, self.population, self.districts, grievance, self.rng)
@@ -252,8 +253,8 @@ class SSRModel(mesa.Model):
         for _ in range(steps):
             security.settle(self.params, self.forces, self.population, self.layout,
                             self.neighbourhoods, self.rng, self.record)
-            phases.activate(self.params, self.population, self.forces, self.neighbourhoods,
-                            self.rng)
+            phases.activate(self.params, self.population, self.forces, self.layout,
+                            self.neighbourhoods, self.rng)
 
     def _open_step(self) -> tuple[StepRecord, Ledger]:
         return phases.open_step(self.params, self.institutions, self.districts, self.steps,

@@ -319,7 +319,7 @@ def update_outlook(params: ModelParams, population: Population, districts: Distr
     return DistrictOutlook(cooperation, trust_by_district, (1.0 - trust_by_district) + d.crisis)
 
 
-def activate(params: ModelParams, population: Population, forces: Forces,
+def activate(params: ModelParams, population: Population, forces: Forces, layout: Layout,
              neighbourhoods: Neighbourhoods, rng: np.random.Generator,
              order: np.ndarray | None = None,
              arrest: Callable[[np.ndarray, Actives], None] | None = None) -> np.ndarray:
@@ -341,7 +341,7 @@ def activate(params: ModelParams, population: Population, forces: Forces,
     units = neighbourhoods.units_in_vision.counts(unit_grid)[x, y]
     g = np.asarray(mech.grievance(pop.hardship, pop.legitimacy, pop.anger,
                                   params.anger.weight))
-    actives = Actives(pop, neighbourhoods, shape, units=order is not None)
+    actives = Actives(pop, neighbourhoods, layout)
 
     def decide(batch: np.ndarray) -> None:
         bx, by = x[batch], y[batch]

@@ -18,36 +18,28 @@ from .forces import Forces, ReformState
 from .institutions import Institutions
 from .population import FORCES, CivilianState, Population
 from .record import StepRecord
-from .space import Layout, Neighbourhoods, NeighbourhoodSum
+from .space import Layout, Neighbourhoods
 
 
 class Actives:
-    """Where the active civilians live, and how many of them each cell's people can see.
+    """Where the active civilians live, and how many of them civilians and units can see.
 
     `seen_by_civilians[x, y]`: actives in the vision of a civilian living at (x, y) (not
-    counting herself), kept if `civilians`; `seen_by_units[x, y]`: actives in the vision of
-    a unit standing there, kept if `units`. Both stay exact as civilians change state
-    (`mark`).
+    counting herself), kept if `civilians` and exact as civilians change state (`mark`).
+    `seen_by_units(ux, uy)`: actives in the sight of units standing at those cells.
     """
 
-    def __init__(self, population: Population, neighbourhoods: Neighbourhoods,
-                 shape: tuple[int, int], *, civilians: bool = True, units: bool = True) -> None:
+    def __init__(self, population: Population, neighbourhoods: Neighbourhoods, layout: Layout,
+                 *, civilians: bool = True) -> None:
         pop = population
         n = neighbourhoods
-        self.grid = np.zeros(shape, dtype=np.int8)
+        self.grid = np.zeros(layout.shape, dtype=np.int8)
         self.grid[pop.x, pop.y] = pop.state == CivilianState.ACTIVE
-        self._kept: list[tuple[NeighbourhoodSum, np.ndarray]] = []
-        self._civilians = self._keep(n.actives_in_vision) if civilians else None
-        # When a unit sees what a civilian sees plus its own cell, one table serves both.
-        self._units_from_civilians = civilians and n.seen_by_units.is_with_centre(
-            n.actives_in_vision)
-        keep_units = units and not self._units_from_civilians
-        self._units = self._keep(n.seen_by_units) if keep_units else None
-
-    def _keep(self, kernel: NeighbourhoodSum) -> np.ndarray:
-        table = kernel.counts(self.grid)
-        self._kept.append((kernel, table))
-        return table
+        self._layout = layout
+        self._kernel = n.actives_in_vision
+        self._civilians = self._kernel.counts(self.grid) if civilians else None
+        # When a unit sees what a civilian sees plus its own cell, the table serves both.
+        self._units_from_civilians = civilians and n.seen_by_units.is_with_centre(self._kernel)
 
     @property
     def seen_by_civilians(self) -> np.ndarray:
@@ -56,23 +48,27 @@ class Actives:
             raise ValueError("this Actives does not keep what civilians see")
         return self._civilians
 
-    @property
-    def seen_by_units(self) -> np.ndarray:
-        """Actives a unit's vision holds, by the unit's cell."""
+    def seen_by_units(self, ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
+        """Actives in the sight of units standing at cells (ux, uy)."""
         if self._units_from_civilians:
-            return self.seen_by_civilians + self.grid
-        if self._units is None:
-            raise ValueError("this Actives does not keep what units see")
-        return self._units
+            return self.seen_by_civilians[ux, uy] + self.grid[ux, uy]
+        offsets = self._layout.unit_vision_offsets
+        width, height = self._layout.shape
+        tx, ty = ux[:, None] + offsets[None, :, 0], uy[:, None] + offsets[None, :, 1]
+        if self._layout.torus:
+            return self.grid[tx % width, ty % height].sum(axis=1)
+        inside = (tx >= 0) & (tx < width) & (ty >= 0) & (ty < height)
+        seen = self.grid[np.clip(tx, 0, width - 1), np.clip(ty, 0, height - 1)]
+        return np.where(inside, seen, 0).sum(axis=1)
 
     def mark(self, cx: np.ndarray, cy: np.ndarray, active: np.ndarray) -> None:
         """Record whether the civilians at cells (cx, cy) are active now."""
         delta = active.astype(np.int8) - self.grid[cx, cy]
         changed = np.flatnonzero(delta)
         self.grid[cx, cy] = active
-        cx, cy, delta = cx[changed], cy[changed], delta[changed]
-        for kernel, table in self._kept:
-            kernel.update(table, self.grid, cx, cy, delta)
+        if self._civilians is not None:
+            self._kernel.update(self._civilians, self.grid, cx[changed], cy[changed],
+                                delta[changed])
 
 
 def progress_reform(params: ModelParams, forces: Forces, districts: Districts,
@@ -138,7 +134,7 @@ def act(params: ModelParams, forces: Forces, population: Population, layout: Lay
     progress_reform(params, forces, districts, institutions, rng)
     patrol(params, forces, layout, rng)
     if params.activation.order == "units_first":
-        actives = Actives(population, neighbourhoods, layout.shape, civilians=False)
+        actives = Actives(population, neighbourhoods, layout, civilians=False)
         arrest(order, actives, step_capacity(params, forces), params=params, forces=forces,
                population=population,
                layout=layout, rng=rng, record=record)
@@ -152,7 +148,7 @@ def settle(params: ModelParams, forces: Forces, population: Population, layout: 
     """Before step 0 (spin-up): units patrol and arrest, in a random order; nothing else."""
     order = rng.permutation(forces.size)
     patrol(params, forces, layout, rng)
-    actives = Actives(population, neighbourhoods, layout.shape, civilians=False)
+    actives = Actives(population, neighbourhoods, layout, civilians=False)
     arrest(order, actives, step_capacity(params, forces), params=params, forces=forces,
            population=population, layout=layout,
            rng=rng, record=record)
@@ -177,7 +173,7 @@ def arrest(rows: np.ndarray, actives: Actives, capacity: np.ndarray, *, params: 
     terms = rng.integers(0, jail + 1, rows.size)
     ux, uy = forces.x[rows], forces.y[rows]
     # Those that would arrest if they saw an active, and see one as the turn begins.
-    trying = np.flatnonzero((draws[:, 0] < capacity[rows]) & (actives.seen_by_units[ux, uy] > 0))
+    trying = np.flatnonzero((draws[:, 0] < capacity[rows]) & (actives.seen_by_units(ux, uy) > 0))
     state = population.state
     jailed = []
     for i in trying.tolist():

@@ -28,8 +28,8 @@ def test_activation_returns_the_grievance_and_counts_jail_terms_down(small_scena
     pop = model.population
     pop.state[:3] = CivilianState.JAILED
     pop.jail_left[:3] = [2, 1, 0]
-    grievance = phases.activate(model.params, pop, Forces.empty(), model.neighbourhoods,
-                                np.random.default_rng(0))
+    grievance = phases.activate(model.params, pop, Forces.empty(), model.layout,
+                                model.neighbourhoods, np.random.default_rng(0))
     np.testing.assert_allclose(grievance, pop.hardship * (1 - pop.legitimacy))
     assert pop.jail_left[:3].tolist() == [1, 0, 0]
     assert (pop.state[:2] == CivilianState.JAILED).all()  # still serving at the start
@@ -56,14 +56,14 @@ def test_an_arrest_after_her_decision_jails_her_one_step_more_only_when_interlea
         rng = np.random.default_rng(seed)
         if order == "units_first":
             jail()  # the security phase, before every decision
+        where = (model.params, pop, Forces.empty(), model.layout, model.neighbourhoods, rng)
         if order == "interleaved":  # one unit, whose arrest falls in a random gap
-            phases.activate(model.params, pop, Forces.empty(), model.neighbourhoods, rng,
-                            np.array([0]), lambda rows, _: jail() if rows.size else None)
+            phases.activate(*where, np.array([0]), lambda rows, _: jail() if rows.size else None)
         else:
-            phases.activate(model.params, pop, Forces.empty(), model.neighbourhoods, rng)
+            phases.activate(*where)
         stay = 1
         while pop.state[0] == CivilianState.JAILED:
-            phases.activate(model.params, pop, Forces.empty(), model.neighbourhoods, rng)
+            phases.activate(*where)
             stay += 1
         stays.add(stay - 1)  # steps recorded jailed at their end
     assert stays == ({2} if order == "units_first" else {2, 3})

@@ -15,7 +15,7 @@ from ssrsim.model.record import StepRecord
 
 def arrest(model: SSRModel, rows: list[int], seed: int = 0) -> None:
     """Units at `rows` make their arrests, in that order, on the model's current state."""
-    actives = security.Actives(model.population, model.neighbourhoods, model.layout.shape)
+    actives = security.Actives(model.population, model.neighbourhoods, model.layout)
     security.arrest(np.array(rows, dtype=np.int64), actives,
                     security.step_capacity(model.params, model.forces), params=model.params,
                     forces=model.forces, population=model.population, layout=model.layout,
@@ -177,3 +177,37 @@ def test_contacts_are_fair_for_reformed_unfair_for_unreformed_none_in_training(
             mine & (f.reform == ReformState.UNREFORMED))
         assert record.abuse_grid[force].sum() == 0
     assert record.abuses == 0
+
+
+# -- what civilians and units see ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("torus", [False, True])
+@pytest.mark.parametrize("unit_vision", [7, 3])  # 7: the civilians' table serves units too
+def test_actives_seen_by_units_and_civilians_match_a_direct_count(make_scenario, torus,
+                                                                  unit_vision):
+    model = SSRModel(make_scenario({
+        "space": {"torus": torus}, "activation": {"vision": 7},
+        "security": {"vision": unit_vision}, "time": {"spin_up_days": 0}}))
+    pop, layout = model.population, model.layout
+    rng = np.random.default_rng(5)
+    pop.state[:] = np.where(rng.random(pop.size) < 0.1, CivilianState.ACTIVE,
+                            CivilianState.QUIESCENT)
+    actives = security.Actives(pop, model.neighbourhoods, layout)
+    flip = rng.choice(pop.size, 40, replace=False)  # some turn active, some quiet
+    now = pop.state[flip] != CivilianState.ACTIVE
+    pop.state[flip] = np.where(now, CivilianState.ACTIVE, CivilianState.QUIESCENT)
+    actives.mark(pop.x[flip], pop.y[flip], now)
+    active = pop.state == CivilianState.ACTIVE
+    ux, uy = model.forces.x, model.forces.y
+    for i in range(len(ux)):
+        sight = layout.civilians_seen_from(int(ux[i]), int(uy[i]))
+        assert actives.seen_by_units(ux[i:i + 1], uy[i:i + 1])[0] == active[sight].sum()
+    civ = np.flatnonzero(~active)[:30]
+    for i in civ:
+        d = np.abs(pop.x - pop.x[i]), np.abs(pop.y - pop.y[i])
+        if torus:
+            w, h = layout.shape
+            d = np.minimum(d[0], w - d[0]), np.minimum(d[1], h - d[1])
+        near = (d[0] + d[1] <= 7) & (np.arange(pop.size) != i)
+        assert actives.seen_by_civilians[pop.x[i], pop.y[i]] == (active & near).sum()
