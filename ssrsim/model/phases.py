@@ -357,11 +357,10 @@ def activate(params: ModelParams, population: Population, forces: Forces, layout
         pop.jail_left[serving] -= 1
         deciding = np.flatnonzero(~serving)
         rng.shuffle(deciding)
-        for batch in np.array_split(deciding, min(a.batches, max(deciding.size, 1))):
+        for batch in _sorted_batches(deciding, a.batches, pop.size):
             decide(batch)
         return g
-    everyone = rng.permutation(pop.size)
-    batches = np.array_split(everyone, min(a.batches, max(pop.size, 1)))
+    batches = _sorted_batches(rng.permutation(pop.size), a.batches, pop.size)
     # Each arrest falls in a uniform random gap, as a cop's place among Mesa's citizens.
     gaps = rng.integers(0, len(batches) + 1, order.size)
     groups = [order[gaps == k] for k in range(len(batches) + 1)]
@@ -372,6 +371,19 @@ def activate(params: ModelParams, population: Population, forces: Forces, layout
         decide(batch[~serving])
     arrest(groups[-1], actives)
     return g
+
+
+def _sorted_batches(shuffled: np.ndarray, batches: int, size: int) -> list[np.ndarray]:
+    """`shuffled` cut into `batches` runs as `np.array_split` cuts it, each run sorted.
+
+    Who is in which batch is the random part; sorted, a batch's rows are read from memory in
+    order (the civilians of a batch decide together, so their order within it is immaterial).
+    """
+    count = min(batches, max(shuffled.size, 1))
+    label = np.full(size, -1, dtype=np.int32)
+    label[shuffled] = np.repeat(np.arange(count), [len(b) for b in np.array_split(
+        np.empty(shuffled.size, dtype=np.int8), count)])
+    return [np.flatnonzero(label == k) for k in range(count)]
 
 
 def ddr_transitions(params: ModelParams, population: Population, districts: Districts,
