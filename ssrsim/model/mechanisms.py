@@ -99,14 +99,19 @@ def trust_after_harm(
     from neighbours a share h a:
     T' = T (1 - a)^W (1 - s a)^W' (1 - i)^I (1 - u)^U (1 - h a)^Wh.
     """
-    out = trust
+    out = np.array(trust, dtype=float)  # a copy: updated only where something was seen
     for keep, events in ((1.0 - abuse_loss, own_abuses),
                          (1.0 - spillover * abuse_loss, other_abuses),
                          (1.0 - incident_loss, incidents_seen),
                          (1.0 - unfair_loss, unfair_contacts),
                          (1.0 - hearsay * abuse_loss, heard_abuses)):
-        if keep != 1.0 and np.any(events):  # a factor of exactly 1 everywhere is skipped
-            out = out * keep ** events
+        if keep == 1.0 or not np.any(events):
+            continue  # a factor of exactly 1 changes nothing
+        if np.ndim(events) == 0:
+            out *= keep ** events
+        else:
+            seen = np.flatnonzero(events)
+            out[seen] *= keep ** np.asarray(events)[seen]
     return out
 
 
