@@ -26,7 +26,7 @@ from common import format_table, machine_lines, run_child  # benchmarks/common.p
 
 SCENARIO_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "epstein.yaml"
 SMALL, LARGE = 120, 378  # grid sides: 10,080 and 100,019 civilians at density 0.7
-RATIO_TARGET = 20.0
+RATIO_TARGET = 100.0
 MEMORY_TARGET_MIB = 1024.0
 TARGET_STEPS = 100
 
