@@ -134,10 +134,7 @@ def act(params: ModelParams, forces: Forces, population: Population, layout: Lay
     progress_reform(params, forces, districts, institutions, rng)
     patrol(params, forces, layout, rng)
     if params.activation.order == "units_first":
-        actives = Actives(population, neighbourhoods, layout, civilians=False)
-        arrest(order, actives, step_capacity(params, forces), params=params, forces=forces,
-               population=population,
-               layout=layout, rng=rng, record=record)
+        _arrest_in_order(order, params, forces, population, layout, neighbourhoods, rng, record)
     abuses_and_contacts(params, forces, institutions, districts, outlook, rng, record)
     return order
 
@@ -148,10 +145,16 @@ def settle(params: ModelParams, forces: Forces, population: Population, layout: 
     """Before step 0 (spin-up): units patrol and arrest, in a random order; nothing else."""
     order = rng.permutation(forces.size)
     patrol(params, forces, layout, rng)
+    _arrest_in_order(order, params, forces, population, layout, neighbourhoods, rng, record)
+
+
+def _arrest_in_order(order: np.ndarray, params: ModelParams, forces: Forces,
+                     population: Population, layout: Layout, neighbourhoods: Neighbourhoods,
+                     rng: np.random.Generator, record: StepRecord) -> None:
+    """Every unit's arrest, one after another in `order`, before civilians decide."""
     actives = Actives(population, neighbourhoods, layout, civilians=False)
     arrest(order, actives, step_capacity(params, forces), params=params, forces=forces,
-           population=population, layout=layout,
-           rng=rng, record=record)
+           population=population, layout=layout, rng=rng, record=record)
 
 
 def step_capacity(params: ModelParams, forces: Forces) -> np.ndarray:
@@ -160,13 +163,12 @@ def step_capacity(params: ModelParams, forces: Forces) -> np.ndarray:
 
 
 def arrest(rows: np.ndarray, actives: Actives, capacity: np.ndarray, *, params: ModelParams,
-           forces: Forces,
-           population: Population, layout: Layout, rng: np.random.Generator,
+           forces: Forces, population: Population, layout: Layout, rng: np.random.Generator,
            record: StepRecord) -> None:
     """Epstein's rule C for the units at `rows`, one after another in that order.
 
     A unit with actives in vision arrests one of them, picked uniformly, with its capacity
-    (compounded over the step); the jail term is drawn from 0..J steps.
+    (`capacity`, per unit over the step); the jail term is drawn from 0..J steps.
     """
     draws = rng.random((rows.size, 2))
     jail = params.time.steps_for(params.activation.max_jail_days)
@@ -186,7 +188,7 @@ def arrest(rows: np.ndarray, actives: Actives, capacity: np.ndarray, *, params: 
         population.jail_left[target] = terms[i]
         jailed.append(target)
     record.arrests += len(jailed)
-    # `seen_by_units` only ever over-counted during the loop (arrests remove actives).
+    # The filter above read the actives at the start of the turn; arrests only removed some.
     actives.mark(population.x[jailed], population.y[jailed], np.zeros(len(jailed), dtype=bool))
 
 
