@@ -35,10 +35,14 @@ IMPORT_CLI = ("import time; t = time.perf_counter(); import ssrsim.cli; "
 
 
 def commands(out: Path) -> dict[str, list[str]]:
-    """What is timed: each a fresh process (`python ...`), run in the checkout's folder."""
+    """What is timed: each a fresh process (`python ...`), run in the checkout's folder.
+
+    `out` must be a new folder each time: a batch into a folder that holds it already
+    would only find its runs done.
+    """
     cli = [sys.executable, "-m", "ssrsim.cli"]
     batch = [*cli, "batch", SCENARIO, "--steps", "5", "--replicates", "2",
-             "--policies", "status_quo", "--quiet", "--force-new"]
+             "--policies", "status_quo", "--quiet"]
     return {
         "import ssrsim.cli": [sys.executable, "-c", IMPORT_CLI],
         "run --steps 1": [*cli, "run", SCENARIO, "--steps", "1", "--out", str(out / "run")],
@@ -60,8 +64,8 @@ def timed(command: list[str], code: Path) -> tuple[float, float]:
                           check=False)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        sys.exit(f"failed in {code}: {' '.join(command)}\n{proc.stderr}")
+    if proc.returncode != 0 or ("batch" in command and "(2 now, 0 before)" not in proc.stdout):
+        sys.exit(f"failed in {code}: {' '.join(command)}\n{proc.stdout}{proc.stderr}")
     cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     return (float(proc.stdout.strip()), cpu) if command[1] == "-c" else (wall, cpu)
 
@@ -99,14 +103,13 @@ def main() -> None:
     times: dict[tuple[str, str], list[float]] = {}
     cpus: dict[tuple[str, str], list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
-        outs = {code: Path(tmp) / str(i) for i, code in enumerate(codes)}
         for code in codes:  # untimed round: bytecode compiled, files in the page cache
-            for command in commands(outs[code]).values():
+            for command in commands(Path(tmp) / f"warm-up-{code.name}").values():
                 timed(command, code)
         busy, started = machine_busy(), time.perf_counter()
-        for _ in range(args.repeats):
-            for code, name in zip(codes, names, strict=True):
-                for what, command in commands(outs[code]).items():
+        for repeat in range(args.repeats):
+            for i, (code, name) in enumerate(zip(codes, names, strict=True)):
+                for what, command in commands(Path(tmp) / f"{repeat}-{i}").items():
                     wall, cpu = timed(command, code)
                     times.setdefault((name, what), []).append(wall)
                     cpus.setdefault((name, what), []).append(cpu)
