@@ -148,7 +148,10 @@ def test_journal_lines_are_strict_json(tmp_path):
 def test_the_watchdog_exits_when_the_parent_is_gone(monkeypatch):
     exits = []
     monkeypatch.setattr(os, "_exit", exits.append)
-    _watch(os.getppid() + 1)  # not our parent: returns at once
+    sentinel, parent_end = os.pipe()
+    os.close(parent_end)  # the parent's end closed, as when it dies: returns at once
+    _watch(sentinel)
+    os.close(sentinel)
     assert exits == [1]
 
 
