@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
+from scipy import special
 
 ArrayLike = np.ndarray | float
 
@@ -334,3 +335,15 @@ def reallocate(
         if not free.any():
             return target
         target[free] *= (1.0 - min_share * pinned.sum()) / target[free].sum()
+
+
+def poisson_quantile(u: np.ndarray, rate: ArrayLike) -> np.ndarray:
+    """The count k of a Poisson(rate) at uniform u: the smallest k with P(N <= k) >= u.
+
+    Inversion, as `scipy.stats.poisson.ppf` computes it (0 at u = 0, where scipy gives -1),
+    from `scipy.special` alone: importing `scipy.stats` costs about half a second.
+    """
+    guess = np.ceil(special.pdtrik(u, rate))
+    below = np.maximum(guess - 1, 0)
+    k = np.where(special.pdtr(below, rate) >= u, below, guess)
+    return np.where(u > 0, np.maximum(k, 0), 0).astype(np.int64)

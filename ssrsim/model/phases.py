@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.stats import poisson
 
 from ..scenario.schema import ModelParams
 from . import mechanisms as mech
@@ -143,7 +142,7 @@ def insurgent_incidents(params: ModelParams, districts: Districts, population: P
                             p.suppression_half)
     rate = mech.incident_rate(d.civilians, d.insurgency, armed / np.maximum(d.civilians, 1.0),
                               p.base_rate, p.armed_weight, supp) * params.time.weeks
-    d.incidents = np.maximum(poisson.ppf(draws.random(n), rate), 0).astype(np.int64)
+    d.incidents = mech.poisson_quantile(draws.random(n), rate)
     for i, count in enumerate(d.incidents):
         members = layout.district_members[i]
         if count and members.size:

@@ -425,3 +425,13 @@ def test_expectation_gap():
 def test_trust_after_gap():
     # T (1 - l) with l = per_step(0.1 * 0.2, 1) = 0.02: 0.5 * 0.98
     assert mech.trust_after_gap(0.5, mech.per_step(0.1 * 0.2, 1.0)) == pytest.approx(0.49)
+
+
+@settings(max_examples=50, deadline=None)
+@given(rate=st.one_of(st.just(0.0), st.floats(1e-12, 1e5)), seed=st.integers(0, 2**32 - 1))
+def test_poisson_quantile_is_scipys_inversion(rate, seed):
+    """The same counts as scipy.stats.poisson.ppf (0 where it gives -1, at u = 0)."""
+    from scipy.stats import poisson
+    u = np.concatenate([np.random.default_rng(seed).random(2000), [0.0, 0.5]])
+    expected = np.maximum(poisson.ppf(u, rate), 0).astype(np.int64)
+    np.testing.assert_array_equal(mech.poisson_quantile(u, np.full(u.size, rate)), expected)
