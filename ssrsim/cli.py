@@ -33,6 +33,7 @@ from .scenario import Scenario, ScenarioError, load_experiment, load_scenario
 from .scenario.reference import json_schema, parameter_table
 
 if TYPE_CHECKING:
+    from .analysis.brief import Brief
     from .analysis.compare import Verdict
     from .batch.runner import BatchReport
 
@@ -104,9 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("results", help="a batch results folder")
     comp.add_argument("--baseline", required=True, help="the policy to compare with")
     _analysis_args(comp, default_out="compare")
-    comp.add_argument("--burn-in", type=int, default=0, metavar="STEPS",
-                      help="with --statistic mean, leave out the first STEPS steps of each "
-                           "run (the start-up outburst)")
+    _burn_in_arg(comp)
+    comp.add_argument("--table", action="store_true",
+                      help="also print the full table (intervals, P(better), effect sizes)")
     comp.add_argument("--precision", type=float,
                       help="target half-width of difference intervals, for the replicates-"
                            "needed estimate (default: 5%% of the baseline's mean)")
@@ -350,6 +351,13 @@ def _analysis_args(parser: argparse.ArgumentParser, default_out: str) -> None:
                                       f"(default RESULTS/{default_out})")
 
 
+def _burn_in_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--burn-in", type=int, default=0, metavar="STEPS",
+                        help="with --statistic mean, leave out the first STEPS steps of each "
+                             "run (default 0: runs start settled by the model's spin-up, "
+                             "time.spin_up_days; a batch without one is warned about)")
+
+
 def _measure_list(text: str | None) -> list[str] | None:
     return [m.strip() for m in text.split(",") if m.strip()] if text else None
 
@@ -364,34 +372,54 @@ def _text_table(title: str, header: list[str], rows: list[list[str]]) -> Table:
 
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
-    """`ssrsim compare`: table in the terminal; CSV, Markdown and figures on disk."""
-    from .analysis import compare, figures, load_results, tables
+    """`ssrsim compare`: the brief in the terminal; CSV, Markdown and figures on disk."""
+    from .analysis import brief_text, compare, figures, load_results, make_brief, tables
 
     results = load_results(args.results)
     measures = _measure_list(args.measures)
     comparison = compare(results, args.baseline, measures=measures, statistic=args.statistic,
                          confidence=args.confidence, precision=args.precision,
                          burn_in=args.burn_in)
+    brief = make_brief(results, comparison)
     out = Path(args.out or Path(args.results) / "compare")
-    paths = list(tables.write_comparison(comparison, out).values())
+    paths = list(tables.write_comparison(comparison, out,
+                                         brief_text.brief_markdown(brief)).values())
     paths += figures.fan_charts(results, measures, out)
     paths += figures.final_distributions(results, measures, args.statistic, out)
-    outcome = measures[0] if measures else "trust"
-    paths += figures.cost_vs_outcome(results, out, outcome=outcome, statistic=args.statistic,
-                                     confidence=args.confidence)
-    burn = f" after step {args.burn_in}" if args.burn_in and args.statistic == "mean" else ""
-    title = (f"policies vs {args.baseline} ({args.statistic} of each run{burn}; "
-             f"{args.confidence:.0%} t intervals, paired by replicate)")
-    rows = [[*row[:-1], _short_verdict(*verdict)] for row, verdict in
-            zip(tables.comparison_rows(comparison), tables.comparison_verdicts(comparison),
-                strict=True)]
-    console.print(_text_table(title, tables.comparison_header(), rows))
-    for sentence in tables.verdict_sentences(comparison):
-        console.print(sentence.replace("**", ""), soft_wrap=True, markup=False)
+    paths += figures.cost_vs_outcome(results, out, outcome=brief.outcome.name,
+                                     statistic=args.statistic, confidence=args.confidence)
+    _print_brief(brief, console)
+    if args.table:
+        burn = f" after step {comparison.burn_in}" if comparison.burn_in else ""
+        title = (f"policies vs {args.baseline} ({args.statistic} of each run{burn}; "
+                 f"{args.confidence:.0%} t intervals, paired by replicate)")
+        rows = [[*row[:-1], _short_verdict(*verdict)] for row, verdict in
+                zip(tables.comparison_rows(comparison), tables.comparison_verdicts(comparison),
+                    strict=True)]
+        console.print(_text_table(title, tables.comparison_header(), rows))
     for warning in comparison.warnings:
-        console.print(f"warning: {warning}", style="yellow", soft_wrap=True)
-    console.print(f"wrote {len(paths)} files to {out}", soft_wrap=True)
+        console.print(f"warning: {warning}", style="yellow", soft_wrap=True, markup=False)
+    console.print(f"wrote {len(paths)} files to {out} (the full table: comparison.md)",
+                  soft_wrap=True)
     return 0
+
+
+def _print_brief(brief: Brief, console: Console) -> None:
+    """The planner's brief in short: question, bottom line, matrix, how sure."""
+    from .analysis import brief_text
+
+    def say(text: str, style: str = "") -> None:
+        console.print(text.replace("**", ""), soft_wrap=True, markup=False, style=style)
+
+    say("The planner's brief", "bold")
+    say(brief_text.question(brief))
+    for sentence in brief_text.bottom_line(brief):
+        say(f"- {sentence}")
+    header, rows = brief_text.matrix(brief)
+    console.print(_text_table("Trade-offs", header, rows))
+    say(brief_text.matrix_legend(brief), "dim")
+    for sentence in [brief_text.caution(brief), *brief_text.robustness(brief)]:
+        say(sentence, "dim")
 
 
 def _short_verdict(verdict: Verdict, small: bool) -> str:

@@ -3,6 +3,7 @@
 Reads results folders only (see `load_results`); never runs or touches a model.
 """
 
+from .brief import Brief, make_brief
 from .compare import Comparison, compare
 from .report import write_report
 from .results import Results, ResultsError, load_results
