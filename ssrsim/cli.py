@@ -123,7 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("results", help="a batch results folder")
     rep.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
     rep.add_argument("--baseline", help="policy to compare with (default status_quo or first)")
-    rep.add_argument("--measures", help="comma-separated measures (default: headline ones)")
+    rep.add_argument("--measures", help="comma-separated measures, the first the brief's "
+                                        "outcome (default: headline ones, trust first)")
+    _burn_in_arg(rep)
     rep.set_defaults(handler=cmd_report)
 
     case = sub.add_parser("check-case",
@@ -452,10 +454,20 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     """`ssrsim report`: one self-contained HTML file."""
     from .analysis import load_results, write_report
 
-    path = write_report(load_results(args.results), args.output, baseline=args.baseline,
-                        measures=_measure_list(args.measures))
+    results = load_results(args.results)
+    path = write_report(results, args.output, baseline=args.baseline,
+                        measures=_measure_list(args.measures), burn_in=args.burn_in,
+                        written=_as_written(results.manifest.scenario_file))
     console.print(f"wrote {path}", soft_wrap=True)
     return 0
+
+
+def _as_written(scenario_file: str) -> dict | None:
+    """A batch's scenario file, resolved as the manifest holds it (None if unreadable)."""
+    try:
+        return load_scenario(scenario_file).model_dump(mode="json")
+    except (ScenarioError, OSError):
+        return None
 
 
 def cmd_check_case(args: argparse.Namespace, console: Console) -> int:

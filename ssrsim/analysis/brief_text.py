@@ -68,7 +68,7 @@ def question(brief: Brief) -> str:
     besides = f" and {others} other measure{'s' * (others != 1)}" if others else ""
     described = brief.baseline_description.rstrip(".")
     what = f" ({lower(described)})" if described else ""
-    return (f"Which option should the programme follow in {brief.scenario}? "
+    return (f"Which option should the programme follow (scenario {brief.scenario})? "
             f"{len(brief.options)} option{'s' * (len(brief.options) != 1)} compared with "
             f"**{brief.baseline}**{what} on {lower(brief.outcome.label)}{besides}, "
             f"{period(brief)}, with what it costs.")

@@ -279,7 +279,8 @@ def _warnings(results: Results, table: pd.DataFrame, burn_in: int) -> list[str]:
         need = group["replicates_needed"]
         span = (f"{int(need.min())}" if need.min() == need.max()
                 else f"{int(need.min())} to {int(need.max())}")
-        warnings.append(f"{measure}: about {span} replicates needed for difference intervals "
+        label = results.info(str(measure)).label
+        warnings.append(f"{label}: about {span} replicates needed for difference intervals "
                         f"of ±{group['precision'].iloc[0]:.3g} (have {int(group['n'].min())}; "
                         f"options {', '.join(group['policy'])})")
     if _unsettled(results) and burn_in == 0:
