@@ -418,7 +418,9 @@ def _print_brief(brief: Brief, console: Console) -> None:
     for sentence in brief_text.bottom_line(brief):
         say(f"- {sentence}")
     header, rows = brief_text.matrix(brief)
-    console.print(_text_table("Trade-offs", header, rows))
+    table = _text_table("Trade-offs", header, rows)
+    table.columns[0].no_wrap = True
+    console.print(table)
     say(brief_text.matrix_legend(brief), "dim")
     for sentence in [brief_text.caution(brief), *brief_text.robustness(brief)]:
         say(sentence, "dim")

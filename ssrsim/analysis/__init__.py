@@ -9,5 +9,5 @@ from .report import write_report
 from .results import Results, ResultsError, load_results
 from .sensitivity import Sensitivity, sensitivity
 
-__all__ = ["Comparison", "Results", "ResultsError", "Sensitivity", "compare", "load_results",
-           "sensitivity", "write_report"]
+__all__ = ["Brief", "Comparison", "Results", "ResultsError", "Sensitivity", "compare",
+           "load_results", "make_brief", "sensitivity", "write_report"]

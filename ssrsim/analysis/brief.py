@@ -165,7 +165,8 @@ def description(results: Results, policy: str) -> str:
 def _cell(r: dict[str, Any], unit: PlainUnit) -> Cell:
     return Cell(option=str(r["policy"]), measure=str(r["measure"]),
                 verdict=Verdict(r["verdict_kind"]), holds=bool(r["holds"]),
-                small=bool(r["small"]), precision=unit.of(r["precision"]), diff=unit.of(r["diff"]), low=unit.of(r["diff_low"]),
+                small=bool(r["small"]), precision=unit.of(r["precision"]),
+                diff=unit.of(r["diff"]), low=unit.of(r["diff_low"]),
                 high=unit.of(r["diff_high"]), agree=int(r["agree"]), n=int(r["n"]),
                 varies=bool(r["varies"]), worlds=int(r["worlds"]),
                 worlds_agree=int(r["worlds_agree"]))

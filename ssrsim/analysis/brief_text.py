@@ -183,7 +183,9 @@ def matrix_legend(brief: Brief) -> str:
 
 
 def cost_table(brief: Brief) -> tuple[list[str], list[list[str]]]:
-    """Per option: spending per step, extra spending and what it buys of the outcome."""
+    """Per option: spending per step, extra spending and what it buys (no rows unrecorded)."""
+    if COST not in brief.units:
+        return [], []
     unit = brief.units[COST].unit
     outcome = brief.outcome
     header = ["option", f"spending ({unit})", f"difference ({unit})",
