@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+MIN_BAND_REPLICATES = 10
+"""Fewest check-case replicates whose 90% band is worth reading."""
 
 
 def _scenario_args(parser: argparse.ArgumentParser) -> None:
@@ -386,7 +388,7 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     out = Path(args.out or Path(args.results) / "compare")
     paths = list(tables.write_comparison(comparison, out,
                                          brief_text.brief_markdown(brief)).values())
-    paths += figures.fan_charts(results, measures, out)
+    paths += figures.fan_charts(results, measures, out, args.baseline)
     paths += figures.final_distributions(results, measures, args.statistic, out)
     paths += figures.cost_vs_outcome(results, out, outcome=brief.outcome.name,
                                      statistic=args.statistic, confidence=args.confidence)
@@ -486,6 +488,10 @@ def cmd_check_case(args: argparse.Namespace, console: Console) -> int:
         print(f"ssrsim check-case: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(format_case_table(check))
+    if args.replicates < MIN_BAND_REPLICATES:
+        print(f"warning: a 90% band from {args.replicates} replicate(s) is not meaningful "
+              f"(its edges are single runs, or the one run); use --replicates "
+              f"{MIN_BAND_REPLICATES} or more", file=sys.stderr)
     return 0
 
 

@@ -278,7 +278,7 @@ def _comparison_section(results: Results, comparison: Comparison | None,
         return ("<h2>Outcomes</h2><div class=\"note\">No run has finished yet: run the same "
                 "<code>ssrsim batch</code> command again to finish the batch.</div>")
     shown = _measures(results, measures, results.headline)
-    charts = figures.fan_figures(results, shown)
+    charts = figures.fan_figures(results, shown, comparison.baseline if comparison else None)
     charts |= figures.distribution_figures(results, shown, STATISTIC)
     if comparison is None:
         return ("<h2>Outcomes</h2><p>The batch has a single option, so there is nothing to "
