@@ -38,18 +38,32 @@ def case_figure(scenario: Scenario, bands: pd.DataFrame, observations: pd.DataFr
             ax.plot(when, mine["median"], color=PALETTE[0], linewidth=1.6,
                     label=f"model median ({runs} runs, policy {policy})")
             _observed_points(ax, observations[observations["measure"] == measure])
-            for number, event in enumerate(merged, start=1):  # numbered on the top panel
-                mark_event(ax, pd.Timestamp(event["when"]),
-                           str(number) if ax is axes[0] else None)
+            for event in merged:
+                mark_event(ax, pd.Timestamp(event["when"]))
             ax.set_ylabel(measure)
             if _is_share(mine, observations, measure):
                 ax.set_ylim(-0.02, 1.02)
             ax.legend(loc="lower left", frameon=False, fontsize=8)
         date_axis(axes[-1], max_ticks=10)
+        _number_events(axes[0], merged)
         if merged:
             fig.supxlabel(_event_key(merged), fontsize=8, color=EVENT_COLOUR)
         fig.suptitle(f"{scenario.name}: model runs and observed data (not calibrated)")
     return fig
+
+
+def _number_events(ax: Axes, merged: list[dict]) -> None:
+    """Each event's number at the top of its line, stepped down when close to the last."""
+    when = [pd.Timestamp(e["when"]) for e in merged]
+    if not when:
+        return
+    close = (max(when) - min(when)) / 40 if len(when) > 1 else pd.Timedelta(0)
+    level = 0
+    for number, day in enumerate(when, start=1):
+        level = level + 1 if number > 1 and day - when[number - 2] < close else 0
+        ax.annotate(str(number), (day, 1.0 - 0.07 * level), xycoords=("data", "axes fraction"),
+                    fontsize=8, va="top", ha="right", color=EVENT_COLOUR,
+                    annotation_clip=False)
 
 
 def _event_key(merged: list[dict]) -> str:
