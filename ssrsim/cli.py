@@ -33,11 +33,14 @@ from .scenario import Scenario, ScenarioError, load_experiment, load_scenario
 from .scenario.reference import json_schema, parameter_table
 
 if TYPE_CHECKING:
+    from .analysis.brief import Brief
     from .analysis.compare import Verdict
     from .batch.runner import BatchReport
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+MIN_BAND_REPLICATES = 10
+"""Fewest check-case replicates whose 90% band is worth reading."""
 
 
 def _scenario_args(parser: argparse.ArgumentParser) -> None:
@@ -104,9 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("results", help="a batch results folder")
     comp.add_argument("--baseline", required=True, help="the policy to compare with")
     _analysis_args(comp, default_out="compare")
-    comp.add_argument("--burn-in", type=int, default=0, metavar="STEPS",
-                      help="with --statistic mean, leave out the first STEPS steps of each "
-                           "run (the start-up outburst)")
+    _burn_in_arg(comp)
+    comp.add_argument("--table", action="store_true",
+                      help="also print the full table (intervals, P(better), effect sizes)")
     comp.add_argument("--precision", type=float,
                       help="target half-width of difference intervals, for the replicates-"
                            "needed estimate (default: 5%% of the baseline's mean)")
@@ -122,7 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("results", help="a batch results folder")
     rep.add_argument("-o", "--output", default="report.html", help="the HTML file to write")
     rep.add_argument("--baseline", help="policy to compare with (default status_quo or first)")
-    rep.add_argument("--measures", help="comma-separated measures (default: headline ones)")
+    rep.add_argument("--measures", help="comma-separated measures, the first the brief's "
+                                        "outcome (default: headline ones, trust first)")
+    _burn_in_arg(rep)
     rep.set_defaults(handler=cmd_report)
 
     case = sub.add_parser("check-case",
@@ -350,6 +355,13 @@ def _analysis_args(parser: argparse.ArgumentParser, default_out: str) -> None:
                                       f"(default RESULTS/{default_out})")
 
 
+def _burn_in_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--burn-in", type=int, default=0, metavar="STEPS",
+                        help="with --statistic mean, leave out the first STEPS steps of each "
+                             "run (default 0: runs start settled by the model's spin-up, "
+                             "time.spin_up_days; a batch without one is warned about)")
+
+
 def _measure_list(text: str | None) -> list[str] | None:
     return [m.strip() for m in text.split(",") if m.strip()] if text else None
 
@@ -364,34 +376,56 @@ def _text_table(title: str, header: list[str], rows: list[list[str]]) -> Table:
 
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
-    """`ssrsim compare`: table in the terminal; CSV, Markdown and figures on disk."""
-    from .analysis import compare, figures, load_results, tables
+    """`ssrsim compare`: the brief in the terminal; CSV, Markdown and figures on disk."""
+    from .analysis import brief_text, compare, figures, load_results, make_brief, tables
 
     results = load_results(args.results)
     measures = _measure_list(args.measures)
     comparison = compare(results, args.baseline, measures=measures, statistic=args.statistic,
                          confidence=args.confidence, precision=args.precision,
                          burn_in=args.burn_in)
+    brief = make_brief(results, comparison)
     out = Path(args.out or Path(args.results) / "compare")
-    paths = list(tables.write_comparison(comparison, out).values())
-    paths += figures.fan_charts(results, measures, out)
+    paths = list(tables.write_comparison(comparison, out,
+                                         brief_text.brief_markdown(brief)).values())
+    paths += figures.fan_charts(results, measures, out, args.baseline)
     paths += figures.final_distributions(results, measures, args.statistic, out)
-    outcome = measures[0] if measures else "trust"
-    paths += figures.cost_vs_outcome(results, out, outcome=outcome, statistic=args.statistic,
-                                     confidence=args.confidence)
-    burn = f" after step {args.burn_in}" if args.burn_in and args.statistic == "mean" else ""
-    title = (f"policies vs {args.baseline} ({args.statistic} of each run{burn}; "
-             f"{args.confidence:.0%} t intervals, paired by replicate)")
-    rows = [[*row[:-1], _short_verdict(*verdict)] for row, verdict in
-            zip(tables.comparison_rows(comparison), tables.comparison_verdicts(comparison),
-                strict=True)]
-    console.print(_text_table(title, tables.comparison_header(), rows))
-    for sentence in tables.verdict_sentences(comparison):
-        console.print(sentence.replace("**", ""), soft_wrap=True, markup=False)
+    paths += figures.cost_vs_outcome(results, out, outcome=brief.outcome.name,
+                                     statistic=args.statistic, confidence=args.confidence)
+    _print_brief(brief, console)
+    if args.table:
+        burn = f" after step {comparison.burn_in}" if comparison.burn_in else ""
+        title = (f"policies vs {args.baseline} ({args.statistic} of each run{burn}; "
+                 f"{args.confidence:.0%} t intervals, paired by replicate)")
+        rows = [[*row[:-1], _short_verdict(*verdict)] for row, verdict in
+                zip(tables.comparison_rows(comparison), tables.comparison_verdicts(comparison),
+                    strict=True)]
+        console.print(_text_table(title, tables.comparison_header(), rows))
     for warning in comparison.warnings:
-        console.print(f"warning: {warning}", style="yellow", soft_wrap=True)
-    console.print(f"wrote {len(paths)} files to {out}", soft_wrap=True)
+        console.print(f"warning: {warning}", style="yellow", soft_wrap=True, markup=False)
+    console.print(f"wrote {len(paths)} files to {out} (the full table: comparison.md)",
+                  soft_wrap=True)
     return 0
+
+
+def _print_brief(brief: Brief, console: Console) -> None:
+    """The planner's brief in short: question, bottom line, matrix, how sure."""
+    from .analysis import brief_text
+
+    def say(text: str, style: str = "") -> None:
+        console.print(text.replace("**", ""), soft_wrap=True, markup=False, style=style)
+
+    say("The planner's brief", "bold")
+    say(brief_text.question(brief))
+    for sentence in brief_text.bottom_line(brief):
+        say(f"- {sentence}")
+    header, rows = brief_text.matrix(brief)
+    table = _text_table("Trade-offs", header, rows)
+    table.columns[0].no_wrap = True
+    console.print(table)
+    say(brief_text.matrix_legend(brief), "dim")
+    for sentence in [brief_text.caution(brief), *brief_text.robustness(brief)]:
+        say(sentence, "dim")
 
 
 def _short_verdict(verdict: Verdict, small: bool) -> str:
@@ -424,10 +458,20 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     """`ssrsim report`: one self-contained HTML file."""
     from .analysis import load_results, write_report
 
-    path = write_report(load_results(args.results), args.output, baseline=args.baseline,
-                        measures=_measure_list(args.measures))
+    results = load_results(args.results)
+    path = write_report(results, args.output, baseline=args.baseline,
+                        measures=_measure_list(args.measures), burn_in=args.burn_in,
+                        written=_as_written(results.manifest.scenario_file))
     console.print(f"wrote {path}", soft_wrap=True)
     return 0
+
+
+def _as_written(scenario_file: str) -> dict | None:
+    """A batch's scenario file, resolved as the manifest holds it (None if unreadable)."""
+    try:
+        return load_scenario(scenario_file).model_dump(mode="json")
+    except (ScenarioError, OSError):
+        return None
 
 
 def cmd_check_case(args: argparse.Namespace, console: Console) -> int:
@@ -444,6 +488,10 @@ def cmd_check_case(args: argparse.Namespace, console: Console) -> int:
         print(f"ssrsim check-case: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(format_case_table(check))
+    if args.replicates < MIN_BAND_REPLICATES:
+        print(f"warning: a 90% band from {args.replicates} replicate(s) is not meaningful "
+              f"(its edges are single runs, or the one run); use --replicates "
+              f"{MIN_BAND_REPLICATES} or more", file=sys.stderr)
     return 0
 
 

@@ -151,8 +151,10 @@ def test_compare_command_writes_tables_and_figures(tiny_batch, tmp_path, capsys)
     out = tmp_path / "cmp"
     assert main(["compare", str(tiny_batch), "--baseline", "status_quo", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "coordinated compared with status_quo" in printed
+    assert "The planner's brief" in printed and "coordinated (" in printed
+    assert "Trade-offs" in printed and "comparisons" in printed
     assert "only 3 paired replicates" in printed
+    assert "**coordinated** compared with status_quo" in (out / "comparison.md").read_text()
     table = pd.read_csv(out / "comparison.csv")
     assert set(table["policy"]) == {"status_quo", "coordinated"}
     assert any(p.suffix == ".svg" for p in out.iterdir())

@@ -8,8 +8,16 @@ Intervals are Student-t intervals: for each option's mean, and for the mean pair
 The probability that an option beats the baseline is the posterior probability that the mean
 paired difference lies on the better side, under the t model with a flat prior (the same t
 distribution as the interval). The effect size is Cohen's d_z: mean difference over the
-standard deviation of the differences. Each option gets a `Verdict`, a value; its words
-come from `verdict_text`, the one place they are written.
+standard deviation of the differences, not given when the differences do not vary from seed
+to seed (a deterministic measure such as a fixed budget's spending). Each option gets a
+`Verdict`, a value; its words come from `verdict_text`, the one place they are written.
+
+Many options times many measures make many comparisons: each row also has its paired t-test
+p-value and Holm's adjusted p-value over the whole table, and `holds` says whether the
+difference stands once every comparison of the table is allowed for (family-wise error at
+1 - confidence). `agree` counts the seeds whose own difference has the sign of the mean one.
+When the per-run values carry a posterior draw (`draw`, no batch writes one yet), pairs are
+(draw, replicate) and `worlds_agree` of `worlds` counts the draws that agree.
 """
 
 from __future__ import annotations
@@ -23,15 +31,22 @@ import pandas as pd
 from scipy import stats
 
 from ..results_format import MeasureInfo
-from .results import Results, ResultsError
+from .results import DRAW, Results, ResultsError
 
-EXTRA_MEASURES = ("abuses", "spent")
-"""Measures compared besides the headline ones when none are named: abuses, and cost."""
+FORCE_TRUST = ("police_trust", "army_trust")
+"""Trust in the police and in the army, compared right after trust when none are named."""
+
+EXTRA_MEASURES = ("active_share", "abuses", "spent")
+"""Measures compared besides the headline ones when none are named: unrest, abuses, cost."""
+
+COST = "spent"
+"""The measure that is an option's cost: programme money spent per step."""
 
 MIN_REPLICATES = 10
 """Below this many paired replicates the intervals are flagged as not to be trusted."""
 
-PAIR_KEY = "replicate"
+PAIR_KEYS = (DRAW, "replicate")
+"""What pairs an option's run with the baseline's: the same draw (if any) and replicate."""
 
 
 class Verdict(StrEnum):
@@ -75,15 +90,24 @@ VERDICT_GROUPS = {
 
 
 def verdict_text(verdict: Verdict, small: bool, precision: float) -> str:
-    """A verdict in words, noting a difference smaller than the precision."""
+    """A verdict in words, noting a difference under the precision (a small one)."""
     words = VERDICT_WORDS[verdict]
-    return f"{words}, by less than the precision ±{precision:.3g}" if small else words
+    return f"{words}, but by under {precision:.3g} (small)" if small else words
 
 
 def default_measures(results: Results) -> list[str]:
-    """Measures compared when none are named: the headline ones, abuses and cost."""
+    """Measures compared when none are named.
+
+    The headline ones (trust followed by trust in the police and in the army), then unrest,
+    abuses and cost; each only if the batch recorded it.
+    """
     known = set(results.measures)
-    return [*results.headline, *(m for m in EXTRA_MEASURES if m in known)]
+    names: list[str] = []
+    for measure in [*results.headline, *FORCE_TRUST, *EXTRA_MEASURES]:
+        names.append(measure)
+        if measure == "trust":
+            names += FORCE_TRUST
+    return [m for m in dict.fromkeys(names) if m in known]
 
 
 @dataclass(frozen=True)
@@ -131,14 +155,40 @@ def prob_better(diffs: np.ndarray, better: str | None) -> float:
 
 
 def effect_size(diffs: np.ndarray) -> float:
-    """Cohen's d_z of paired differences (0 when every difference is 0)."""
+    """Cohen's d_z of paired differences; NaN when they do not vary (or are fewer than 2)."""
     if len(diffs) < 2:
         return math.nan
     sd = float(np.std(diffs, ddof=1))
-    mean = float(np.mean(diffs))
+    return float(np.mean(diffs)) / sd if sd > 0 else math.nan
+
+
+def p_value(diffs: np.ndarray) -> float:
+    """Two-sided paired t-test p-value of a zero mean difference (0 or 1 if none varies)."""
+    n = len(diffs)
+    if n < 2:
+        return math.nan
+    mean, sd = float(np.mean(diffs)), float(np.std(diffs, ddof=1))
     if sd == 0:
-        return 0.0 if mean == 0 else math.copysign(math.inf, mean)
-    return mean / sd
+        return 0.0 if mean != 0 else 1.0
+    return float(2 * stats.t.sf(abs(mean) / (sd / math.sqrt(n)), n - 1))
+
+
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values of one family (NaN values are left out)."""
+    adjusted = np.full(len(p_values), math.nan)
+    known = np.flatnonzero(~np.isnan(p_values))
+    order = known[np.argsort(p_values[known], kind="stable")]
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (len(order) - rank) * float(p_values[index])))
+        adjusted[index] = running
+    return adjusted
+
+
+def agreeing(diffs: np.ndarray) -> int:
+    """How many differences have the sign of their mean (none when the mean is 0)."""
+    sign = np.sign(np.mean(diffs)) if len(diffs) else 0.0
+    return int(np.sum(np.sign(diffs) == sign)) if sign != 0 else 0
 
 
 def replicates_needed(diffs: np.ndarray, precision: float, confidence: float) -> float:
@@ -204,13 +254,16 @@ def compare(
                               confidence, precision)
     table = pd.DataFrame(rows)
     _rank(table)
-    return Comparison(table, baseline, statistic, confidence, _warnings(results, table),
-                      burn_in if statistic == "mean" else 0,
+    table["p_holm"] = holm(table["p_value"].to_numpy(dtype=float))
+    table["holds"] = table["p_holm"] < 1 - confidence
+    burn_in = burn_in if statistic == "mean" else 0
+    return Comparison(table, baseline, statistic, confidence,
+                      _warnings(results, table, burn_in), burn_in,
                       tuple(results.info(m) for m in dict.fromkeys(names)))
 
 
-def _warnings(results: Results, table: pd.DataFrame) -> list[str]:
-    """Too few replicates, intervals wider than the precision, unfinished or failed runs."""
+def _warnings(results: Results, table: pd.DataFrame, burn_in: int) -> list[str]:
+    """Too few replicates, wide intervals, unfinished or failed runs, an unsettled start."""
     warnings: list[str] = []
     counts = results.manifest.counts
     if counts.done < counts.planned:
@@ -226,31 +279,44 @@ def _warnings(results: Results, table: pd.DataFrame) -> list[str]:
         need = group["replicates_needed"]
         span = (f"{int(need.min())}" if need.min() == need.max()
                 else f"{int(need.min())} to {int(need.max())}")
-        warnings.append(f"{measure}: about {span} replicates needed for difference intervals "
+        label = results.info(str(measure)).label
+        warnings.append(f"{label}: about {span} replicates needed for difference intervals "
                         f"of ±{group['precision'].iloc[0]:.3g} (have {int(group['n'].min())}; "
                         f"options {', '.join(group['policy'])})")
+    if _unsettled(results) and burn_in == 0:
+        warnings.append("the runs start unsettled (time.spin_up_days is 0): run averages "
+                        "include the start-up outburst; leave it out with --burn-in STEPS")
     return warnings
+
+
+def _unsettled(results: Results) -> bool:
+    """Whether the batch's runs had no spin-up (an older batch, unrecorded, counts as settled)."""
+    return ((results.manifest.scenario.get("time") or {}).get("spin_up_days", 1)) == 0
 
 
 def _measure_rows(values: pd.DataFrame, measure: str, better: str | None, order: list[str],
                   confidence: float, precision: float | None) -> list[dict]:
     """One row per policy, baseline (order[0]) first, from per-replicate values."""
-    by_replicate = values.groupby(["policy", PAIR_KEY])["value"].mean()
-    base = by_replicate.get(order[0], pd.Series(dtype=float))
+    keys = [k for k in PAIR_KEYS if k in values.columns]
+    by_unit = values.groupby(["policy", *keys])["value"].mean()
+    base = by_unit.get(order[0], pd.Series(dtype=float))
     base_mean = float(base.mean()) if len(base) else math.nan
     target = precision if precision is not None else _default_precision(base)
     rows = []
     for policy in order:
-        if policy not in by_replicate.index.get_level_values(0):
+        if policy not in by_unit.index.get_level_values(0):
             continue
-        mine = by_replicate[policy]
+        mine = by_unit[policy]
         paired = pd.concat([mine, base], axis=1, join="inner", keys=["x", "b"]).dropna()
-        diffs = _snap((paired["x"] - paired["b"]).to_numpy(), base_mean)
+        paired["d"] = _snap((paired["x"] - paired["b"]).to_numpy(), base_mean)
+        diffs = paired["d"].to_numpy()
         mean, low, high = t_interval(mine.to_numpy(), confidence)
         diff, diff_low, diff_high = t_interval(diffs, confidence)
         is_base = policy == order[0]
         verdict = Verdict.BASELINE if is_base else _verdict(diff_low, diff_high, better)
         small = verdict.distinguishable and abs(diff) < target
+        worlds = (paired["d"].groupby(level=DRAW).mean().to_numpy() if DRAW in keys
+                  else np.empty(0))
         rows.append({
             "measure": measure, "policy": policy, "better": better or "",
             "n": len(diffs), "mean": mean, "ci_low": low, "ci_high": high,
@@ -259,6 +325,10 @@ def _measure_rows(values: pd.DataFrame, measure: str, better: str | None, order:
             "diff_high": math.nan if is_base else diff_high,
             "p_better": math.nan if is_base else prob_better(diffs, better),
             "effect_size": math.nan if is_base else effect_size(diffs),
+            "varies": bool(len(diffs) > 1 and np.std(diffs) > 0),
+            "p_value": math.nan if is_base else p_value(diffs),
+            "agree": 0 if is_base else agreeing(diffs),
+            "worlds": len(worlds), "worlds_agree": 0 if is_base else agreeing(worlds),
             "distinguishable": verdict.distinguishable,
             "verdict": verdict_text(verdict, small, target), "verdict_kind": verdict,
             "small": small,

@@ -26,6 +26,17 @@ from .sensitivity import Sensitivity
 BANDS = ((0.05, 0.95, 0.18), (0.25, 0.75, 0.35))
 """Quantile bands of the fan charts (low, high, opacity): 90% and 50% of runs."""
 
+POLICY_PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#000000",
+                  "#999933", "#882255", "#999999", "#56B4E9")
+"""Policy colours: Okabe–Ito's distinct hues first, sky blue (close to blue) only last."""
+
+BASELINE_COLOUR = "#7f7f7f"
+"""The baseline in each panel of a fan chart."""
+
+SMOOTH_DAYS = 28
+"""Fan charts show each run's rolling mean over this many days, so weekly noise does not hide
+the differences between options."""
+
 
 def label(info: MeasureInfo) -> str:
     """A readable name of a measure, with which way is better."""
@@ -38,8 +49,8 @@ def short_label(measure: str) -> str:
 
 
 def policy_colours(policies: Sequence[str]) -> dict[str, str]:
-    """A fixed colour per policy, in the batch's policy order."""
-    return {p: PALETTE[i % len(PALETTE)] for i, p in enumerate(policies)}
+    """A fixed colour per policy, in the batch's policy order (no two alike up to ten)."""
+    return {p: POLICY_PALETTE[i % len(POLICY_PALETTE)] for i, p in enumerate(policies)}
 
 
 def events_within(events: Sequence[EventMarker], last_step: int) -> list[EventMarker]:
@@ -47,43 +58,75 @@ def events_within(events: Sequence[EventMarker], last_step: int) -> list[EventMa
     return [e for e in events if 0 < e.step <= last_step]
 
 
-def fan_figures(results: Results, measures: Sequence[str] | None = None) -> dict[str, Figure]:
-    """Per measure: median and 50%/90% bands of all runs over calendar time, per policy."""
+def fan_figures(results: Results, measures: Sequence[str] | None = None,
+                baseline: str | None = None) -> dict[str, Figure]:
+    """Per measure: each option's median and 50%/90% bands of its runs over calendar time.
+
+    One panel per option beside the baseline's median and 50% band (default baseline: the
+    batch's first policy); each run is first smoothed over `SMOOTH_DAYS`.
+    """
     names = list(measures) if measures else results.headline
     series = results.timeseries(["date", *names])
     series["date"] = pd.to_datetime(series["date"])
     colours = policy_colours(results.policies)
     events = events_within(results.manifest.events, int(series["step"].max()))
-    return {f"fan_{_safe(name)}": _fan(series, results.info(name), colours, events)
+    window = _smoothing_steps(series)
+    first = baseline or results.policies[0]
+    return {f"fan_{_safe(name)}": _fan(_smooth(series, name, window), results.info(name),
+                                       colours, first, events, window)
             for name in names}
 
 
-def _fan(series: pd.DataFrame, info: MeasureInfo, colours: dict[str, str],
-         events: list[EventMarker]) -> Figure:
+def _smoothing_steps(series: pd.DataFrame) -> int:
+    """Steps in `SMOOTH_DAYS` (at least 1), from the dates of the series."""
+    days = series.drop_duplicates("step").sort_values("step")["date"].diff().dt.days
+    step_days = float(days.median()) if days.notna().any() else 7.0
+    return max(1, round(SMOOTH_DAYS / max(step_days, 1.0)))
+
+
+def _smooth(series: pd.DataFrame, measure: str, window: int) -> pd.DataFrame:
+    """Each run's rolling mean of a measure over `window` steps."""
+    out = series[["run_id", "policy", "step", "date", measure]].sort_values(["run_id", "step"])
+    out[measure] = out.groupby("run_id")[measure].transform(
+        lambda x: x.rolling(window, min_periods=1).mean())
+    return out
+
+
+def _fan(series: pd.DataFrame, info: MeasureInfo, colours: dict[str, str], baseline: str,
+         events: list[EventMarker], window: int) -> Figure:
     measure = info.name
+    present = [p for p in colours if p in set(series["policy"])]
+    others = [p for p in present if p != baseline] or present
+    cols = min(3, len(others))
+    rows = -(-len(others) // cols)
+    quantiles = {p: series[series["policy"] == p].groupby("date")[measure].quantile(
+        [0.05, 0.25, 0.5, 0.75, 0.95]).unstack() for p in present}
     with style():
-        fig = Figure(figsize=(8, 4.2), layout="constrained")
-        ax = fig.add_subplot()
-        for policy in [p for p in colours if p in set(series["policy"])]:
-            mine = series[series["policy"] == policy]
-            q = mine.groupby("date")[measure].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+        fig = Figure(figsize=(4.4 * cols, 0.8 + 2.6 * rows), layout="constrained")
+        axes = fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True)
+        for ax, policy in zip(axes.flat, others, strict=False):
+            if policy != baseline and baseline in quantiles:
+                base = quantiles[baseline]
+                ax.fill_between(base.index, base[0.25], base[0.75], color=BASELINE_COLOUR,
+                                alpha=0.25, linewidth=0)
+                ax.plot(base.index, base[0.5], color=BASELINE_COLOUR, linewidth=1.2)
+            q = quantiles[policy]
             for low, high, alpha in BANDS:
                 ax.fill_between(q.index, q[low], q[high], color=colours[policy], alpha=alpha,
                                 linewidth=0)
-            runs = mine["run_id"].nunique()
-            ax.plot(q.index, q[0.5], color=colours[policy], linewidth=1.8,
-                    label=f"{policy} ({runs} runs)")
-        _mark_events(ax, events)
-        date_axis(ax)
-        ax.set_title(label(info))
-        ax.set_ylabel(measure)
-        ax.legend(loc="best", frameon=False, title="median, 50% and 90% of runs")
+            ax.plot(q.index, q[0.5], color=colours[policy], linewidth=1.6)
+            runs = series.loc[series["policy"] == policy, "run_id"].nunique()
+            ax.set_title(f"{policy} ({runs} runs)", fontsize=9, color=colours[policy])
+            for event in events:
+                mark_event(ax, pd.Timestamp(event.date))
+            date_axis(ax, max_ticks=4)
+            ax.xaxis.set_tick_params(labelbottom=True)
+        for ax in list(axes.flat)[len(others):]:
+            ax.set_visible(False)
+        smoothing = f"{SMOOTH_DAYS}-day rolling mean of each run" if window > 1 else "each run"
+        fig.suptitle(f"{label(info)}: median, 50% and 90% of runs ({smoothing}); grey: "
+                     f"{baseline}'s median and 50%; dashed: events", fontsize=10)
     return fig
-
-
-def _mark_events(ax: Axes, events: list[EventMarker]) -> None:
-    for event in events:
-        mark_event(ax, pd.Timestamp(event.date), event.label or event.type)
 
 
 def distribution_figures(results: Results, measures: Sequence[str] | None = None,
@@ -254,10 +297,10 @@ def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
     return buffer.getvalue()
 
 
-def fan_charts(results: Results, measures: Sequence[str] | None, folder: str | Path
-               ) -> list[Path]:
+def fan_charts(results: Results, measures: Sequence[str] | None, folder: str | Path,
+               baseline: str | None = None) -> list[Path]:
     """Fan charts (median, 50% and 90% of runs over calendar time, per policy) per measure."""
-    return save(fan_figures(results, measures), folder)
+    return save(fan_figures(results, measures, baseline), folder)
 
 
 def final_distributions(results: Results, measures: Sequence[str] | None, statistic: str,

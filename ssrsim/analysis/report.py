@@ -1,10 +1,11 @@
 """A self-contained HTML report of a batch that a planner can mail and open offline.
 
 One file: CSS inline, charts embedded as base64 PNG, no scripts and no links to anything
-outside it. Every text taken from the results folder is escaped. The report describes the
-scenario and the options in plain words, compares the options with a baseline, shows the
-sensitivity indices of a Morris or Saltelli batch, and states how the runs were made and what
-the model assumes and leaves out.
+outside it. Every text taken from the results folder is escaped. The report opens with the
+planner's brief (see `brief_text`), then describes the scenario and the options, compares the
+options with a baseline measure by measure, shows the sensitivity indices of a Morris or
+Saltelli batch, lists every run with the command line that repeats it, and ends with what the
+model assumes and leaves out, read from the model description (see `limits`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import base64
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -21,36 +22,19 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from ..results_format import NO_POLICY, EventMarker, Manifest
-from . import figures, tables
+from . import brief_text, figures, tables
+from .brief import Brief, make_brief
 from .compare import Comparison, Verdict, compare, default_measures
+from .limits import MODEL_DOC, SECTION, LimitsError, inline_html, read_limits
+from .repeat import batch_overrides, repeat_command
 from .results import Results, ResultsError
 from .sensitivity import METHODS, Sensitivity, sensitivity
 
 STATISTIC = "mean"
 """The run statistic the report uses: each run's average over its steps."""
 
-ASSUMPTIONS = (
-    "Almost every rate, weight and starting level is a modelling assumption; only Epstein's "
-    "activation parameters, the vision radius, the rounding rule and the population density "
-    "come from published sources, and the cited studies give directions of effects, not "
-    "sizes.",
-    "No scenario is calibrated to a real country and resource units are abstract (a budget of "
-    "10 has no currency). Read results as comparisons between options on the same scenario "
-    "and random seeds, not as forecasts.",
-    "The functional forms (saturation of spending, how harm and gains combine, linear "
-    "cooperation, institutional growth, DDR hazards) are assumptions too.",
-    "Not represented: civilians moving or fleeing, insurgents as actors (insurgency is a "
-    "district rate), police and army as separate forces, more than one budget or donor, "
-    "corruption, community identities and networks, individual reporting of crimes.",
-    "Legitimacy cannot be changed directly during a run, and nothing varies over time "
-    "except through the scheduled events.",
-    "Runs start with everyone quiescent, so the first weeks show a large transient outburst; "
-    "the run averages used here include it. Stability and per-step counts such as abuses are "
-    "noisy: judge them over many runs.",
-    "The only validation so far is docking with Mesa's Epstein civil-violence example; "
-    "patterns from real cases (Liberia, Colombia, Mali) are not yet checked.",
-)
-"""The model's assumptions and limits in brief (docs/model.md, section 9)."""
+MAX_RUN_ROWS = 500
+"""Most runs listed one by one with their command lines (the manifest lists them all)."""
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1b1b1b;
@@ -69,7 +53,10 @@ margin:10px 0}.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax
 gap:12px}figure{margin:0}figure img{width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.85em;color:#555}code{background:#f4f4f4;padding:1px 4px;
 border-radius:3px}ul.findings li{margin-bottom:4px}footer{margin-top:40px;color:#666;
-font-size:.85em}
+font-size:.85em}.brief{background:#fafcfe;border:1px solid #dbe6f0;border-radius:8px;
+padding:4px 20px 12px;margin-top:18px}.brief h2{margin-top:.8em}p.question{font-size:1.08em}
+td.lead-better{background:#f1f9f3}td.lead-worse{background:#fdf2f0}td.mark{white-space:nowrap;
+text-align:center}pre.cmd{white-space:pre-wrap;background:#f4f4f4;padding:6px 10px}
 """
 
 
@@ -79,6 +66,9 @@ def write_report(
     *,
     baseline: str | None = None,
     measures: Sequence[str] | None = None,
+    burn_in: int = 0,
+    written: Mapping[str, Any] | None = None,
+    limits: Path = MODEL_DOC,
 ) -> Path:
     """Write one self-contained HTML report of a batch; returns its path.
 
@@ -88,18 +78,25 @@ def write_report(
         baseline: the policy options are compared with (default: status_quo if the batch
             has it, else its first policy).
         measures: measures to compare and chart (default: the headline measures, and for
-            the comparison also abuses and spending).
+            the comparison also trust in the police and army, unrest, abuses and spending);
+            the first is the outcome the brief's question is about.
+        burn_in: steps at the start left out of each run's average.
+        written: the batch's scenario file as written, resolved (JSON, as the manifest's
+            scenario), to list the batch's own `--set` values in the runs' command lines.
+        limits: the model description whose section of assumptions and limits is shown.
 
     """
     baseline = _baseline(results, baseline)
+    comparison = _comparison(results, baseline, measures, burn_in)
     body = [
         _title(results),
+        _brief_section(make_brief(results, comparison)) if comparison else "",
         _scenario_section(results.manifest),
         _policies_section(results),
-        _comparison_section(results, baseline, measures),
+        _comparison_section(results, comparison, measures),
         _sensitivity_section(results, baseline, measures),
-        _runs_section(results.manifest),
-        _assumptions_section(),
+        _runs_section(results.manifest, written),
+        _limits_section(limits),
     ]
     name = str(results.manifest.scenario.get("name", "batch"))
     html = ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -111,6 +108,49 @@ def write_report(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     return out
+
+
+def _comparison(results: Results, baseline: str, measures: Sequence[str] | None,
+                burn_in: int) -> Comparison | None:
+    """The comparison the report shows (None with a single option or no finished run)."""
+    if len(results.policies) < 2 or not len(results.summary):
+        return None
+    wanted = _measures(results, measures, default_measures(results))
+    return compare(results, baseline, measures=wanted, statistic=STATISTIC, burn_in=burn_in)
+
+
+def _brief_section(brief: Brief) -> str:
+    """The first page: question, bottom line, trade-offs, cost, and how sure."""
+    header, rows = brief_text.matrix(brief)
+    parts = ["<section class=\"brief\"><h2>The planner's brief</h2>",
+             f"<p class=\"question\">{_markdown_bold(brief_text.question(brief))}</p>",
+             "<h3>Bottom line</h3><ul class=\"findings\">",
+             *(f"<li>{_markdown_bold(s)}</li>" for s in brief_text.bottom_line(brief)),
+             "</ul><h3>Trade-offs</h3>", _matrix_table(header, rows),
+             f"<p class=\"same\">{escape(brief_text.matrix_legend(brief))}</p>"]
+    header, rows = brief_text.cost_table(brief)
+    if rows:
+        parts += ["<h3>Cost</h3>", _html_table(header, rows),
+                  "<p class=\"same\">Programme money spent per step, in the scenario's "
+                  "resource units (abstract: a budget of 10 has no currency).</p>"]
+    parts += ["<h3>How sure</h3><ul>",
+              *(f"<li>{escape(s)}</li>" for s in [brief_text.caution(brief),
+                                                  *brief_text.robustness(brief)]),
+              f"<li>What the model assumes and leaves out is listed under “{SECTION}” at "
+              f"the end.</li></ul></section>"]
+    return "".join(parts)
+
+
+def _matrix_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """The trade-off matrix, each cell coloured by its arrow."""
+    css = {"▲": "better", "▼": "worse", "△": "lead-better", "▽": "lead-worse"}
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join(
+        f"<tr><td>{escape(option)}</td>" + "".join(
+            f"<td class=\"mark {css.get(cell[:1], 'same')}\">{escape(cell)}</td>"
+            for cell in cells) + "</tr>"
+        for option, *cells in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _baseline(results: Results, baseline: str | None) -> str:
@@ -232,24 +272,24 @@ def _overlap_notes(results: Results) -> str:
     return "".join(f"<div class=\"note\">{escape(n)}</div>" for n in notes)
 
 
-def _comparison_section(results: Results, baseline: str, measures: Sequence[str] | None
-                        ) -> str:
+def _comparison_section(results: Results, comparison: Comparison | None,
+                        measures: Sequence[str] | None) -> str:
     if not len(results.summary):
         return ("<h2>Outcomes</h2><div class=\"note\">No run has finished yet: run the same "
                 "<code>ssrsim batch</code> command again to finish the batch.</div>")
     shown = _measures(results, measures, results.headline)
-    charts = figures.fan_figures(results, shown)
+    charts = figures.fan_figures(results, shown, comparison.baseline if comparison else None)
     charts |= figures.distribution_figures(results, shown, STATISTIC)
-    if len(results.policies) < 2:
+    if comparison is None:
         return ("<h2>Outcomes</h2><p>The batch has a single option, so there is nothing to "
                 "compare; the charts show the spread of outcomes over runs.</p>"
                 + _charts(charts, results))
-    wanted = _measures(results, measures, default_measures(results))
-    comparison = compare(results, baseline, measures=wanted, statistic=STATISTIC)
-    if {"spent", "trust"} <= set(wanted):
-        charts |= figures.cost_figure(comparison, outcome="trust", policies=results.policies)
+    compared = set(comparison.table["measure"])
+    outcome = comparison.measures[0].name
+    if {"spent", outcome} <= compared and outcome != "spent":
+        charts |= figures.cost_figure(comparison, outcome=outcome, policies=results.policies)
     return "".join([
-        f"<h2>Comparison with {escape(baseline)}</h2>",
+        f"<h2>Comparison with {escape(comparison.baseline)}, measure by measure</h2>",
         "<h3>Findings</h3><ul class=\"findings\">",
         *(f"<li>{_markdown_bold(s)}</li>" for s in tables.verdict_sentences(comparison)),
         "</ul>",
@@ -320,7 +360,7 @@ def _sensitivity_body(sens: Sensitivity, results: Results) -> str:
     return "".join(parts)
 
 
-def _runs_section(manifest: Manifest) -> str:
+def _runs_section(manifest: Manifest, written: Mapping[str, Any] | None) -> str:
     counts = manifest.counts
     facts: list[list[Any]] = [
         ["status", manifest.status],
@@ -336,9 +376,11 @@ def _runs_section(manifest: Manifest) -> str:
     failed = [r for r in manifest.runs if r.status == "failed"]
     parts = ["<h2>How the runs were made</h2>",
              "<p>One root seed gives each replicate its own seed, shared by every option and "
-             "design point of that replicate; any run can be repeated alone with "
-             "<code>ssrsim run --policy P --seed S</code>.</p>",
-             _html_table(["", ""], facts)]
+             "design point of that replicate. Each run below can be repeated alone with its "
+             "command line, run from the folder the batch was run from.</p>",
+             _html_table(["", ""], facts), _repeat_notes(manifest, written)]
+    overrides = batch_overrides(written, manifest.scenario) if written is not None else []
+    parts.append(_runs_table(manifest, overrides))
     if failed:
         rows = [[r.run_id, _last_line(r.error)] for r in failed[:20]]
         parts += [f"<h3>Failed runs ({len(failed)})</h3>",
@@ -346,11 +388,53 @@ def _runs_section(manifest: Manifest) -> str:
     return "".join(parts)
 
 
-def _assumptions_section() -> str:
-    items = "".join(f"<li>{escape(a)}</li>" for a in ASSUMPTIONS)
-    return ("<h2>Assumptions and limits</h2><ul>" + items + "</ul><p>The full list is in the "
-            "model description shipped with ssrsim: <code>docs/model.md</code>, section 9, "
-            "“Assumptions and limits”.</p>")
+def _repeat_notes(manifest: Manifest, written: Mapping[str, Any] | None) -> str:
+    """What the batch changed in its scenario file, or that it could not be read."""
+    if written is None:
+        return (f"<div class=\"note\">The scenario file {escape(manifest.scenario_file)} "
+                f"was not read for this report, so any <code>--set</code> given to the batch "
+                f"is missing from the command lines; the batch's full scenario is in "
+                f"manifest.json.</div>")
+    overrides = batch_overrides(written, manifest.scenario)
+    if not overrides:
+        return "<p>The batch ran the scenario file as written (no <code>--set</code>).</p>"
+    items = "".join(f"<li><code>{escape(o)}</code></li>" for o in overrides)
+    return (f"<p>The batch changed the scenario file with these settings, included in every "
+            f"command line:</p><ul>{items}</ul>")
+
+
+def _runs_table(manifest: Manifest, overrides: list[str]) -> str:
+    """Each run's policy, replicate, seed and command line (the first MAX_RUN_ROWS)."""
+    runs = manifest.runs[:MAX_RUN_ROWS]
+    rows = "".join(
+        f"<tr><td>{escape(r.run_id)}</td><td>{escape(r.policy)}</td><td>{r.replicate}</td>"
+        f"<td class=\"num\">{r.seed}</td><td>{escape(r.status)}</td>"
+        f"<td><code>{escape(repeat_command(manifest, r, overrides))}</code></td></tr>"
+        for r in runs)
+    more = (f" (the first {MAX_RUN_ROWS} of {len(manifest.runs)}; manifest.json lists all)"
+            if len(manifest.runs) > MAX_RUN_ROWS else "")
+    head = "".join(f"<th>{h}</th>" for h in ("run", "option", "replicate", "seed", "status",
+                                              "command line"))
+    return (f"<details><summary>Every run and its command line{more}</summary><table><thead>"
+            f"<tr>{head}</tr></thead><tbody>{rows}</tbody></table></details>")
+
+
+def _limits_section(source: Path) -> str:
+    head = f"<h2>{SECTION}</h2>"
+    try:
+        groups = read_limits(source)
+    except LimitsError as exc:
+        return head + (f"<div class=\"note\">{escape(str(exc))}. The model description "
+                       f"(docs/model.md in ssrsim's source) lists what the model assumes and "
+                       f"leaves out in its section “{SECTION}”.</div>")
+    parts = [head, f"<p class=\"same\">From the model description, docs/model.md, section "
+                   f"“{SECTION}”, as it read when this report was made.</p>"]
+    for group in groups:
+        if group.title:
+            parts.append(f"<h3>{escape(group.title)}</h3>")
+        parts.append("<ul>" + "".join(f"<li>{inline_html(i)}</li>" for i in group.items)
+                     + "</ul>")
+    return "".join(parts)
 
 
 def _charts(charts: dict[str, Figure], results: Results, *, wide: bool = False) -> str:

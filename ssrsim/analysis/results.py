@@ -28,7 +28,14 @@ from ..results_format import (
     summary_column,
 )
 
-__all__ = ["Results", "ResultsError", "load_results"]
+__all__ = ["DRAW", "Results", "ResultsError", "load_results"]
+
+DRAW = "draw"
+"""The summary column of a run's posterior draw, when a batch runs over parameter draws.
+
+No batch writes one yet; when one does, per-run values carry it and comparisons pair runs
+by draw and replicate, so parameter uncertainty enters the intervals beside seed noise.
+"""
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,8 @@ class Results:
             raise ResultsError(f"statistic must be 'final' or 'mean', got {statistic!r}")
         if burn_in < 0:
             raise ResultsError(f"burn-in must be 0 or more steps, got {burn_in}")
-        keep = [*BATCH_ID_COLUMNS, *self.design_parameters]
+        drawn = [DRAW] if DRAW in self.summary.columns else []
+        keep = [*BATCH_ID_COLUMNS, *drawn, *self.design_parameters]
         table = self.summary[keep].copy()
         if statistic == "mean" and burn_in > 0:
             series = self.timeseries([measure])

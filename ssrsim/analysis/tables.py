@@ -30,6 +30,10 @@ def comparison_header() -> list[str]:
             "n", "verdict"]
 
 
+NO_VARIATION = "no seed variation"
+"""The effect size column of a difference that is the same in every seed (no d_z exists)."""
+
+
 def comparison_verdicts(comparison: Comparison) -> list[tuple[Verdict, bool]]:
     """Each row's verdict and whether the difference is below the precision, as the rows."""
     return [(Verdict(row.verdict_kind), bool(row.small))
@@ -48,25 +52,30 @@ def comparison_rows(comparison: Comparison) -> list[list[str]]:
                 interval(row.mean, row.ci_low, row.ci_high, places),
                 "" if row.policy == comparison.baseline else
                 interval(row.diff, row.diff_low, row.diff_high, places, signed=True),
-                probability(row.p_better), number(row.effect_size, 2), str(row.n),
+                probability(row.p_better), _effect(row.effect_size, row.varies, row.diff),
+                str(row.n),
                 str(row.verdict),
             ])
     return rows
 
 
-def write_comparison(comparison: Comparison, folder: str | Path) -> dict[str, Path]:
-    """Write comparison.csv (every column, full precision) and comparison.md; their paths."""
+def write_comparison(comparison: Comparison, folder: str | Path,
+                     preface: Sequence[str] = ()) -> dict[str, Path]:
+    """Write comparison.csv (every column, full precision) and comparison.md; their paths.
+
+    `preface` are Markdown lines put before the method (the planner's brief).
+    """
     out = _folder(folder)
     paths = {"csv": out / "comparison.csv", "md": out / "comparison.md"}
     comparison.table.to_csv(paths["csv"], index=False)
-    paths["md"].write_text(comparison_markdown(comparison))
+    paths["md"].write_text(comparison_markdown(comparison, preface))
     return paths
 
 
-def comparison_markdown(comparison: Comparison) -> str:
-    """The comparison as a Markdown document: method, verdicts in words, table, warnings."""
-    lines = ["# Policy comparison", "", *comparison_method(comparison), "",
-             "## Verdicts", ""]
+def comparison_markdown(comparison: Comparison, preface: Sequence[str] = ()) -> str:
+    """The comparison as Markdown: preface, method, verdicts in words, table, warnings."""
+    lines = ["# Policy comparison", "", *preface, *([""] if preface else []), "## Method",
+             "", *comparison_method(comparison), "", "## Verdicts", ""]
     lines += [f"- {line}" for line in verdict_sentences(comparison)]
     lines += ["", "## Table", "", *markdown_table(comparison_header(),
                                                   comparison_rows(comparison))]
@@ -81,7 +90,7 @@ def comparison_method(comparison: Comparison) -> list[str]:
     return [
         f"Baseline: **{comparison.baseline}**. Statistic: {comparison.statistic} — "
         f"{STATISTICS.get(comparison.statistic, comparison.statistic)}"
-        f"{f', leaving out steps 1 to {comparison.burn_in}' if comparison.burn_in else ''}. "
+        f"{_burn_in_words(comparison.burn_in) if comparison.statistic == 'mean' else ''}. "
         f"Confidence level: {level}.",
         "",
         f"Intervals are two-sided {level} Student-t intervals: for each option's mean over its "
@@ -92,9 +101,22 @@ def comparison_method(comparison: Comparison) -> list[str]:
         f"counts the paired replicates. P(better) is the "
         f"probability, under the same t model with a flat prior, that the mean difference is "
         f"on the better side; d_z is the mean difference over the standard deviation of the "
-        f"differences. An option is better or worse only when the difference interval "
-        f"excludes zero.",
+        f"differences (not given when the difference is the same in every seed: "
+        f"\"{NO_VARIATION}\"). An option is better or worse only when the difference "
+        f"interval excludes zero; a difference under the precision (by default 5% of the "
+        f"baseline's mean, or --precision) is called small, and the precision is also the "
+        f"half-width the replicates-needed estimate aims at. Each such verdict is read "
+        f"alone; the planner's brief also says which differences stand when all the "
+        f"comparisons of the table are allowed for (Holm's method).",
     ]
+
+
+def _burn_in_words(burn_in: int) -> str:
+    """What was left out of each run's average."""
+    if burn_in:
+        return f", leaving out steps 1 to {burn_in}"
+    return (", no burn-in: runs start settled by the model's spin-up (time.spin_up_days) "
+            "before step 0")
 
 
 def verdict_sentences(comparison: Comparison) -> list[str]:
@@ -108,7 +130,7 @@ def verdict_sentences(comparison: Comparison) -> list[str]:
         groups: dict[str, list[str]] = {}
         for row in mine.itertuples():
             groups.setdefault(VERDICT_GROUPS[Verdict(row.verdict_kind)], []).append(
-                str(row.measure))
+                comparison.info(str(row.measure)).label.split(" (")[0].lower())
         parts = [f"{group} on {', '.join(names)}" for group, names in groups.items()]
         sentences.append(f"**{policy}** compared with {comparison.baseline}: "
                          f"{'; '.join(parts)}.")
@@ -261,6 +283,13 @@ def _by_measure(comparison: Comparison) -> Iterable[tuple[str, pd.DataFrame]]:
     for measure, group in comparison.table.groupby("measure", sort=False):
         first = (group["policy"] != comparison.baseline).to_numpy()
         yield str(measure), group.iloc[first.argsort(kind="stable")]
+
+
+def _effect(value: float, varies: bool, diff: float) -> str:
+    """d_z to two decimals; in words when the difference does not vary across seeds."""
+    if not varies and not _missing(diff):
+        return NO_VARIATION
+    return number(value, 2)
 
 
 def _rank(value: object) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import pandas as pd
@@ -9,7 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..analysis.figures import events_within
-from ..figure_style import PALETTE, date_axis, mark_event, style
+from ..figure_style import EVENT_COLOUR, PALETTE, date_axis, mark_event, style
 from ..results_format import EventMarker
 from ..scenario import Scenario
 
@@ -19,7 +20,8 @@ def case_figure(scenario: Scenario, bands: pd.DataFrame, observations: pd.DataFr
     """Per mapped measure: the model's median, 50% and 90% bands over time, observed points.
 
     Observations inside the run are filled points; those outside it are hollow points, drawn
-    where they fall on the calendar. Events are dashed lines.
+    where they fall on the calendar. Events are dashed lines, numbered on the top panel and
+    named in a key below the panels (long labels side by side would overprint).
     """
     measures = list(dict.fromkeys(bands["measure"])) or ["(no mapped measure)"]
     merged = _merged_events(events, scenario.time.steps)
@@ -36,16 +38,39 @@ def case_figure(scenario: Scenario, bands: pd.DataFrame, observations: pd.DataFr
             ax.plot(when, mine["median"], color=PALETTE[0], linewidth=1.6,
                     label=f"model median ({runs} runs, policy {policy})")
             _observed_points(ax, observations[observations["measure"] == measure])
-            for event in merged:  # labelled once, on the top panel
-                mark_event(ax, pd.Timestamp(event["when"]),
-                           event["label"] if ax is axes[0] else None)
+            for event in merged:
+                mark_event(ax, pd.Timestamp(event["when"]))
             ax.set_ylabel(measure)
             if _is_share(mine, observations, measure):
                 ax.set_ylim(-0.02, 1.02)
             ax.legend(loc="lower left", frameon=False, fontsize=8)
         date_axis(axes[-1], max_ticks=10)
+        _number_events(axes[0], merged)
+        if merged:
+            fig.supxlabel(_event_key(merged), fontsize=8, color=EVENT_COLOUR)
         fig.suptitle(f"{scenario.name}: model runs and observed data (not calibrated)")
     return fig
+
+
+def _number_events(ax: Axes, merged: list[dict]) -> None:
+    """Each event's number at the top of its line, stepped down when close to the last."""
+    when = [pd.Timestamp(e["when"]) for e in merged]
+    if not when:
+        return
+    close = (max(when) - min(when)) / 40 if len(when) > 1 else pd.Timedelta(0)
+    level = 0
+    for number, day in enumerate(when, start=1):
+        level = level + 1 if number > 1 and day - when[number - 2] < close else 0
+        ax.annotate(str(number), (day, 1.0 - 0.07 * level), xycoords=("data", "axes fraction"),
+                    fontsize=8, va="top", ha="right", color=EVENT_COLOUR,
+                    annotation_clip=False)
+
+
+def _event_key(merged: list[dict]) -> str:
+    """`Events: 1 election (04 Oct 2004); 2 ...`, wrapped to the figure's width."""
+    items = [f"{n} {e['label']} ({pd.Timestamp(e['when']):%d %b %Y})"
+             for n, e in enumerate(merged, start=1)]
+    return textwrap.fill("Events: " + "; ".join(items), width=130)
 
 
 def _merged_events(events: Sequence[EventMarker], steps: int) -> list[dict]:

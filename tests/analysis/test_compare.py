@@ -85,7 +85,7 @@ def test_no_better_direction_gives_higher_or_lower(tmp_path, synthetic, paired):
 def test_a_small_difference_is_noted_in_the_words():
     assert verdict_text(Verdict.WORSE, False, 0.05) == "worse than the baseline"
     assert verdict_text(Verdict.WORSE, True, 0.05) == \
-        "worse than the baseline, by less than the precision ±0.05"
+        "worse than the baseline, but by under 0.05 (small)"
     assert verdict_text(Verdict.TOO_FEW, False, 0.05) == "too few replicates to tell"
 
 
