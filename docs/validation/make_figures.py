@@ -536,9 +536,9 @@ def effects_table(all_rows: pd.DataFrame) -> str:
 
 
 def _dz(value: float) -> str:
-    """Cohen's d_z; infinite when every replicate gives the same difference (no noise)."""
-    if math.isinf(value) or abs(value) > 1e6:
-        return "±∞ (same in every replicate)".replace("±", "+" if value > 0 else "−")
+    """Cohen's d_z; undefined (NaN) when every replicate gives the same difference."""
+    if math.isnan(value) or abs(value) > 1e6:
+        return "no seed variation (same in every replicate)"
     return f"{value:+.2f}"
 
 
