@@ -29,7 +29,13 @@ from rich.table import Table
 from .app.server import add_arguments as add_serve_arguments
 from .app.server import serve_from_args
 from .results_format import ResultsError
-from .scenario import Scenario, ScenarioError, load_experiment, load_scenario
+from .scenario import (
+    Scenario,
+    ScenarioError,
+    check_overrides_used,
+    load_experiment,
+    load_scenario,
+)
 from .scenario.reference import json_schema, parameter_table
 
 if TYPE_CHECKING:
@@ -169,6 +175,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     """`ssrsim run`: run one scenario and write its outputs."""
     from .single_run import run, write_run
 
+    check_overrides_used(args.scenario, args.overrides, policies={args.policy}, sweep=False,
+                         command="ssrsim run")
     scenario = load_from_args(args)
     out = Path(args.out or default_run_folder(scenario, args.policy))
     steps = scenario.time.steps
@@ -451,6 +459,8 @@ def cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
     """`ssrsim calibrate`: ABC rejection over a batch, fitted scenario and report."""
     from .calibrate import calibrate, format_calibration, parse_bounds
 
+    check_overrides_used(args.scenario, args.overrides, policies=None, sweep=False,
+                         command="ssrsim calibrate")
     result = calibrate(args.scenario, args.params, samples=args.samples,
                        replicates=args.replicates, accept=args.accept,
                        bounds=parse_bounds(args.bounds), workers=args.workers, out=args.out,

@@ -89,6 +89,18 @@ def test_bad_set_exits_2(capsys):
     assert "per_week" in err
 
 
+@pytest.mark.parametrize(("change", "words"), [
+    ("extends=other.yaml", "extends cannot be changed"),
+    ("sweep.method=lhs", "does not read `sweep:`"),
+    ("policies.coordinated.set.budget.per_week=3", "policy 'coordinated' is not run"),
+    ("budget.per_week=true", "expected a number, got true"),
+])
+def test_a_set_that_would_do_nothing_or_has_the_wrong_type_exits_2(capsys, change, words):
+    assert main(["run", "scenarios/baseline.yaml", "--quiet", "--set", change]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+
+
 def test_validate_reports_each_file(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("activation:\n  rounding: ceil\n")

@@ -38,8 +38,12 @@ def param(
     lt: float | None = None,
     unit: str = "",
     source: str = ASSUMPTION,
+    strict: bool | None = None,
 ) -> Any:
-    """Declare a parameter: a pydantic Field carrying unit and source as schema extras."""
+    """Declare a parameter: a pydantic Field carrying unit and source as schema extras.
+
+    `strict=False` lets a field convert its input (a date written as text, a list as a pair).
+    """
     return Field(
         default,
         description=help,
@@ -47,14 +51,21 @@ def param(
         le=le,
         gt=gt,
         lt=lt,
+        strict=strict,
         json_schema_extra={"unit": unit, "source": source},
     )
 
 
 class Section(BaseModel):
-    """Base of every schema section: immutable; unknown keys and inf/nan are rejected."""
+    """Base of every schema section: immutable; unknown keys, inf/nan and wrong types rejected.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    Types are strict: a number must be written as a number (a whole number where an integer
+    is meant; an integer where a real is meant is fine) and a switch as true or false, so
+    `yes`, `"12"`, `"True"` or `1` for a switch are errors rather than guesses. Dates and the
+    district grid may still be converted (from JSON's text dates and lists).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class BetaDist(Section):
@@ -69,7 +80,7 @@ class BetaDist(Section):
 class Time(Section):
     """Calendar mapping of model steps."""
 
-    start_date: dt.date = param(dt.date(2004, 1, 5), "Calendar date of step 0.")
+    start_date: dt.date = param(dt.date(2004, 1, 5), "Calendar date of step 0.", strict=False)
     step_days: int = param(
         7, "Length of one step. Rates are given per week (or per year, as their unit says) and "
         "converted to the step length, so it changes no answer beyond discretisation.",
@@ -106,6 +117,7 @@ class Space(Section):
     district_grid: tuple[int, int] = param(
         (1, 1),
         "Rows and columns of the block layout of districts; `districts` lists them row-major.",
+        strict=False,
     )
 
     @model_validator(mode="after")
@@ -693,7 +705,8 @@ class EventBase(Section):
 
     type: str = Field(description="Event type; each event class allows only its own.")
     step: int | None = Field(None, ge=0, description="Step at which the event happens.")
-    date: dt.date | None = Field(None, description="Date at which it happens (mapped to a step).")
+    date: dt.date | None = Field(None, strict=False,
+                                 description="Date at which it happens (mapped to a step).")
     district: str | None = Field(
         None, description="District whose people, units and programmes it affects (all when "
         "absent); national institutions change everywhere.")
