@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 EPSTEIN = "Epstein (2002), PNAS 99(suppl 3):7243-7250"
 ASSUMPTION = "assumption"
@@ -23,6 +23,24 @@ ACTIVITIES = ("engagement", "services", "training", "oversight", "ddr")
 """Budget activities, in the order used by the allocation vector."""
 
 NGO_ACTIVITIES = ("monitoring", "services", "advocacy")
+
+MAX_RESOURCES = 1e9
+"""Largest budget or spending rate per week (the baseline spends 10): sums over districts,
+units, a donor surge and a run's steps then stay far from overflowing a float. A ceiling
+for safety, not a range: sliders and priors still treat these parameters as open-ended."""
+
+CEILING_NOTE = f"; at most {MAX_RESOURCES:.0e}, a ceiling against overflow"
+
+
+def _within_ceiling(value: float) -> float:
+    if value > MAX_RESOURCES:
+        raise ValueError(f"must be at most {MAX_RESOURCES:.0e} (a ceiling that keeps sums of "
+                         "spending over units, districts, surges and steps finite)")
+    return value
+
+
+Resources = Annotated[float, AfterValidator(_within_ceiling)]
+"""A budget or spending rate per week: a real number up to MAX_RESOURCES."""
 
 Neighbourhood = Literal["von_neumann", "moore", "euclidean"]
 """Shapes of a vision: Manhattan, Chebyshev or Euclidean distance from the cell."""
@@ -75,6 +93,17 @@ class BetaDist(Section):
     concentration: float = param(
         2.0, "Concentration a+b; 2 with mean 0.5 is the uniform U(0,1).", gt=0, le=1000
     )
+
+    @model_validator(mode="after")
+    def _shapes_positive(self) -> BetaDist:
+        a, b = self.mean * self.concentration, (1.0 - self.mean) * self.concentration
+        if a <= 0 or b <= 0:  # products too small for a float round to 0
+            raise ValueError(
+                f"Beta shapes a = mean x concentration = {a:g} and b = (1 - mean) x "
+                f"concentration = {b:g} must both be above 0 (mean {self.mean:g}, concentration "
+                f"{self.concentration:g}); raise the concentration or move the mean from 0 and 1"
+            )
+        return self
 
 
 class Time(Section):
@@ -436,7 +465,7 @@ class Security(Section):
     )
     resistance_concentration: float = param(
         4.0, "Concentration of the Beta distribution of each unit's own resistance to change "
-        "r_u, whose mean is institutions.institutional_resistance.", gt=0, le=1000,
+        "r_u, whose mean is institutions.institutional_resistance.", ge=1e-6, le=1000,
     )
     training_days: int = param(
         84, "Time a unit spends in training (at least one step).", ge=1, le=100_000,
@@ -464,8 +493,8 @@ class CMO(Section):
     coordination_penalty: float = param(
         0.5, "Share of effectiveness lost at zero coordination.", ge=0, le=1
     )
-    throughput: float = param(
-        5.0, "Most resources one CMO unit can deliver per week.", gt=0,
+    throughput: Resources = param(
+        5.0, f"Most resources one CMO unit can deliver per week{CEILING_NOTE}.", gt=0,
         unit="resource units per week",
     )
     relocation_rate: float = param(
@@ -481,8 +510,8 @@ class CMO(Section):
 class NGO(Section):
     """Civil-society organisations."""
 
-    budget: float = param(
-        1.0, "Resources each NGO spends per week (own funds).", ge=0,
+    budget: Resources = param(
+        1.0, f"Resources each NGO spends per week (own funds{CEILING_NOTE}).", ge=0,
         unit="resource units per week",
     )
     monitoring: float = param(0.4, "Share of NGO spending on monitoring abuses.", ge=0, le=1)
@@ -547,8 +576,8 @@ class HalfSaturation(Section):
 class Budget(Section):
     """The SSR programme budget: the resource constraint."""
 
-    per_week: float = param(
-        10.0, "Programme budget per week.", ge=0, unit="resource units per week"
+    per_week: Resources = param(
+        10.0, f"Programme budget per week{CEILING_NOTE}.", ge=0, unit="resource units per week"
     )
     allocation: Allocation = Field(default_factory=Allocation, description="Initial allocation.")
     half_saturation: HalfSaturation = Field(default_factory=HalfSaturation)
