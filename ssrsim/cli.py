@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -37,6 +38,18 @@ from .scenario import (
     load_scenario,
 )
 from .scenario.reference import json_schema, parameter_table
+from .workload import (
+    LONG_SECONDS,
+    MAX_RUN_BYTES,
+    MAX_RUN_SECONDS,
+    MAX_RUNS,
+    Workload,
+    WorkloadError,
+    duration,
+    estimate,
+    gigabytes,
+)
+from .workload import check as check_workload
 
 if TYPE_CHECKING:
     from .analysis.compare import Verdict
@@ -55,6 +68,21 @@ def _scenario_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE",
                         help="override a parameter, e.g. --set budget.per_week=20 (repeatable)")
+    _allow_large_arg(parser)
+
+
+def _allow_large_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-large", action="store_true",
+        help=f"run work over the ceiling anyway: more than {MAX_RUNS:,} runs, or a run "
+             f"estimated at over {duration(MAX_RUN_SECONDS)} or {gigabytes(MAX_RUN_BYTES)}")
+
+
+def announce(workload: Workload, command: str, workers: int = 1) -> None:
+    """Say up front, on stderr, that work will take long (see `ssrsim.workload`)."""
+    if workload.seconds / max(1, workers) > LONG_SECONDS:
+        print(f"ssrsim {command}: this will take a while: {workload.describe(workers)}",
+              file=sys.stderr, flush=True)
 
 
 def _overrides(args: argparse.Namespace) -> list[str]:
@@ -173,11 +201,14 @@ def load_from_args(args: argparse.Namespace) -> Scenario:
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     """`ssrsim run`: run one scenario and write its outputs."""
-    from .single_run import run, write_run
-
     check_overrides_used(args.scenario, args.overrides, policies={args.policy}, sweep=False,
                          command="ssrsim run")
     scenario = load_from_args(args)
+    workload = estimate(scenario)
+    check_workload(workload, allow_large=args.allow_large)
+    announce(workload, "run")
+    from .single_run import run, write_run  # Mesa and pandas only for a run that will happen
+
     out = Path(args.out or default_run_folder(scenario, args.policy))
     steps = scenario.time.steps
     if args.quiet:
@@ -236,7 +267,8 @@ def cmd_batch(args: argparse.Namespace, console: Console) -> int:
         out = args.out or str(Path("results") / _safe_name(experiment.base.name))
         batch = prepare_batch(experiment, out=out, replicates=args.replicates,
                               policies=policies, design_file=args.design_file,
-                              force_new=args.force_new)
+                              force_new=args.force_new, allow_large=args.allow_large)
+        announce(batch.workload, "batch", _workers(args.workers))
         planned = len(batch.runs)
         columns = (TextColumn("[bold]{task.description}"), BarColumn(),
                    TextColumn("{task.completed}/{task.total} runs, {task.fields[failed]} failed"),
@@ -346,6 +378,7 @@ def _case_args(parser: argparse.ArgumentParser, replicates: int, out: str) -> No
     parser.add_argument("--out", help=f"results folder (default results/<name>-{out})")
     parser.add_argument("--force-new", action="store_true",
                         help="delete earlier results of a different batch in --out")
+    _allow_large_arg(parser)
 
 
 def _analysis_args(parser: argparse.ArgumentParser, default_out: str) -> None:
@@ -443,15 +476,17 @@ def cmd_check_case(args: argparse.Namespace, console: Console) -> int:
     from .batch import BatchInputError
     from .cases import check_case, format_case_table
 
+    _announce_case(args, "check-case", args.replicates)
     try:
-        check = check_case(args.scenario, replicates=args.replicates, workers=args.workers,
-                           out=args.out, seed=args.seed, overrides=args.overrides,
-                           policy=args.policy, force_new=args.force_new,
-                           on_progress=_log_progress(f"check-case {args.scenario}", console))
+        case = check_case(args.scenario, replicates=args.replicates, workers=args.workers,
+                          out=args.out, seed=args.seed, overrides=args.overrides,
+                          policy=args.policy, force_new=args.force_new,
+                          allow_large=args.allow_large,
+                          on_progress=_log_progress(f"check-case {args.scenario}", console))
     except BatchInputError as err:
         print(f"ssrsim check-case: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(format_case_table(check))
+    print(format_case_table(case))
     return 0
 
 
@@ -461,13 +496,28 @@ def cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
 
     check_overrides_used(args.scenario, args.overrides, policies=None, sweep=False,
                          command="ssrsim calibrate")
+    _announce_case(args, "calibrate", args.samples * args.replicates)
     result = calibrate(args.scenario, args.params, samples=args.samples,
                        replicates=args.replicates, accept=args.accept,
                        bounds=parse_bounds(args.bounds), workers=args.workers, out=args.out,
                        seed=args.seed, overrides=args.overrides, force_new=args.force_new,
+                       allow_large=args.allow_large,
                        on_progress=_log_progress(f"calibrate {args.scenario}", console))
     print(format_calibration(result))
     return 0
+
+
+def _announce_case(args: argparse.Namespace, command: str, runs: int) -> None:
+    """Announce a long case-study batch (the library refuses one over the ceiling)."""
+    scenario = load_scenario(args.scenario, overrides=args.overrides)
+    announce(estimate(scenario, runs), command, _workers(args.workers))
+
+
+def _workers(requested: int | None) -> int:
+    """The cores a batch gets: as asked, or all (0 runs in this process: one)."""
+    if requested == 0:
+        return 1
+    return requested or os.cpu_count() or 1
 
 
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
@@ -510,6 +560,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args, console)
     except (ScenarioError, ResultsError) as err:
         print(err, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except WorkloadError as err:
+        print(f"ssrsim {args.command}: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as err:  # a full disk, a folder that cannot be written: no traceback
         where = f" {err.filename}" if err.filename else ""

@@ -8,6 +8,7 @@ batch's root seed, so the same command gives the same design.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,21 @@ def salib_problem(sweep: Sweep) -> dict[str, Any]:
     names = list(sweep.parameters)
     return {"num_vars": len(names), "names": names,
             "bounds": [[r.min, r.max] for r in sweep.parameters.values()]}
+
+
+def design_size(sweep: Sweep | None) -> int:
+    """How many points a sweep gives (`sweep_design`'s rows), without building them."""
+    if sweep is None:
+        return 1
+    d = len(sweep.parameters)
+    if sweep.method == "grid":
+        return math.prod(len(r.values) if r.values is not None else sweep.levels
+                         for r in sweep.parameters.values())
+    if sweep.method == "saltelli":
+        return sweep.samples * (2 * d + 2 if sweep.second_order else d + 2)
+    if sweep.method == "morris":
+        return sweep.samples * (d + 1)
+    return sweep.samples
 
 
 def sweep_design(scenario: Scenario, root_seed: int) -> pd.DataFrame:

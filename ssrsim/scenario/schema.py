@@ -1003,7 +1003,7 @@ class ModelParams(Section):
                 f"space.district_grid {[rows, cols]} needs {rows * cols} districts, "
                 f"got {len(self.districts)}"
             )
-        if self._civilians() < 1:
+        if self.civilians() < 1:
             raise ValueError(
                 f"population.density {self.population.density:g} (and the districts' own "
                 f"densities) on a {self.space.width}x{self.space.height} grid give no "
@@ -1027,7 +1027,7 @@ class ModelParams(Section):
                 )
         return self
 
-    def _civilians(self) -> int:
+    def civilians(self) -> int:
         """How many civilians the model will build (as `build.home_cells` draws them)."""
         width, height = self.space.width, self.space.height
         rows, cols = self.space.district_grid

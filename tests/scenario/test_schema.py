@@ -121,7 +121,7 @@ def test_districts_own_densities_that_give_nobody_are_refused():
     ok = Scenario.model_validate({"space": {"width": 6, "height": 6, "district_grid": [1, 2]},
                                   "districts": [{"name": "a", "density": 0.1},
                                                 {"name": "b", "density": 0.01}]})
-    assert ok._civilians() == 2
+    assert ok.civilians() == 2
 
 
 def test_a_run_must_fit_the_calendar_tables_can_hold():
