@@ -299,6 +299,7 @@ def _execute(batch: Batch, executor: Executor, slots: int, chunk_size: int | Non
     store = batch.store
     records = store.journal()
     store.remove_duplicates(records)
+    store.check_rows(records)
     store.compact_journal()
     store.remove_orphans(records)
     todo = [r for r in batch.runs if records.get(r.run_id, {}).get("status") != "done"]

@@ -199,3 +199,22 @@ def test_kill_9_of_the_parent_ends_its_workers(tmp_path):
     alive = [p for p in workers if Path(f"/proc/{p}").exists()
              and "Z" not in Path(f"/proc/{p}/stat").read_text().split()[2]]
     assert alive == []
+
+
+def test_rows_stored_twice_in_one_shard_are_removed(finished):
+    shard = sorted((finished / "timeseries").glob("*.parquet"))[0]
+    table = pd.read_parquet(shard)
+    pd.concat([table, table]).to_parquet(shard, index=False)
+    report = execute_batch(small_batch(finished), workers=0, chunk_size=1)
+    assert report.done == 0 and any("stored twice" in r for r in report.repairs)
+    check_once(finished, 4)
+
+
+def test_a_run_whose_rows_were_deleted_from_its_shard_is_redone(finished):
+    journal = [json.loads(line) for line in (finished / "runs.jsonl").read_text().splitlines()]
+    shard = finished / "timeseries" / journal[0]["shard"]
+    table = pd.read_parquet(shard)
+    table[table["run_id"] != journal[0]["run_id"]].to_parquet(shard, index=False)
+    report = execute_batch(small_batch(finished), workers=0, chunk_size=1)
+    assert report.done == 1 and any("has no rows in its shard" in r for r in report.repairs)
+    check_once(finished, 4)
