@@ -1004,9 +1004,11 @@ class ModelParams(Section):
                 f"got {len(self.districts)}"
             )
         if self.civilians() < 1:
+            own = [d.density for d in self.districts if d.density is not None]
+            given = (f"districts: their own densities {', '.join(f'{x:g}' for x in own)}"
+                     if own else f"population.density {self.population.density:g}")
             raise ValueError(
-                f"population.density {self.population.density:g} (and the districts' own "
-                f"densities) on a {self.space.width}x{self.space.height} grid give no "
+                f"{given} on a {self.space.width}x{self.space.height} grid give no "
                 "civilians; raise a density or the grid"
             )
         days = self.time.steps * self.time.step_days
