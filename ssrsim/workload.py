@@ -1,7 +1,7 @@
 """How much work a run or a batch is, estimated before it starts, and the ceiling on it.
 
 The estimate counts what drives a run's cost: civilians (vectorised, a few microseconds
-each per step), security and CMO units (Mesa agents, about 0.2 ms each per step), decision
+each per step), security and CMO units (Mesa agents, about 0.1 ms each per step), decision
 batches (each a pass over the grid) and steps, the spin-up's included; memory grows with
 the grid's cells and the units. The constants were measured on one core of the machine
 the project is developed on (README, "Resource ceiling"); the figures are rough, within a
@@ -32,10 +32,10 @@ LONG_SECONDS = 60.0
 """Work estimated to take longer than this (on the cores it gets) is announced up front."""
 
 SECONDS_PER_CIVILIAN_STEP = 6e-6
-SECONDS_PER_UNIT_STEP = 2e-4
+SECONDS_PER_UNIT_STEP = 8e-5
 SECONDS_PER_BATCH_PASS = 5e-4
 SECONDS_PER_BATCH_CELL = 3e-8
-SECONDS_PER_STEP = 0.02
+SECONDS_PER_STEP = 0.01
 SECONDS_TO_START = 0.7
 SPIN_UP_SHARE = 0.6
 """A spin-up step runs only rebellion and arrests: about this share of a full step."""

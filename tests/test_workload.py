@@ -27,7 +27,7 @@ def test_the_baseline_is_well_under_the_ceiling():
     ({"space.width": 2000, "space.height": 2000, "time.steps": 3}, "GB of memory per run"),
     ({"space.width": 1000, "space.height": 1000, "activation.batches": 100_000,
       "time.steps": 3}, "h per run on one core"),
-    ({"districts.capital.police": 100_000, "districts.border.army": 100_000},
+    ({f"districts.{d}.police": 100_000 for d in ("capital", "highlands", "delta", "border")},
      "per run on one core"),
 ])
 def test_a_run_over_the_ceiling_is_refused_unless_allowed(changes, words):
