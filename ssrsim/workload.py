@@ -4,9 +4,9 @@ The estimate counts what drives a run's cost: civilians (vectorised, a few micro
 each per step), security and CMO units (Mesa agents, about 0.1 ms each per step), decision
 batches (each a pass over the grid) and steps, the spin-up's included; memory grows with
 the grid's cells and the units. The constants were measured on one core of the machine
-the project is developed on (README, "Resource ceiling"); the figures are rough, within a
-factor of about two, and are there to stop a mistyped grid or batch count, not to plan a
-cluster.
+the project is developed on (README, "Resource ceiling"); the figures are rough (from
+half to five times the time measured), there to stop a mistyped grid, batch count or
+design, not to plan a cluster.
 
 A run whose estimate passes `MAX_RUN_SECONDS` or `MAX_RUN_BYTES`, or a batch of more than
 `MAX_RUNS` runs, is refused unless the caller allows large work on purpose
