@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -85,6 +86,30 @@ def announce(workload: Workload, command: str, workers: int = 1) -> None:
               file=sys.stderr, flush=True)
 
 
+def _whole(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `minimum` (a usage error otherwise)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return parse
+
+
+def _positive(text: str) -> float:
+    """An argparse type: a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text}")
+    return value
+
+
 def _overrides(args: argparse.Namespace) -> list[str]:
     """--set values, with --steps and --seed as the overrides they stand for."""
     overrides = list(args.overrides)
@@ -113,18 +138,19 @@ def build_parser() -> argparse.ArgumentParser:
     batch = sub.add_parser(
         "batch", help="run replicates x policies x design points, streamed to disk, resumable")
     _scenario_args(batch)
-    batch.add_argument("--replicates", type=int, default=1, help="runs per option (default 1)")
+    batch.add_argument("--replicates", type=_whole(1), default=1,
+                       help="runs per option (default 1)")
     batch.add_argument("--policies", default="all",
                        help="'all' (default), or comma-separated policy names "
                             "('none' = the scenario as written)")
     batch.add_argument("--design-file", help="CSV/Parquet table of parameter rows "
                                              "(instead of the scenario's sweep:)")
     where = batch.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int,
+    where.add_argument("--workers", type=_whole(0),
                        help="local worker processes (default: all cores; 0: in this process)")
     where.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://host:8786")
     where.add_argument("--scheduler-file", help="a Dask scheduler file")
-    batch.add_argument("--chunk-size", type=int, help="runs per task (default: automatic)")
+    batch.add_argument("--chunk-size", type=_whole(1), help="runs per task (default: automatic)")
     batch.add_argument("--out", help="results folder (default results/<name>)")
     batch.add_argument("--resume", action="store_true",
                        help="finish an interrupted batch (also what re-running does anyway)")
@@ -141,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--burn-in", type=int, default=0, metavar="STEPS",
                       help="with --statistic mean, leave out the first STEPS steps of each "
                            "run (the start-up outburst)")
-    comp.add_argument("--precision", type=float,
+    comp.add_argument("--precision", type=_positive,
                       help="target half-width of difference intervals, for the replicates-"
                            "needed estimate (default: 5%% of the baseline's mean)")
     comp.set_defaults(handler=cmd_compare)
@@ -368,12 +394,12 @@ def batch_summary(report: BatchReport, out: str) -> str:
 def _case_args(parser: argparse.ArgumentParser, replicates: int, out: str) -> None:
     """Flags shared by the case-study commands (they run a batch of a case scenario)."""
     parser.add_argument("scenario", help="a case-study scenario (with data/cases/<name>.csv)")
-    parser.add_argument("--replicates", type=int, default=replicates,
+    parser.add_argument("--replicates", type=_whole(1), default=replicates,
                         help=f"runs per point (default {replicates})")
     parser.add_argument("--seed", type=int, help="root seed (overrides seed)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE", help="override a parameter (repeatable)")
-    parser.add_argument("--workers", type=int,
+    parser.add_argument("--workers", type=_whole(0),
                         help="local worker processes (default all cores)")
     parser.add_argument("--out", help=f"results folder (default results/<name>-{out})")
     parser.add_argument("--force-new", action="store_true",

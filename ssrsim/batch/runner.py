@@ -288,8 +288,14 @@ def execute_batch(
     """Run every planned run not yet done; see `open_executor` for where they run.
 
     The executor is started before anything is written, so an unreachable scheduler leaves
-    the results folder as it was.
+    the results folder as it was. A negative `workers` or a `chunk_size` below 1 is a
+    BatchInputError.
     """
+    if workers is not None and workers < 0:
+        raise BatchInputError(f"--workers must be 0 (run in this process) or more, got "
+                              f"{workers}")
+    if chunk_size is not None and chunk_size < 1:
+        raise BatchInputError(f"--chunk-size must be at least 1, got {chunk_size}")
     with open_executor(workers, scheduler, scheduler_file) as (executor, slots):
         return _execute(batch, executor, slots, chunk_size, on_progress)
 
