@@ -113,7 +113,11 @@ def check_overrides_used(
                        f"no effect (choose it with --policy {parts[1]})")
         else:
             continue
-        issues.append(Issue(OVERRIDES.file, None, key.strip(), raw.strip(), message))
+        try:
+            value = parse_value(raw, OVERRIDES.file)
+        except ScenarioError:
+            value = raw.strip()
+        issues.append(Issue(OVERRIDES.file, None, key.strip(), value, message))
     if issues:
         raise ScenarioError(issues, os.fspath(path))
 
