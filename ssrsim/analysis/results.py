@@ -111,6 +111,9 @@ class Results:
                 if column not in STEP_COLUMNS:
                     self.check_measure(column)
             columns = [*BATCH_ID_COLUMNS, "step", *[c for c in columns if c != "step"]]
+        if not (self.root / SHARDS).is_dir():
+            raise ResultsError(f"{self.root} has no time series ({SHARDS}/ is missing); rerun "
+                               "the batch command that made it to redo them")
         return pd.read_parquet(self.root / SHARDS, columns=columns)
 
     def check_measure(self, measure: str) -> None:

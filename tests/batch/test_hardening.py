@@ -218,3 +218,17 @@ def test_a_run_whose_rows_were_deleted_from_its_shard_is_redone(finished):
     report = execute_batch(small_batch(finished), workers=0, chunk_size=1)
     assert report.done == 1 and any("has no rows in its shard" in r for r in report.repairs)
     check_once(finished, 4)
+
+
+def test_a_deleted_time_series_folder_is_a_clear_error_and_rerunning_redoes_it(finished):
+    import shutil
+
+    from ssrsim.analysis import load_results
+    from ssrsim.results_format import ResultsError
+
+    shutil.rmtree(finished / "timeseries")
+    with pytest.raises(ResultsError, match="no time series"):
+        load_results(finished).timeseries()
+    report = execute_batch(small_batch(finished), workers=0, chunk_size=1)
+    assert report.done == 4
+    check_once(finished, 4)
