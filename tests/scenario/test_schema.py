@@ -172,3 +172,29 @@ def test_resources_per_week_have_a_ceiling_far_from_overflow(path):
     (error,) = errors({section: {key: 1e308}})
     assert error["loc"] == path and "at most 1e+09" in error["msg"]
     assert not bounds_of(field_of(".".join(path))).finite  # sliders and priors: open-ended
+
+
+def test_dates_and_pairs_may_be_converted_while_everything_else_is_strict():
+    """Dates come as text from JSON and pairs as lists: those fields alone are lax (#14).
+
+    A new section with a date field must say `strict=False`, or a scenario written as JSON
+    (a results folder's manifest, the app) would no longer load.
+    """
+    from pydantic.types import Strict
+
+    from ssrsim.scenario._types import strip
+
+    def strictness(field):
+        return next((m.strict for m in field.metadata if isinstance(m, Strict)), None)
+
+    lax = set()
+    for section in sections():
+        assert section.model_config.get("strict") is True, section
+        for name, field in section.model_fields.items():
+            bare, _ = strip(field.annotation)
+            if bare is dt.date or getattr(bare, "__origin__", None) is tuple:
+                assert strictness(field) is False, f"{section.__name__}.{name} must be lax"
+                lax.add(f"{section.__name__}.{name}")
+            elif strictness(field) is False:
+                raise AssertionError(f"{section.__name__}.{name} is lax but holds no date/pair")
+    assert {"Time.start_date", "Space.district_grid"} <= lax
