@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -29,8 +31,26 @@ from rich.table import Table
 from .app.server import add_arguments as add_serve_arguments
 from .app.server import serve_from_args
 from .results_format import ResultsError
-from .scenario import Scenario, ScenarioError, load_experiment, load_scenario
+from .scenario import (
+    Scenario,
+    ScenarioError,
+    check_overrides_used,
+    load_experiment,
+    load_scenario,
+)
 from .scenario.reference import json_schema, parameter_table
+from .workload import (
+    LONG_SECONDS,
+    MAX_RUN_BYTES,
+    MAX_RUN_SECONDS,
+    MAX_RUNS,
+    Workload,
+    WorkloadError,
+    duration,
+    estimate,
+    gigabytes,
+)
+from .workload import check as check_workload
 
 if TYPE_CHECKING:
     from .analysis.brief import Brief
@@ -52,6 +72,45 @@ def _scenario_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE",
                         help="override a parameter, e.g. --set budget.per_week=20 (repeatable)")
+    _allow_large_arg(parser)
+
+
+def _allow_large_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allow-large", action="store_true",
+        help=f"run work over the ceiling anyway: more than {MAX_RUNS:,} runs, or a run "
+             f"estimated at over {duration(MAX_RUN_SECONDS)} or {gigabytes(MAX_RUN_BYTES)}")
+
+
+def announce(workload: Workload, command: str, workers: int = 1) -> None:
+    """Say up front, on stderr, that work will take long (see `ssrsim.workload`)."""
+    if workload.seconds / max(1, workers) > LONG_SECONDS:
+        print(f"ssrsim {command}: this will take a while: {workload.describe(workers)}",
+              file=sys.stderr, flush=True)
+
+
+def _whole(minimum: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least `minimum` (a usage error otherwise)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return parse
+
+
+def _positive(text: str) -> float:
+    """An argparse type: a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text}")
+    return value
 
 
 def _overrides(args: argparse.Namespace) -> list[str]:
@@ -82,18 +141,19 @@ def build_parser() -> argparse.ArgumentParser:
     batch = sub.add_parser(
         "batch", help="run replicates x policies x design points, streamed to disk, resumable")
     _scenario_args(batch)
-    batch.add_argument("--replicates", type=int, default=1, help="runs per option (default 1)")
+    batch.add_argument("--replicates", type=_whole(1), default=1,
+                       help="runs per option (default 1)")
     batch.add_argument("--policies", default="all",
                        help="'all' (default), or comma-separated policy names "
                             "('none' = the scenario as written)")
     batch.add_argument("--design-file", help="CSV/Parquet table of parameter rows "
                                              "(instead of the scenario's sweep:)")
     where = batch.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int,
+    where.add_argument("--workers", type=_whole(0),
                        help="local worker processes (default: all cores; 0: in this process)")
     where.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://host:8786")
     where.add_argument("--scheduler-file", help="a Dask scheduler file")
-    batch.add_argument("--chunk-size", type=int, help="runs per task (default: automatic)")
+    batch.add_argument("--chunk-size", type=_whole(1), help="runs per task (default: automatic)")
     batch.add_argument("--out", help="results folder (default results/<name>)")
     batch.add_argument("--resume", action="store_true",
                        help="finish an interrupted batch (also what re-running does anyway)")
@@ -110,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     _burn_in_arg(comp)
     comp.add_argument("--table", action="store_true",
                       help="also print the full table (intervals, P(better), effect sizes)")
-    comp.add_argument("--precision", type=float,
+    comp.add_argument("--precision", type=_positive,
                       help="target half-width of difference intervals, for the replicates-"
                            "needed estimate (default: 5%% of the baseline's mean)")
     comp.set_defaults(handler=cmd_compare)
@@ -172,9 +232,14 @@ def load_from_args(args: argparse.Namespace) -> Scenario:
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     """`ssrsim run`: run one scenario and write its outputs."""
-    from .single_run import run, write_run
-
+    check_overrides_used(args.scenario, args.overrides, policies={args.policy}, sweep=False,
+                         command="ssrsim run")
     scenario = load_from_args(args)
+    workload = estimate(scenario)
+    check_workload(workload, allow_large=args.allow_large)
+    announce(workload, "run")
+    from .single_run import run, write_run  # Mesa and pandas only for a run that will happen
+
     out = Path(args.out or default_run_folder(scenario, args.policy))
     steps = scenario.time.steps
     if args.quiet:
@@ -233,7 +298,8 @@ def cmd_batch(args: argparse.Namespace, console: Console) -> int:
         out = args.out or str(Path("results") / _safe_name(experiment.base.name))
         batch = prepare_batch(experiment, out=out, replicates=args.replicates,
                               policies=policies, design_file=args.design_file,
-                              force_new=args.force_new)
+                              force_new=args.force_new, allow_large=args.allow_large)
+        announce(batch.workload, "batch", _workers(args.workers))
         planned = len(batch.runs)
         columns = (TextColumn("[bold]{task.description}"), BarColumn(),
                    TextColumn("{task.completed}/{task.total} runs, {task.fields[failed]} failed"),
@@ -333,16 +399,17 @@ def batch_summary(report: BatchReport, out: str) -> str:
 def _case_args(parser: argparse.ArgumentParser, replicates: int, out: str) -> None:
     """Flags shared by the case-study commands (they run a batch of a case scenario)."""
     parser.add_argument("scenario", help="a case-study scenario (with data/cases/<name>.csv)")
-    parser.add_argument("--replicates", type=int, default=replicates,
+    parser.add_argument("--replicates", type=_whole(1), default=replicates,
                         help=f"runs per point (default {replicates})")
     parser.add_argument("--seed", type=int, help="root seed (overrides seed)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE", help="override a parameter (repeatable)")
-    parser.add_argument("--workers", type=int,
+    parser.add_argument("--workers", type=_whole(0),
                         help="local worker processes (default all cores)")
     parser.add_argument("--out", help=f"results folder (default results/<name>-{out})")
     parser.add_argument("--force-new", action="store_true",
                         help="delete earlier results of a different batch in --out")
+    _allow_large_arg(parser)
 
 
 def _analysis_args(parser: argparse.ArgumentParser, default_out: str) -> None:
@@ -479,15 +546,17 @@ def cmd_check_case(args: argparse.Namespace, console: Console) -> int:
     from .batch import BatchInputError
     from .cases import check_case, format_case_table
 
+    _announce_case(args, "check-case", args.replicates)
     try:
-        check = check_case(args.scenario, replicates=args.replicates, workers=args.workers,
-                           out=args.out, seed=args.seed, overrides=args.overrides,
-                           policy=args.policy, force_new=args.force_new,
-                           on_progress=_log_progress(f"check-case {args.scenario}", console))
+        case = check_case(args.scenario, replicates=args.replicates, workers=args.workers,
+                          out=args.out, seed=args.seed, overrides=args.overrides,
+                          policy=args.policy, force_new=args.force_new,
+                          allow_large=args.allow_large,
+                          on_progress=_log_progress(f"check-case {args.scenario}", console))
     except BatchInputError as err:
         print(f"ssrsim check-case: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(format_case_table(check))
+    print(format_case_table(case))
     if args.replicates < MIN_BAND_REPLICATES:
         print(f"warning: a 90% band from {args.replicates} replicate(s) is not meaningful "
               f"(its edges are single runs, or the one run); use --replicates "
@@ -499,13 +568,30 @@ def cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
     """`ssrsim calibrate`: ABC rejection over a batch, fitted scenario and report."""
     from .calibrate import calibrate, format_calibration, parse_bounds
 
+    check_overrides_used(args.scenario, args.overrides, policies=None, sweep=False,
+                         command="ssrsim calibrate")
+    _announce_case(args, "calibrate", args.samples * args.replicates)
     result = calibrate(args.scenario, args.params, samples=args.samples,
                        replicates=args.replicates, accept=args.accept,
                        bounds=parse_bounds(args.bounds), workers=args.workers, out=args.out,
                        seed=args.seed, overrides=args.overrides, force_new=args.force_new,
+                       allow_large=args.allow_large,
                        on_progress=_log_progress(f"calibrate {args.scenario}", console))
     print(format_calibration(result))
     return 0
+
+
+def _announce_case(args: argparse.Namespace, command: str, runs: int) -> None:
+    """Announce a long case-study batch (the library refuses one over the ceiling)."""
+    scenario = load_scenario(args.scenario, overrides=args.overrides)
+    announce(estimate(scenario, runs), command, _workers(args.workers))
+
+
+def _workers(requested: int | None) -> int:
+    """The cores a batch gets: as asked, or all (0 runs in this process: one)."""
+    if requested == 0:
+        return 1
+    return requested or os.cpu_count() or 1
 
 
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
@@ -548,6 +634,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.handler(args, console)
     except (ScenarioError, ResultsError) as err:
         print(err, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except WorkloadError as err:
+        print(f"ssrsim {args.command}: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as err:  # a full disk, a folder that cannot be written: no traceback
         where = f" {err.filename}" if err.filename else ""

@@ -28,6 +28,12 @@ def headline_chart(table: pd.DataFrame, scenario: Scenario, policy: str | None,
         ax.set_ylim(-0.02, 1.02)
         ax.grid(alpha=0.3)
         date_axis(ax, max_ticks=7)
-    title = f"{scenario.name}" + (f" — policy {policy}" if policy else "")
+    title = _shown(scenario.name) + (f" — policy {_shown(policy)}" if policy else "")
     fig.suptitle(f"{title} (seed {scenario.seed}; dashed lines: events)", fontsize=12)
     fig.savefig(path, dpi=110, metadata={"Software": None})
+
+
+def _shown(name: str, limit: int = 80) -> str:
+    """A name as a title shows it: unprintable characters dropped, cut to `limit`."""
+    text = "".join(c for c in name if c.isprintable())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

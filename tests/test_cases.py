@@ -207,3 +207,19 @@ def test_check_case_keeps_a_hostile_name_inside_results(tmp_path, monkeypatch):
     inside = (tmp_path / "results").resolve()
     assert check.out.resolve().is_relative_to(inside)
     assert all(path.resolve().is_relative_to(inside) for path in check.figures)
+
+
+def test_the_data_file_a_name_points_to_stays_in_data_cases(tmp_path):
+    """Issue #14: a scenario named ../../x made check-case read x.csv outside data/cases."""
+    (tmp_path / "data" / "cases").mkdir(parents=True)
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "outside.csv").write_text("secret\n")
+    scenario = tmp_path / "scenarios" / "s.yaml"
+    scenario.write_text("name: ../../outside\n")
+    with pytest.raises(CaseDataError) as caught:
+        data_path(scenario)
+    message = str(caught.value)
+    assert str(tmp_path / "outside.csv") not in message
+    assert str(tmp_path / "data" / "cases" / "outside.csv") in message
+    (tmp_path / "data" / "cases" / "s.csv").write_text("x\n")
+    assert data_path(scenario) == tmp_path / "data" / "cases" / "s.csv"

@@ -89,6 +89,46 @@ def test_bad_set_exits_2(capsys):
     assert "per_week" in err
 
 
+@pytest.mark.parametrize(("change", "words"), [
+    ("extends=other.yaml", "extends cannot be changed"),
+    ("sweep.method=lhs", "does not read `sweep:`"),
+    ("policies.coordinated.set.budget.per_week=3", "policy 'coordinated' is not run"),
+    ("budget.per_week=true", "expected a number, got true"),
+])
+def test_a_set_that_would_do_nothing_or_has_the_wrong_type_exits_2(capsys, change, words):
+    assert main(["run", "scenarios/baseline.yaml", "--quiet", "--set", change]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["batch", "scenarios/baseline.yaml", "--workers", "-1"],
+    ["batch", "scenarios/baseline.yaml", "--chunk-size", "-1"],
+    ["batch", "scenarios/baseline.yaml", "--chunk-size", "0"],
+    ["batch", "scenarios/baseline.yaml", "--replicates", "x"],
+    ["check-case", "scenarios/liberia.yaml", "--workers", "-2"],
+    ["compare", "results/x", "--baseline", "a", "--precision", "nan"],
+    ["compare", "results/x", "--baseline", "a", "--precision", "-1"],
+])
+def test_counts_and_sizes_out_of_range_are_usage_errors(argv, capsys):
+    """Issue #14: --workers -1 was a traceback, --chunk-size -1 ran nothing and said done."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_batch_library_refuses_bad_workers_and_chunks(tmp_path):
+    from ssrsim.batch import BatchInputError, execute_batch, prepare_batch
+
+    batch = prepare_batch("scenarios/baseline.yaml", out=tmp_path / "b",
+                          policies=["status_quo"])
+    for kwargs in ({"workers": -1}, {"chunk_size": 0}):
+        with pytest.raises(BatchInputError):
+            execute_batch(batch, **kwargs)
+    assert not (tmp_path / "b" / "runs.jsonl").exists()
+
+
 def test_validate_reports_each_file(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("activation:\n  rounding: ceil\n")

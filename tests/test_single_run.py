@@ -141,3 +141,15 @@ def test_an_event_long_after_the_end_never_happens_and_breaks_nothing(tmp_path):
     result = run(scenario)
     assert result.summary["events_applied"] == []
     assert (tmp_path / "out" / "chart.png") == write_run(result, tmp_path / "out")["chart.png"]
+
+
+def test_a_name_with_control_characters_or_5000_letters_makes_a_clean_chart(result, tmp_path):
+    """Issue #14: a null byte in the name reached the chart title (a missing-glyph warning)."""
+    import dataclasses
+    import warnings
+
+    odd = result.scenario.model_copy(update={"name": "a\0b\x07" + "x" * 5000})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        paths = write_run(dataclasses.replace(result, scenario=odd), tmp_path / "odd")
+    assert paths["chart.png"].stat().st_size > 0

@@ -119,6 +119,9 @@ class Results:
                 if column not in STEP_COLUMNS:
                     self.check_measure(column)
             columns = [*BATCH_ID_COLUMNS, "step", *[c for c in columns if c != "step"]]
+        if not (self.root / SHARDS).is_dir():
+            raise ResultsError(f"{self.root} has no time series ({SHARDS}/ is missing); rerun "
+                               "the batch command that made it to redo them")
         return pd.read_parquet(self.root / SHARDS, columns=columns)
 
     def check_measure(self, measure: str) -> None:
@@ -152,4 +155,36 @@ def load_results(folder: str | Path) -> Results:
     if results.summary.empty:
         raise ResultsError(f"no run of the batch in {root} has finished yet "
                            f"(status: {manifest.status}); rerun the batch command")
+    _check_agreement(results)
     return results
+
+
+def _check_agreement(results: Results) -> None:
+    """Refuse a folder whose summary and time series do not hold the same runs once each.
+
+    A deleted or damaged shard, or a batch stopped before it rewrote its summary, would
+    otherwise give tables and charts made from different runs without a word. A folder with
+    no timeseries/ at all holds summaries only and has nothing to disagree with.
+    """
+    if not (results.root / SHARDS).is_dir():
+        return
+    shards = sorted((results.root / SHARDS).glob("*.parquet"))
+    steps = (pd.read_parquet(shards, columns=["run_id", "step"]) if shards
+             else pd.DataFrame({"run_id": [], "step": []}))
+    in_summary = set(results.summary["run_id"])
+    in_series = set(steps["run_id"])
+    problems = []
+    for what, runs in (("in summary.parquet have no rows in timeseries/",
+                        in_summary - in_series),
+                       ("in timeseries/ are missing from summary.parquet",
+                        in_series - in_summary),
+                       ("have some steps twice in timeseries/",
+                        set(steps.loc[steps.duplicated(["run_id", "step"]), "run_id"]))):
+        if runs:
+            shown = ", ".join(sorted(runs)[:3]) + (", ..." if len(runs) > 3 else "")
+            problems.append(f"{len(runs)} run(s) {what} ({shown})")
+    if problems:
+        raise ResultsError(
+            f"the summary and the time series in {results.root} disagree: "
+            f"{'; '.join(problems)}. Rerun the batch command that made the folder: it checks "
+            "the folder, repairs it and redoes the missing runs")

@@ -7,7 +7,9 @@ batch's root seed, so the same command gives the same design.
 
 from __future__ import annotations
 
+import io
 import itertools
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,8 @@ import pandas as pd
 from pydantic import TypeAdapter
 from scipy.stats import qmc
 
-from ..scenario import PathError, Scenario, get_value
+from ..scenario import Bounds, PathError, Scenario, bounds_of, field_of, get_value, number_type
+from ..scenario._yaml import read_bytes_limit
 from ..scenario.schema import Sweep, SweepRange
 
 DESIGN_STREAM = 2**32 - 1
@@ -42,6 +45,21 @@ def salib_problem(sweep: Sweep) -> dict[str, Any]:
     names = list(sweep.parameters)
     return {"num_vars": len(names), "names": names,
             "bounds": [[r.min, r.max] for r in sweep.parameters.values()]}
+
+
+def design_size(sweep: Sweep | None) -> int:
+    """How many points a sweep gives (`sweep_design`'s rows), without building them."""
+    if sweep is None:
+        return 1
+    d = len(sweep.parameters)
+    if sweep.method == "grid":
+        return math.prod(len(r.values) if r.values is not None else sweep.levels
+                         for r in sweep.parameters.values())
+    if sweep.method == "saltelli":
+        return sweep.samples * (2 * d + 2 if sweep.second_order else d + 2)
+    if sweep.method == "morris":
+        return sweep.samples * (d + 1)
+    return sweep.samples
 
 
 def sweep_design(scenario: Scenario, root_seed: int) -> pd.DataFrame:
@@ -90,19 +108,70 @@ def _unit_or_scaled(sweep: Sweep, rng: np.random.Generator) -> np.ndarray:
     return qmc.scale(unit, bounds[:, 0], bounds[:, 1])
 
 
+MAX_DESIGN_BYTES = 256 * 1024**2
+"""Largest design file read (a regular file; devices and pipes are refused)."""
+
+
 def read_design_file(path: str | Path, scenario: Scenario) -> pd.DataFrame:
-    """A design given as a CSV or Parquet table: one column per parameter path."""
+    """A design given as a CSV or Parquet table: one column per parameter path.
+
+    Every cell is checked against its parameter's range (a blank cell, text, NaN or an
+    infinity is refused with its column and row).
+    """
     path = Path(path)
     try:
-        table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+        data = io.BytesIO(read_bytes_limit(path, MAX_DESIGN_BYTES))
+        table = pd.read_parquet(data) if path.suffix == ".parquet" else pd.read_csv(data)
     except (OSError, ValueError) as exc:
-        raise DesignError(f"cannot read design file {path}: {exc}") from exc
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise DesignError(f"cannot read design file {path}: {reason}") from exc
     if table.empty or table.columns.empty:
         raise DesignError(f"design file {path} has no rows or no columns")
     try:
-        return _round_integers(table.reset_index(drop=True), scenario)
+        table = table.reset_index(drop=True)
+        _check_cells(table, scenario)
+        return _round_integers(table, scenario)
     except DesignError as exc:
         raise DesignError(f"design file {path}: {exc}") from exc
+
+
+def _check_cells(table: pd.DataFrame, scenario: Scenario) -> None:
+    """Refuse a blank cell, or a number its parameter does not allow, in any row.
+
+    The batch checks the first row against the whole scenario; this finds the rest before
+    any run starts (a NaN or an infinity would also make the manifest invalid JSON).
+    """
+    for column in table.columns:
+        try:
+            field = field_of(str(column), scenario)
+        except PathError as exc:
+            raise DesignError(f"column {column}: {exc}") from exc
+        cells = table[column]
+        if number_type(field) is None:
+            bad = cells.isna()
+            allowed = "a value"
+        else:
+            bounds = bounds_of(field)
+            numbers = pd.to_numeric(cells, errors="coerce")
+            bad = ~numbers.map(lambda x, b=bounds: bool(b.contains(x)))
+            allowed = f"a number the parameter allows ({_range_words(bounds)})"
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            value = cells.iloc[row]
+            found = "a blank cell" if pd.isna(value) else repr(
+                value.item() if isinstance(value, np.generic) else value)
+            raise DesignError(f"column {column}, data row {row + 1}: {found}; "
+                              f"expected {allowed}")
+
+
+def _range_words(bounds: Bounds) -> str:
+    """`0 to 1`, `>= 0`, `> 0 and <= 1000`."""
+    ends = []
+    if math.isfinite(bounds.low):
+        ends.append(f"{'>=' if bounds.low_inclusive else '>'} {bounds.low:g}")
+    if math.isfinite(bounds.high):
+        ends.append(f"{'<=' if bounds.high_inclusive else '<'} {bounds.high:g}")
+    return " and ".join(ends) or "any finite number"
 
 
 def _round_integers(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import errno
 import hashlib
 import json
 import platform
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -45,7 +45,8 @@ from ..scenario import (
     load_experiment,
     scenario_hash,
 )
-from .design import DesignError, read_design_file, salib_problem, sweep_design
+from ..workload import Workload, WorkloadError, check, estimate
+from .design import DesignError, design_size, read_design_file, salib_problem, sweep_design
 from .executors import open_executor
 from .plan import RunSpec, plan_runs
 from .store import ResultsStore, StoreError
@@ -72,6 +73,8 @@ class Batch:
     runs: list[RunSpec]
     store: ResultsStore
     identity: dict[str, str]
+    workload: Workload
+    """The estimate for the batch's largest run, times its number of runs."""
 
 
 @dataclass
@@ -97,8 +100,13 @@ def prepare_batch(
     overrides: Sequence[str] = (),
     design_file: str | Path | None = None,
     force_new: bool = False,
+    allow_large: bool = False,
 ) -> Batch:
     """Resolve and check a batch; raises ScenarioError or BatchInputError on bad input.
+
+    Work over the ceiling (`ssrsim.workload`: too many runs, or a run too long or too big
+    for memory) is bad input too, unless `allow_large`; the number of runs is checked before
+    the design is built.
 
     Args:
         scenario: the scenario file, or the file already read with `load_experiment` (then
@@ -110,6 +118,7 @@ def prepare_batch(
         overrides: `path=value` changes applied to every run (as `ssrsim run --set`).
         design_file: a CSV/Parquet table of parameter rows, instead of the `sweep:` block.
         force_new: delete an earlier, different batch in `out` instead of refusing.
+        allow_large: run work over the ceiling anyway.
 
     """
     if replicates < 1:
@@ -119,7 +128,12 @@ def prepare_batch(
     names = _policy_names(base, policies)
     scenarios = {name: base if name == NO_POLICY else experiment.scenario(name)
                  for name in names}
+    if design_file is None:  # a sweep's size is known before its points are built
+        _check_workload([estimate(base, design_size(base.sweep) * len(names) * replicates)],
+                        allow_large)
     design, method = _design(base, design_file)
+    workloads = _largest_run(scenarios.values(), design, len(design) * len(names) * replicates)
+    _check_workload(workloads, allow_large)
     _check_policies_against_design(base, names, design)
     store = ResultsStore(out)
     identity = {"scenario_hash": scenario_hash(base), "design_hash": _frame_hash(design),
@@ -127,7 +141,30 @@ def prepare_batch(
     _check_folder(store, identity, force_new)
     runs = plan_runs(names, design, replicates, base.seed)
     return Batch(experiment.source, base, scenarios, design, method, replicates, runs, store,
-                 identity)
+                 identity, max(workloads, key=lambda w: w.run_seconds))
+
+
+def _largest_run(scenarios: Iterable[Scenario], design: pd.DataFrame, runs: int
+                 ) -> list[Workload]:
+    """Estimates for each policy's scenario, with each design column at its largest."""
+    highest = {k: (v.item() if hasattr(v, "item") else v)
+               for k, v in design.max(numeric_only=True).items()}
+    found = []
+    for scenario in scenarios:
+        try:
+            scenario = apply_changes(scenario, highest, source="design") if highest else scenario
+        except ScenarioError:
+            pass  # maxima that do not fit together (shares): the scenario as it stands
+        found.append(estimate(scenario, runs))
+    return found
+
+
+def _check_workload(workloads: list[Workload], allow_large: bool) -> None:
+    try:
+        for workload in workloads:
+            check(workload, allow_large=allow_large)
+    except WorkloadError as exc:
+        raise BatchInputError(str(exc)) from exc
 
 
 def _experiment(scenario: str | Path | Experiment, overrides: Sequence[str]) -> Experiment:
@@ -251,8 +288,14 @@ def execute_batch(
     """Run every planned run not yet done; see `open_executor` for where they run.
 
     The executor is started before anything is written, so an unreachable scheduler leaves
-    the results folder as it was.
+    the results folder as it was. A negative `workers` or a `chunk_size` below 1 is a
+    BatchInputError.
     """
+    if workers is not None and workers < 0:
+        raise BatchInputError(f"--workers must be 0 (run in this process) or more, got "
+                              f"{workers}")
+    if chunk_size is not None and chunk_size < 1:
+        raise BatchInputError(f"--chunk-size must be at least 1, got {chunk_size}")
     with open_executor(workers, scheduler, scheduler_file) as (executor, slots):
         return _execute(batch, executor, slots, chunk_size, on_progress)
 
@@ -262,6 +305,7 @@ def _execute(batch: Batch, executor: Executor, slots: int, chunk_size: int | Non
     store = batch.store
     records = store.journal()
     store.remove_duplicates(records)
+    store.check_rows(records)
     store.compact_journal()
     store.remove_orphans(records)
     todo = [r for r in batch.runs if records.get(r.run_id, {}).get("status") != "done"]

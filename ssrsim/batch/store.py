@@ -164,6 +164,30 @@ class ResultsStore:
                                f"stored again in a later shard were removed")
         return removed
 
+    def check_rows(self, records: dict[str, dict[str, Any]]) -> None:
+        """Hold each shard to the journal's records (runs forgotten here are redone).
+
+        Steps stored twice are dropped from the shard; a run with no rows in the shard its
+        record names is forgotten.
+        """
+        by_shard: dict[str, set[str]] = {}
+        for run_id, record in records.items():
+            if record.get("shard"):
+                by_shard.setdefault(record["shard"], set()).add(run_id)
+        for shard, run_ids in by_shard.items():
+            path = self.root / SHARDS / shard
+            if not path.exists():  # `journal` has reported it and left its runs out
+                continue
+            keys = pq.read_table(path, columns=["run_id", "step"]).to_pandas()
+            repeated = keys.duplicated().to_numpy()
+            if repeated.any():
+                _write_table(path, pq.read_table(path).filter(pa.array(~repeated)))
+                self._repaired(f"shard {shard}: {int(repeated.sum())} rows stored twice were "
+                               f"removed")
+            for run_id in sorted(run_ids - set(keys["run_id"])):
+                del records[run_id]
+                self._repaired(f"run {run_id} has no rows in its shard {shard}; it is redone")
+
     def _lines(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """Complete journal lines, numbered; a partial last line is cut off the file."""
         path = self.root / JOURNAL

@@ -48,6 +48,7 @@ def calibrate(
     overrides: Sequence[str] = (),
     data: str | Path | None = None,
     force_new: bool = False,
+    allow_large: bool = False,
     on_progress: Callable[[int, int, int], None] | None = None,
 ) -> Calibration:
     """Calibrate parameters of a case scenario to its observations by ABC rejection.
@@ -69,6 +70,7 @@ def calibrate(
             `fitted.yaml` as well.
         data: the observation CSV (default `data/cases/<name>.csv`, see `ssrsim.cases`).
         force_new: delete a different batch found in `out/runs` instead of refusing.
+        allow_large: run a batch over the work ceiling anyway (see `ssrsim.workload`).
         on_progress: called with (runs done, runs failed, runs to do) as runs finish.
 
     Returns:
@@ -102,7 +104,8 @@ def calibrate(
     design.to_csv(design_file, index=False)
     try:
         batch = prepare_batch(experiment, out=folder / "runs", replicates=replicates,
-                              policies=[chosen], design_file=design_file, force_new=force_new)
+                              policies=[chosen], design_file=design_file, force_new=force_new,
+                              allow_large=allow_large)
     except BatchInputError as exc:
         raise CalibrationError(f"cannot calibrate {path}: {exc}") from exc
     report = execute_batch(batch, workers=workers, on_progress=on_progress)

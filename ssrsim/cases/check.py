@@ -90,6 +90,7 @@ def check_case(
     data: str | Path | None = None,
     policy: str | None = None,
     force_new: bool = False,
+    allow_large: bool = False,
     on_progress: Callable[[int, int, int], None] | None = None,
 ) -> CaseCheck:
     """Run a case scenario's replicates and set the model beside the observed data.
@@ -107,6 +108,7 @@ def check_case(
         policy: the policy to run (default `status_quo` if the scenario has it, else the
             scenario as written, "none").
         force_new: delete a different batch found in `out` instead of refusing.
+        allow_large: run a batch over the work ceiling anyway (see `ssrsim.workload`).
         on_progress: called with (runs done, runs failed, runs to do) as runs finish.
 
     Returns:
@@ -128,7 +130,7 @@ def check_case(
     default = Path("results") / f"{safe_folder_name(scenario.name)}-check"
     folder = Path(out) if out is not None else default
     batch = prepare_batch(experiment, out=folder, replicates=replicates, policies=[chosen],
-                          force_new=force_new)
+                          force_new=force_new, allow_large=allow_large)
     failed = _execute(batch, path, folder, workers, on_progress)
     results = load_results(folder)
     measures = sorted(set(observations["measure"]) - {OBSERVED_ONLY})

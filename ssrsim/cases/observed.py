@@ -23,6 +23,7 @@ import pandas as pd
 from ..analysis.results import ResultsError
 from ..model.measures import MEASURES, measures_for
 from ..scenario import Scenario, load_scenario
+from ..single_run import safe_folder_name
 
 DATA_COLUMNS = ("date", "measure", "indicator", "value", "unit", "source", "note")
 """The columns of a case's observation file, in order."""
@@ -43,13 +44,15 @@ def model_measure_names(scenario: Scenario) -> list[str]:
 def data_path(scenario_path: str | Path, scenario: Scenario | None = None) -> Path:
     """Where a scenario's observations are: `data/cases/<name>.csv` beside `scenarios/`.
 
-    The scenario's `name` is tried first, then the file's stem. Raises a CaseDataError
-    naming the places looked at if there is no such file.
+    The scenario's `name` (made a safe file name, so it cannot lead out of the folder) is
+    tried first, then the file's stem. Raises a CaseDataError naming the places looked at if
+    there is no such file.
     """
     path = Path(scenario_path)
     scenario = scenario or load_scenario(path)
     folder = path.resolve().parent.parent / "data" / "cases"
-    candidates = list(dict.fromkeys([folder / f"{scenario.name}.csv", folder / f"{path.stem}.csv"]))
+    names = [safe_folder_name(scenario.name), path.stem]
+    candidates = list(dict.fromkeys(folder / f"{name}.csv" for name in names))
     for candidate in candidates:
         if candidate.is_file():
             return candidate

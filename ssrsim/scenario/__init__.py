@@ -8,6 +8,7 @@ from .errors import Issue, ScenarioError
 from .loader import (
     Experiment,
     apply_changes,
+    check_overrides_used,
     load_experiment,
     load_scenario,
     scenario_from_dict,
@@ -39,6 +40,7 @@ __all__ = [
     "allocation_vector",
     "apply_changes",
     "bounds_of",
+    "check_overrides_used",
     "field_of",
     "get_value",
     "load_experiment",

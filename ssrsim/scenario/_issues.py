@@ -161,7 +161,9 @@ def _message(error: ErrorDetails, target: _Target) -> str:
     if kind == "string_pattern_mismatch":
         return f"must match the pattern {ctx['pattern']}"
     if kind in _EXPECTED:
-        return f"expected {_EXPECTED[kind]}, got {describe(value)}"
+        hint = ("" if not isinstance(value, bool) or kind.startswith("bool")
+                else " (YAML reads yes, no, on and off as true and false)")
+        return f"expected {_EXPECTED[kind]}, got {describe(value)}{hint}"
     if kind.startswith("date"):
         return f"expected a date like 2004-01-05, got {describe(value)}"
     return error["msg"]

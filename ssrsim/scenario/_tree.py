@@ -46,7 +46,12 @@ class Node:
 
 
 def from_plain(data: Any, where: Where) -> Node:
-    """Wrap plain data (mappings, sequences, scalars) in nodes that all share one origin."""
+    """Wrap plain data (mappings, sequences, scalars) in nodes that all share one origin.
+
+    Numpy scalars become the Python numbers they hold (the schema's types are strict).
+    """
+    if getattr(data, "ndim", None) == 0 and hasattr(data, "item"):
+        data = data.item()
     if isinstance(data, Mapping):
         return Node({key: from_plain(value, where) for key, value in data.items()}, where)
     if isinstance(data, Sequence) and not isinstance(data, str | bytes):

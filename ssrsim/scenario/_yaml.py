@@ -101,8 +101,18 @@ def _read_chain(
     if not parent.value.lower().endswith(SCENARIO_SUFFIXES):
         raise _error(parent, "extends", parent.value,
                      "must name a scenario file ending in .yaml or .yml")
-    base = _read_chain(path.parent / parent.value, (*chain, (real, name)), parent)
+    target = path.parent / parent.value
+    if not _is_scenario_name(target):
+        raise _error(parent, "extends", parent.value,
+                     "is a link to a file whose name does not end in .yaml or .yml; extends "
+                     "reaches only scenario files")
+    base = _read_chain(target, (*chain, (real, name)), parent)
     return merge(base, tree)
+
+
+def _is_scenario_name(path: Path) -> bool:
+    """Whether a file's name, and the name of what it links to, end in .yaml or .yml."""
+    return all(str(p).lower().endswith(SCENARIO_SUFFIXES) for p in (path, _real(path)))
 
 
 def _real(path: Path) -> Path:
@@ -132,7 +142,7 @@ def _read_file(path: Path, name: str, referrer: Node | None) -> Node:
         raise ScenarioError([Issue(name, None, "", NO_VALUE, "the file is empty")])
     tree = _to_tree(root, name)
     if not isinstance(tree.value, dict):
-        got = (describe(tree.plain()) if name.lower().endswith(SCENARIO_SUFFIXES)
+        got = (describe(tree.plain()) if _is_scenario_name(path)
                else _kind(tree.value))  # never quote a file that is not a scenario file
         message = f"the top level must be a mapping of keys to values, got {got}"
         raise ScenarioError([Issue(name, tree.where.line, "", NO_VALUE, message)])

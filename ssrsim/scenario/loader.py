@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from ._issues import validate
 from ._tree import Node, Where, from_plain, locate
 from ._yaml import parse_value, read_tree
 from .errors import NO_VALUE, Issue, ScenarioError, describe, did_you_mean
-from .paths import PathError, set_path
+from .paths import PathError, set_path, split_path
 from .schema import ModelParams, Scenario
 
 MAX_POLICIES = 100
@@ -80,6 +80,46 @@ def load_experiment(
     """
     source = os.path.normpath(os.fspath(path))
     return _build(read_tree(Path(source)), source, policy, overrides)
+
+
+def check_overrides_used(
+    path: str | os.PathLike[str], overrides: Sequence[str], *,
+    policies: Collection[str | None] | None, sweep: bool, command: str,
+) -> None:
+    """Refuse overrides that a command would read and then ignore.
+
+    Args:
+        path: the scenario file, named in the error.
+        overrides: `path=value` strings, as for `load_scenario`.
+        policies: the policies the command runs (None: any); a change to another policy
+            has no effect.
+        sweep: whether the command reads the scenario's `sweep:`.
+        command: the command's name, for the messages.
+
+    Raises:
+        ScenarioError: naming each override that would have no effect.
+
+    """
+    issues = []
+    for text in overrides:
+        key, _, raw = text.partition("=")
+        parts = key.strip().split(".")
+        if parts[0] == "sweep" and not sweep:
+            message = (f"{command} does not read `sweep:` (a sweep varies parameters across a "
+                       "batch's runs: ssrsim batch), so this change would have no effect")
+        elif parts[0] == "policies" and len(parts) > 1 and policies is not None and (
+                parts[1] not in policies):
+            message = (f"policy {parts[1]!r} is not run by {command}, so this change would have "
+                       f"no effect (choose it with --policy {parts[1]})")
+        else:
+            continue
+        try:
+            value = parse_value(raw, OVERRIDES.file)
+        except ScenarioError:
+            value = raw.strip()
+        issues.append(Issue(OVERRIDES.file, None, key.strip(), value, message))
+    if issues:
+        raise ScenarioError(issues, os.fspath(path))
 
 
 def scenario_from_dict(data: object, *, source: str = "<dict>") -> Scenario:
@@ -297,6 +337,9 @@ def _run_stage(
         try:
             if not isinstance(change.key, str):
                 raise PathError(f"{change.key!r} is not a parameter path")
+            if split_path(change.key)[:1] == ["extends"]:
+                raise PathError("extends cannot be changed: the files it names are read "
+                                "before any change applies; write `extends:` in the file")
             tree, path = set_path(tree, change.key, change.value)
         except PathError as exc:
             where = change.value.where

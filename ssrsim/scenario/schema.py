@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 EPSTEIN = "Epstein (2002), PNAS 99(suppl 3):7243-7250"
 ASSUMPTION = "assumption"
@@ -23,6 +23,24 @@ ACTIVITIES = ("engagement", "services", "training", "oversight", "ddr")
 """Budget activities, in the order used by the allocation vector."""
 
 NGO_ACTIVITIES = ("monitoring", "services", "advocacy")
+
+MAX_RESOURCES = 1e9
+"""Largest budget or spending rate per week (the baseline spends 10): sums over districts,
+units, a donor surge and a run's steps then stay far from overflowing a float. A ceiling
+for safety, not a range: sliders and priors still treat these parameters as open-ended."""
+
+CEILING_NOTE = f"; at most {MAX_RESOURCES:.0e}, a ceiling against overflow"
+
+
+def _within_ceiling(value: float) -> float:
+    if value > MAX_RESOURCES:
+        raise ValueError(f"must be at most {MAX_RESOURCES:.0e} (a ceiling that keeps sums of "
+                         "spending over units, districts, surges and steps finite)")
+    return value
+
+
+Resources = Annotated[float, AfterValidator(_within_ceiling)]
+"""A budget or spending rate per week: a real number up to MAX_RESOURCES."""
 
 Neighbourhood = Literal["von_neumann", "moore", "euclidean"]
 """Shapes of a vision: Manhattan, Chebyshev or Euclidean distance from the cell."""
@@ -38,8 +56,12 @@ def param(
     lt: float | None = None,
     unit: str = "",
     source: str = ASSUMPTION,
+    strict: bool | None = None,
 ) -> Any:
-    """Declare a parameter: a pydantic Field carrying unit and source as schema extras."""
+    """Declare a parameter: a pydantic Field carrying unit and source as schema extras.
+
+    `strict=False` lets a field convert its input (a date written as text, a list as a pair).
+    """
     return Field(
         default,
         description=help,
@@ -47,14 +69,21 @@ def param(
         le=le,
         gt=gt,
         lt=lt,
+        strict=strict,
         json_schema_extra={"unit": unit, "source": source},
     )
 
 
 class Section(BaseModel):
-    """Base of every schema section: immutable; unknown keys and inf/nan are rejected."""
+    """Base of every schema section: immutable; unknown keys, inf/nan and wrong types rejected.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    Types are strict: a number must be written as a number (a whole number where an integer
+    is meant; an integer where a real is meant is fine) and a switch as true or false, so
+    `yes`, `"12"`, `"True"` or `1` for a switch are errors rather than guesses. Dates and the
+    district grid may still be converted (from JSON's text dates and lists).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 class BetaDist(Section):
@@ -65,11 +94,22 @@ class BetaDist(Section):
         2.0, "Concentration a+b; 2 with mean 0.5 is the uniform U(0,1).", gt=0, le=1000
     )
 
+    @model_validator(mode="after")
+    def _shapes_positive(self) -> BetaDist:
+        a, b = self.mean * self.concentration, (1.0 - self.mean) * self.concentration
+        if a <= 0 or b <= 0:  # products too small for a float round to 0
+            raise ValueError(
+                f"Beta shapes a = mean x concentration = {a:g} and b = (1 - mean) x "
+                f"concentration = {b:g} must both be above 0 (mean {self.mean:g}, concentration "
+                f"{self.concentration:g}); raise the concentration or move the mean from 0 and 1"
+            )
+        return self
+
 
 class Time(Section):
     """Calendar mapping of model steps."""
 
-    start_date: dt.date = param(dt.date(2004, 1, 5), "Calendar date of step 0.")
+    start_date: dt.date = param(dt.date(2004, 1, 5), "Calendar date of step 0.", strict=False)
     step_days: int = param(
         7, "Length of one step. Rates are given per week (or per year, as their unit says) and "
         "converted to the step length, so it changes no answer beyond discretisation.",
@@ -106,6 +146,7 @@ class Space(Section):
     district_grid: tuple[int, int] = param(
         (1, 1),
         "Rows and columns of the block layout of districts; `districts` lists them row-major.",
+        strict=False,
     )
 
     @model_validator(mode="after")
@@ -424,7 +465,7 @@ class Security(Section):
     )
     resistance_concentration: float = param(
         4.0, "Concentration of the Beta distribution of each unit's own resistance to change "
-        "r_u, whose mean is institutions.institutional_resistance.", gt=0, le=1000,
+        "r_u, whose mean is institutions.institutional_resistance.", ge=1e-6, le=1000,
     )
     training_days: int = param(
         84, "Time a unit spends in training (at least one step).", ge=1, le=100_000,
@@ -452,8 +493,8 @@ class CMO(Section):
     coordination_penalty: float = param(
         0.5, "Share of effectiveness lost at zero coordination.", ge=0, le=1
     )
-    throughput: float = param(
-        5.0, "Most resources one CMO unit can deliver per week.", gt=0,
+    throughput: Resources = param(
+        5.0, f"Most resources one CMO unit can deliver per week{CEILING_NOTE}.", gt=0,
         unit="resource units per week",
     )
     relocation_rate: float = param(
@@ -469,8 +510,8 @@ class CMO(Section):
 class NGO(Section):
     """Civil-society organisations."""
 
-    budget: float = param(
-        1.0, "Resources each NGO spends per week (own funds).", ge=0,
+    budget: Resources = param(
+        1.0, f"Resources each NGO spends per week (own funds{CEILING_NOTE}).", ge=0,
         unit="resource units per week",
     )
     monitoring: float = param(0.4, "Share of NGO spending on monitoring abuses.", ge=0, le=1)
@@ -535,8 +576,8 @@ class HalfSaturation(Section):
 class Budget(Section):
     """The SSR programme budget: the resource constraint."""
 
-    per_week: float = param(
-        10.0, "Programme budget per week.", ge=0, unit="resource units per week"
+    per_week: Resources = param(
+        10.0, f"Programme budget per week{CEILING_NOTE}.", ge=0, unit="resource units per week"
     )
     allocation: Allocation = Field(default_factory=Allocation, description="Initial allocation.")
     half_saturation: HalfSaturation = Field(default_factory=HalfSaturation)
@@ -693,7 +734,8 @@ class EventBase(Section):
 
     type: str = Field(description="Event type; each event class allows only its own.")
     step: int | None = Field(None, ge=0, description="Step at which the event happens.")
-    date: dt.date | None = Field(None, description="Date at which it happens (mapped to a step).")
+    date: dt.date | None = Field(None, strict=False,
+                                 description="Date at which it happens (mapped to a step).")
     district: str | None = Field(
         None, description="District whose people, units and programmes it affects (all when "
         "absent); national institutions change everywhere.")
@@ -926,8 +968,8 @@ class TeachingNote(Section):
         None, description="Label of the scheduled event (in `events`) the note belongs to: it "
         "is shown when that event happens.")
     step: int | None = Field(None, ge=0, description="Step at which the note is shown.")
-    date: dt.date | None = Field(None, description="Date at which the note is shown (mapped "
-                                 "to the step that contains it).")
+    date: dt.date | None = Field(None, strict=False, description="Date at which the note is "
+                                 "shown (mapped to the step that contains it).")
     title: str = Field("", max_length=80, description="A few words heading the note.")
     text: str = Field(..., max_length=2_000, description="What to tell the class at that "
                       "point.")
@@ -998,10 +1040,12 @@ class ModelParams(Section):
                 f"space.district_grid {[rows, cols]} needs {rows * cols} districts, "
                 f"got {len(self.districts)}"
             )
-        if self._civilians() < 1:
+        if self.civilians() < 1:
+            own = [d.density for d in self.districts if d.density is not None]
+            given = (f"districts: their own densities {', '.join(f'{x:g}' for x in own)}"
+                     if own else f"population.density {self.population.density:g}")
             raise ValueError(
-                f"population.density {self.population.density:g} (and the districts' own "
-                f"densities) on a {self.space.width}x{self.space.height} grid give no "
+                f"{given} on a {self.space.width}x{self.space.height} grid give no "
                 "civilians; raise a density or the grid"
             )
         days = self.time.steps * self.time.step_days
@@ -1022,7 +1066,7 @@ class ModelParams(Section):
                 )
         return self
 
-    def _civilians(self) -> int:
+    def civilians(self) -> int:
         """How many civilians the model will build (as `build.home_cells` draws them)."""
         width, height = self.space.width, self.space.height
         rows, cols = self.space.district_grid

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -273,3 +274,26 @@ def test_read_design_file_bad_cell_in_integer_column_gives_design_error(tmp_path
     path.write_text(f"time.steps,cmo.coordination\n10,0.2\n{cell},0.4\n")
     with pytest.raises(DesignError, match=r"holes\.csv"):
         read_design_file(path, scenario())
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("cmo.coordination\n0.2\ninf\n", "data row 2: inf; expected a number the parameter allows "
+                                     "(>= 0 and <= 1)"),
+    ("cmo.coordination,time.steps\n0.2,3\n,4\n", "data row 2: a blank cell"),
+    ("cmo.coordination\n0.2\n1.5\n", "data row 2: 1.5"),
+    ("cmo.coordination\n0.2\nabc\n", "data row 2: 'abc'"),
+    ("budget.per_week\n1\nnan\n", "data row 2: a blank cell"),
+    ("nowhere.at_all\n1\n", "column nowhere.at_all"),
+])
+def test_every_cell_of_a_design_file_is_checked_before_any_run(tmp_path, text, words):
+    """Issue #14: a later row's inf reached the manifest and json.dumps raised."""
+    path = tmp_path / "cells.csv"
+    path.write_text(text)
+    with pytest.raises(DesignError, match=re.escape(words)):
+        read_design_file(path, scenario())
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero")
+def test_a_device_as_design_file_is_refused_at_once():
+    with pytest.raises(DesignError, match="not a regular file"):
+        read_design_file("/dev/zero", scenario())

@@ -94,6 +94,32 @@ def test_a_deleted_shard_is_found_and_its_runs_redone(finished):
     check_once(finished, 4)
 
 
+def test_analysis_refuses_a_folder_whose_summary_and_time_series_disagree(finished):
+    from ssrsim.analysis import load_results
+    from ssrsim.results_format import ResultsError
+
+    shards = sorted((finished / "timeseries").glob("*.parquet"))
+    first = pd.read_parquet(shards[0])
+    pd.concat([first, first]).to_parquet(shards[0], index=False)  # a run's steps twice
+    with pytest.raises(ResultsError, match="steps twice"):
+        load_results(finished)
+    shards[0].unlink()
+    with pytest.raises(ResultsError, match=r"1 run\(s\) in summary.parquet have no rows.*"
+                                           r"Rerun the batch command"):
+        load_results(finished)
+    execute_batch(small_batch(finished), workers=0, chunk_size=1)  # the repair
+    assert len(load_results(finished).summary) == 4
+
+
+def test_compare_on_a_damaged_folder_exits_2_without_a_traceback(finished, capsys):
+    from ssrsim.cli import main
+
+    sorted((finished / "timeseries").glob("*.parquet"))[-1].unlink()
+    assert main(["compare", str(finished), "--baseline", "status_quo"]) == 2
+    err = capsys.readouterr().err
+    assert "disagree" in err and "Traceback" not in err
+
+
 def test_a_full_disk_is_a_clear_error_that_keeps_finished_runs(tmp_path, monkeypatch):
     out = tmp_path / "b"
     real = store_module.pq.write_table
@@ -176,3 +202,36 @@ def test_kill_9_of_the_parent_ends_its_workers(tmp_path):
     alive = [p for p in workers if Path(f"/proc/{p}").exists()
              and "Z" not in Path(f"/proc/{p}/stat").read_text().split()[2]]
     assert alive == []
+
+
+def test_rows_stored_twice_in_one_shard_are_removed(finished):
+    shard = sorted((finished / "timeseries").glob("*.parquet"))[0]
+    table = pd.read_parquet(shard)
+    pd.concat([table, table]).to_parquet(shard, index=False)
+    report = execute_batch(small_batch(finished), workers=0, chunk_size=1)
+    assert report.done == 0 and any("stored twice" in r for r in report.repairs)
+    check_once(finished, 4)
+
+
+def test_a_run_whose_rows_were_deleted_from_its_shard_is_redone(finished):
+    journal = [json.loads(line) for line in (finished / "runs.jsonl").read_text().splitlines()]
+    shard = finished / "timeseries" / journal[0]["shard"]
+    table = pd.read_parquet(shard)
+    table[table["run_id"] != journal[0]["run_id"]].to_parquet(shard, index=False)
+    report = execute_batch(small_batch(finished), workers=0, chunk_size=1)
+    assert report.done == 1 and any("has no rows in its shard" in r for r in report.repairs)
+    check_once(finished, 4)
+
+
+def test_a_deleted_time_series_folder_is_a_clear_error_and_rerunning_redoes_it(finished):
+    import shutil
+
+    from ssrsim.analysis import load_results
+    from ssrsim.results_format import ResultsError
+
+    shutil.rmtree(finished / "timeseries")
+    with pytest.raises(ResultsError, match="no time series"):
+        load_results(finished).timeseries()
+    report = execute_batch(small_batch(finished), workers=0, chunk_size=1)
+    assert report.done == 4
+    check_once(finished, 4)

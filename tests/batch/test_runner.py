@@ -133,17 +133,19 @@ def test_replicates_share_seeds_across_policies(tmp_path):
 
 def test_failed_run_is_recorded_and_others_finish(tmp_path):
     design = tmp_path / "design.csv"
-    design.write_text("cmo.coordination\n0.5\n7.0\n0.2\n")  # the second point is out of range
+    # every cell is in range, but the second point's budget shares do not sum to 1
+    design.write_text("budget.allocation.engagement,budget.allocation.services\n"
+                      "0.25,0.25\n0.9,0.25\n0.3,0.2\n")
     batch = small_batch(tmp_path / "b", replicates=1, policies=["status_quo"],
                         design_file=design)
     report = execute_batch(batch, workers=0)
     assert (report.done, report.failed) == (2, 1)
     (failed_id, error), = report.errors.items()
-    assert "-p00001-" in failed_id and "cmo.coordination" in error
+    assert "-p00001-" in failed_id and "shares must sum to 1" in error
     manifest = json.loads((tmp_path / "b/manifest.json").read_text())
     assert manifest["status"] == "failed runs"
     _, summary = results(tmp_path / "b")
-    assert sorted(summary["cmo.coordination"]) == [0.2, 0.5]
+    assert sorted(summary["budget.allocation.engagement"]) == [0.25, 0.3]
 
 
 def test_sweep_design_runs_each_point(tmp_path):

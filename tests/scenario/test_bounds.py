@@ -67,7 +67,15 @@ def test_extends_of_a_device_behind_a_yaml_name_is_refused(tmp_path):
     file = write(tmp_path, "s.yaml", "extends: zero.yaml\n")
     issue = problem(file)
     assert (issue.line, issue.path) == (1, "extends")
-    assert "not a regular file" in issue.message
+    assert "a link to a file whose name does not end in .yaml" in issue.message
+    (tmp_path / "zero2.yaml").symlink_to(tmp_path / "zero.yaml")  # a .yaml link to a .yaml link
+    assert "a link to a file" in problem(write(tmp_path, "t.yaml", "extends: zero2.yaml\n")
+                                         ).message
+
+
+def test_a_device_given_directly_behind_a_yaml_name_is_refused(tmp_path):
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    assert "not a regular file" in problem(tmp_path / "zero.yaml").message
 
 
 def test_a_pipe_is_refused_without_blocking(tmp_path):
@@ -100,6 +108,21 @@ def test_extends_reaches_only_scenario_files_and_never_quotes_others(tmp_path):
     issue = problem(file)
     assert "TOPSECRET" not in str(issue)
     assert ".yaml or .yml" in issue.message
+
+
+def test_extends_of_a_yaml_link_to_another_file_is_refused_unquoted(tmp_path):
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:TOPSECRET:/root:/bin/bash\n")
+    (tmp_path / "p.yaml").symlink_to(secret)
+    issue = problem(write(tmp_path, "s.yaml", "extends: p.yaml\n"))
+    assert (issue.line, issue.path) == (1, "extends") and "TOPSECRET" not in str(issue)
+    assert "TOPSECRET" not in str(problem(tmp_path / "p.yaml"))  # given directly: not quoted
+
+
+def test_extends_of_a_yaml_link_to_a_scenario_file_is_followed(tmp_path):
+    write(tmp_path, "real.yml", "name: real\nseed: 5\n")
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "real.yml")
+    assert load_scenario(write(tmp_path, "s.yaml", "extends: link.yaml\n")).seed == 5
 
 
 def test_a_non_scenario_file_given_directly_is_not_quoted(tmp_path):

@@ -132,7 +132,9 @@ def out_of_range(draw: st.DrawFn) -> tuple[tuple, Any]:
     return path, limits[op] - step if op in ("ge", "gt") else limits[op] + step
 
 
-JOINTLY_BOUNDED = {("population", "density")}  # must also give at least one civilian
+JOINTLY_BOUNDED = {("population", "density"),  # must also give at least one civilian
+                   ("time", "steps"), ("time", "step_days")}  # must end by 2262 (pandas)
+BETA_SHAPES = ("mean", "concentration")  # their product must not underflow to 0 either
 
 
 @st.composite
@@ -146,6 +148,8 @@ def in_range(draw: st.DrawFn) -> tuple[tuple, Any]:
     high = limits.get("le", limits.get("lt", low + 10**6))
     if is_int(field):
         return path, draw(st.integers(low + ("gt" in limits), high - ("lt" in limits)))
+    if path[-1] in BETA_SHAPES and low == 0:  # Beta shapes mean x concentration stay > 0
+        low, limits = 1e-300, {**limits, "ge": 1e-300}
     value = draw(st.floats(low, high, exclude_min="gt" in limits, exclude_max="lt" in limits))
     return path, value
 

@@ -121,7 +121,7 @@ def test_districts_own_densities_that_give_nobody_are_refused():
     ok = Scenario.model_validate({"space": {"width": 6, "height": 6, "district_grid": [1, 2]},
                                   "districts": [{"name": "a", "density": 0.1},
                                                 {"name": "b", "density": 0.01}]})
-    assert ok._civilians() == 2
+    assert ok.civilians() == 2
 
 
 def test_a_run_must_fit_the_calendar_tables_can_hold():
@@ -131,3 +131,70 @@ def test_a_run_must_fit_the_calendar_tables_can_hold():
                  {"start_date": "2200-01-01", "steps": 10_000}):
         with pytest.raises(ValueError, match="dates must lie between"):
             Scenario.model_validate({"time": time})
+
+
+@pytest.mark.parametrize(("section", "dist"), [
+    ({"population": {"risk_aversion": {}}}, {"mean": 1.0e-300, "concentration": 1.0e-300}),
+    ({"population": {"initial_trust": {}}}, {"concentration": 5.0e-324}),
+    ({"population": {"initial_army_trust": {}}}, {"mean": 0.999999, "concentration": 1e-318}),
+    ({"districts": [{"name": "all", "hardship": {}}]}, {"mean": 1e-200, "concentration": 1e-200}),
+])
+def test_beta_shapes_that_underflow_to_zero_are_refused(section, dist):
+    """Issue #14: numpy's beta() refused a <= 0 after validation had said yes."""
+    data = {key: value for key, value in section.items()}
+    target = next(iter(data.values()))
+    holder = target[0] if isinstance(target, list) else target
+    holder[next(k for k in holder if k != "name")] = dist
+    (error,) = errors(data)
+    assert "Beta shapes" in error["msg"] and "must both be above 0" in error["msg"]
+
+
+def test_the_smallest_beta_shapes_are_still_drawn():
+    import numpy as np
+
+    from ssrsim.model.population import draw_beta
+    from ssrsim.scenario.schema import BetaDist
+
+    dist = BetaDist(mean=1e-300, concentration=1e-3)  # a = 1e-303 > 0
+    draws = draw_beta(np.random.default_rng(0), dist, 5)
+    assert np.isfinite(draws).all()
+
+
+@pytest.mark.parametrize("path", [("budget", "per_week"), ("ngo", "budget"),
+                                  ("cmo", "throughput")])
+def test_resources_per_week_have_a_ceiling_far_from_overflow(path):
+    """Issue #14: ngo.budget 1e308 overflowed to NaN and crashed the run."""
+    from ssrsim.scenario import bounds_of, field_of
+    from ssrsim.scenario.schema import MAX_RESOURCES
+
+    section, key = path
+    Scenario.model_validate({section: {key: MAX_RESOURCES}})
+    (error,) = errors({section: {key: 1e308}})
+    assert error["loc"] == path and "at most 1e+09" in error["msg"]
+    assert not bounds_of(field_of(".".join(path))).finite  # sliders and priors: open-ended
+
+
+def test_dates_and_pairs_may_be_converted_while_everything_else_is_strict():
+    """Dates come as text from JSON and pairs as lists: those fields alone are lax (#14).
+
+    A new section with a date field must say `strict=False`, or a scenario written as JSON
+    (a results folder's manifest, the app) would no longer load.
+    """
+    from pydantic.types import Strict
+
+    from ssrsim.scenario._types import strip
+
+    def strictness(field):
+        return next((m.strict for m in field.metadata if isinstance(m, Strict)), None)
+
+    lax = set()
+    for section in sections():
+        assert section.model_config.get("strict") is True, section
+        for name, field in section.model_fields.items():
+            bare, _ = strip(field.annotation)
+            if bare is dt.date or getattr(bare, "__origin__", None) is tuple:
+                assert strictness(field) is False, f"{section.__name__}.{name} must be lax"
+                lax.add(f"{section.__name__}.{name}")
+            elif strictness(field) is False:
+                raise AssertionError(f"{section.__name__}.{name} is lax but holds no date/pair")
+    assert {"Time.start_date", "Space.district_grid"} <= lax
