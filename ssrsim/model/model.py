@@ -218,8 +218,10 @@ class SSRModel(mesa.Model):
         incident_draws = np.random.default_rng([self.seed, INCIDENT_STREAM, self.steps])
         phases.insurgent_incidents(p, self.districts, self.population, self.layout, forces,
                                    self.outlook, incident_draws, self.record)
-        seen = phases.what_civilians_saw(self.population, self.record, self.neighbourhoods)
-        phases.update_trust(p, self.population, self.districts, seen, self.neighbourhoods)
+        seen = phases.what_civilians_saw(self.population, self.record, self.layout,
+                                         self.neighbourhoods)
+        phases.update_trust(p, self.population, self.districts, seen, self.layout,
+                            self.neighbourhoods)
         phases.update_anger(p, self.population, seen)
         phases.update_experience(self.population, seen, self.steps)
         self.outlook = phases.update_outlook(p, self.population, self.districts,

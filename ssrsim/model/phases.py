@@ -151,7 +151,7 @@ def insurgent_incidents(params: ModelParams, districts: Districts, population: P
     record.incidents = int(d.incidents.sum())
 
 
-def what_civilians_saw(population: Population, record: StepRecord,
+def what_civilians_saw(population: Population, record: StepRecord, layout: Layout,
                        neighbourhoods: Neighbourhoods) -> Sightings:
     """Events of this step near each civilian's home, counted once for trust and experience.
 
@@ -168,7 +168,7 @@ def what_civilians_saw(population: Population, record: StepRecord,
         """Events on `grid` around each free civilian's home (0 for the jailed)."""
         if not grid.any():
             return np.zeros(pop.size, dtype=np.int32)
-        return np.where(free, neighbourhood.counts(grid)[x, y], 0)
+        return np.where(free, neighbourhood.counts_at(grid, layout.civilian_at, x, y), 0)
 
     n = neighbourhoods
     active_grid = np.zeros(record.incident_grid.shape, dtype=np.float32)
@@ -183,14 +183,14 @@ def what_civilians_saw(population: Population, record: StepRecord,
 
 
 def update_trust(params: ModelParams, population: Population, districts: Districts,
-                 seen: Sightings, neighbourhoods: Neighbourhoods) -> None:
+                 seen: Sightings, layout: Layout, neighbourhoods: Neighbourhoods) -> None:
     """Trust of every free civilian in each force after this step's harm, gains and talk."""
     pop = population
     free = pop.state != CivilianState.JAILED
     t = params.trust
     for force, other in zip(FORCES, FORCES[::-1], strict=True):
         old = pop.trust_in(force)
-        heard = _heard_of(params, pop, seen.abuses[force], neighbourhoods)
+        heard = _heard_of(params, pop, seen.abuses[force], layout, neighbourhoods)
         trust = np.where(free, _trust_after_step(
             params, pop, districts, force, seen.abuses[force], seen.abuses[other],
             seen.incidents, seen.fair[force], seen.unfair[force], heard), old)
@@ -202,13 +202,15 @@ def update_trust(params: ModelParams, population: Population, districts: Distric
         old[:] = np.clip(trust, 0.0, 1.0)
 
 
-def _heard_of(params: ModelParams, pop: Population, witnessed: np.ndarray,
+def _heard_of(params: ModelParams, pop: Population, witnessed: np.ndarray, layout: Layout,
               neighbourhoods: Neighbourhoods) -> np.ndarray | float:
     """Abuses by a force each civilian heard of: the mean her social neighbours witnessed."""
     if params.trust.hearsay == 0 or not witnessed.any():
         return 0.0
-    return np.asarray(mech.heard_of(_social_sum(params, pop, witnessed, neighbourhoods),
-                                    pop.social_count))
+    grid = np.zeros(layout.shape, dtype=np.int32)
+    grid[pop.x, pop.y] = witnessed
+    heard = neighbourhoods.social.counts_at(grid, layout.civilian_at, pop.x, pop.y)
+    return np.asarray(mech.heard_of(heard, pop.social_count))
 
 
 def _social_sum(params: ModelParams, pop: Population, values: np.ndarray,

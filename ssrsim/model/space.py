@@ -126,20 +126,43 @@ class NeighbourhoodSum:
         else:
             self._scatter(counts, xs, ys, delta)
 
+    def counts_at(self, values: np.ndarray, homes: np.ndarray, x: np.ndarray,
+                  y: np.ndarray) -> np.ndarray:
+        """Exact neighbourhood sums of integer `values` read at the cells (x[i], y[i]).
+
+        `homes` maps each cell to its index i (-1 where none): a sparse grid scatters only
+        to the cells that are read, without a table of the whole grid.
+        """
+        cells = np.flatnonzero(values)
+        if cells.size * len(self._offsets) > values.size or self._half_widths is None:
+            out: np.ndarray = self.counts(values)[x, y]
+            return out
+        xs, ys = np.divmod(cells, self.shape[1])
+        flat, w = self._targets(xs, ys, values.ravel()[cells], np.int32)
+        who = homes.ravel()[flat]
+        read = who >= 0
+        at = np.zeros(x.size, dtype=np.int32)
+        np.add.at(at, who[read], w[read])
+        return at
+
     def _scatter(self, out: np.ndarray, xs: np.ndarray, ys: np.ndarray,
                  weights: np.ndarray) -> None:
         """Add each weight to the cells whose neighbourhood holds its cell (`out`: C order)."""
         assert out.flags.c_contiguous
+        flat, w = self._targets(xs, ys, weights, out.dtype)
+        np.add.at(out.reshape(-1), flat, w)
+
+    def _targets(self, xs: np.ndarray, ys: np.ndarray, weights: np.ndarray,
+                 dtype: np.typing.DTypeLike) -> tuple[np.ndarray, np.ndarray]:
+        """Flat indices of the cells that see each cell (xs, ys), and its weight for each."""
         width, height = self.shape
         tx = xs[:, None] - self._offsets[None, :, 0]
         ty = ys[:, None] - self._offsets[None, :, 1]
-        w = np.broadcast_to(np.asarray(weights, dtype=out.dtype)[:, None], tx.shape)
+        w = np.broadcast_to(np.asarray(weights, dtype=dtype)[:, None], tx.shape)
         if self.torus:
-            flat = (tx % width) * height + ty % height
-        else:
-            inside = (tx >= 0) & (tx < width) & (ty >= 0) & (ty < height)
-            flat, w = tx[inside] * height + ty[inside], w[inside]
-        np.add.at(out.reshape(-1), flat.ravel(), w.ravel())
+            return ((tx % width) * height + ty % height).ravel(), w.ravel()
+        inside = (tx >= 0) & (tx < width) & (ty >= 0) & (ty < height)
+        return tx[inside] * height + ty[inside], w[inside]
 
     def _shifted_sums(self, values: np.ndarray) -> np.ndarray:
         """Sums as one shifted copy of the grid per offset, added in the offsets' order."""
