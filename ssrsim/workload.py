@@ -1,9 +1,9 @@
 """How much work a run or a batch is, estimated before it starts, and the ceiling on it.
 
-The estimate counts what drives a run's cost: civilians (vectorised, a few microseconds
-each per step), security and CMO units (Mesa agents, about 0.1 ms each per step), decision
-batches (each a pass over the grid) and steps, the spin-up's included; memory grows with
-the grid's cells and the units. The constants were measured on one core of the machine
+The estimate counts what drives a run's cost: civilians (vectorised, about half a
+microsecond each per step), the grid's cells (whole-grid sums), security units (a few
+microseconds each per step), decision batches and steps, the spin-up's included; memory grows
+with the grid's cells and the units. The constants were measured on one core of the machine
 the project is developed on (README, "Resource ceiling"); the figures are rough (from
 half to five times the time measured), there to stop a mistyped grid, batch count or
 design, not to plan a cluster.
@@ -31,17 +31,17 @@ MAX_RUNS = 100_000
 LONG_SECONDS = 60.0
 """Work estimated to take longer than this (on the cores it gets) is announced up front."""
 
-SECONDS_PER_CIVILIAN_STEP = 6e-6
-SECONDS_PER_UNIT_STEP = 8e-5
-SECONDS_PER_BATCH_PASS = 5e-4
-SECONDS_PER_BATCH_CELL = 3e-8
-SECONDS_PER_STEP = 0.01
+SECONDS_PER_CIVILIAN_STEP = 5e-7
+SECONDS_PER_CELL_STEP = 1e-7
+SECONDS_PER_UNIT_STEP = 8e-6
+SECONDS_PER_BATCH = 5e-5
+SECONDS_PER_STEP = 0.001
 SECONDS_TO_START = 0.7
-SPIN_UP_SHARE = 0.6
+SPIN_UP_SHARE = 0.3
 """A spin-up step runs only rebellion and arrests: about this share of a full step."""
 BYTES_TO_START = 2e8
-BYTES_PER_CELL = 1536
-BYTES_PER_UNIT = 3072
+BYTES_PER_CELL = 400
+BYTES_PER_UNIT = 1024
 
 
 class WorkloadError(ValueError):
@@ -105,8 +105,8 @@ def estimate(params: ModelParams, runs: int = 1) -> Workload:
             units += (event.police + event.army + event.cmo_units) * reach
     batches = params.activation.batches
     per_step = (SECONDS_PER_STEP + SECONDS_PER_CIVILIAN_STEP * civilians
-                + SECONDS_PER_UNIT_STEP * units
-                + batches * (SECONDS_PER_BATCH_PASS + SECONDS_PER_BATCH_CELL * cells))
+                + SECONDS_PER_CELL_STEP * cells + SECONDS_PER_UNIT_STEP * units
+                + SECONDS_PER_BATCH * batches)
     spin_up = params.time.steps_for(params.time.spin_up_days)
     seconds = SECONDS_TO_START + per_step * (params.time.steps + SPIN_UP_SHARE * spin_up)
     memory = BYTES_TO_START + BYTES_PER_CELL * cells + BYTES_PER_UNIT * units
