@@ -197,14 +197,34 @@ def build_parser() -> argparse.ArgumentParser:
     case.set_defaults(handler=cmd_check_case)
 
     cal = sub.add_parser("calibrate",
-                         help="fit parameters to a case study's observed data (ABC rejection)")
-    _case_args(cal, replicates=3, out="calibrate")
-    cal.add_argument("--params", required=True, help="comma-separated parameter paths to fit")
-    cal.add_argument("--samples", type=int, default=64, help="prior points (default 64)")
+                         help="fit parameters to case studies' observed data (ABC-SMC with "
+                              "--cases; ABC rejection for one SCENARIO)")
+    _case_args(cal, replicates=None, out="calibrate", scenario_optional=True)
+    cal.add_argument("--cases", help="cases to fit together with pyabc's ABC-SMC, comma-"
+                                     "separated names (scenarios/NAME.yaml) or files")
+    cal.add_argument("--params", help="parameters to fit, comma-separated PATH or PATH=LO:HI "
+                                      "(prior range; default the schema's); shared by the "
+                                      "cases with --cases")
+    cal.add_argument("--case-params", default="", metavar="PARAMS",
+                     help="with --cases: parameters fitted per case, PATH[=LO:HI] or "
+                          "CASE:PATH[=LO:HI] for one case")
+    cal.add_argument("--until", action="append", default=[], metavar="[CASE=]DATE",
+                     help="with --cases: fit the points up to DATE, predict the later ones "
+                          "(repeatable, per case)")
+    cal.add_argument("--population", type=int, default=24,
+                     help="with --cases: particles per generation (default 24)")
+    cal.add_argument("--generations", type=int, default=4,
+                     help="with --cases: generations in all; a stored run is resumed "
+                          "(default 4)")
+    where = cal.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", help="with --cases: a Dask scheduler's address")
+    where.add_argument("--scheduler-file", help="with --cases: a Dask scheduler file")
+    cal.add_argument("--samples", type=int, default=64,
+                     help="one SCENARIO: prior points (default 64)")
     cal.add_argument("--accept", type=float, default=0.1,
-                     help="share of points kept, the closest to the data (default 0.1)")
+                     help="one SCENARIO: share of points kept, the closest (default 0.1)")
     cal.add_argument("--bounds", action="append", default=[], metavar="PATH=LO:HI",
-                     help="prior range of a parameter (default: its schema range)")
+                     help="one SCENARIO: prior range of a parameter (default: schema range)")
     cal.set_defaults(handler=cmd_calibrate)
 
     serve = sub.add_parser("serve", help="serve the trainers' browser app (127.0.0.1)")
@@ -396,11 +416,14 @@ def batch_summary(report: BatchReport, out: str) -> str:
     return text
 
 
-def _case_args(parser: argparse.ArgumentParser, replicates: int, out: str) -> None:
+def _case_args(parser: argparse.ArgumentParser, replicates: int | None, out: str,
+               scenario_optional: bool = False) -> None:
     """Flags shared by the case-study commands (they run a batch of a case scenario)."""
-    parser.add_argument("scenario", help="a case-study scenario (with data/cases/<name>.csv)")
+    parser.add_argument("scenario", nargs="?" if scenario_optional else None,
+                        help="a case-study scenario (with data/cases/<name>.csv)")
     parser.add_argument("--replicates", type=_whole(1), default=replicates,
-                        help=f"runs per point (default {replicates})")
+                        help=f"runs per point (default {replicates})" if replicates else
+                        "runs per point (default 3) or per case and particle (--cases: 1)")
     parser.add_argument("--seed", type=int, help="root seed (overrides seed)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE", help="override a parameter (repeatable)")
@@ -565,14 +588,38 @@ def cmd_check_case(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
-    """`ssrsim calibrate`: ABC rejection over a batch, fitted scenario and report."""
-    from .calibrate import calibrate, format_calibration, parse_bounds
+    """`ssrsim calibrate`: ABC-SMC over --cases, or ABC rejection over one SCENARIO's batch."""
+    from .calibrate import (
+        CalibrationError,
+        calibrate,
+        calibrate_cases,
+        format_calibration,
+        format_joint,
+        parse_bounds,
+        parse_until,
+    )
 
+    if bool(args.cases) == bool(args.scenario):
+        raise CalibrationError("give either --cases (several cases, ABC-SMC) or one SCENARIO "
+                               "(ABC rejection), not both or neither")
+    if args.cases:
+        joint = calibrate_cases(
+            [c for c in args.cases.split(",") if c.strip()], args.params or (),
+            args.case_params, population=args.population, generations=args.generations,
+            replicates=args.replicates or 1, until=parse_until(args.until),
+            workers=args.workers, scheduler=args.scheduler,
+            scheduler_file=args.scheduler_file, out=args.out,
+            seed=args.seed if args.seed is not None else 0, overrides=args.overrides,
+            force_new=args.force_new)
+        print(format_joint(joint))
+        return 0
+    if not args.params:
+        raise CalibrationError("name the parameters to fit with --params")
     check_overrides_used(args.scenario, args.overrides, policies=None, sweep=False,
                          command="ssrsim calibrate")
-    _announce_case(args, "calibrate", args.samples * args.replicates)
+    _announce_case(args, "calibrate", args.samples * (args.replicates or 3))
     result = calibrate(args.scenario, args.params, samples=args.samples,
-                       replicates=args.replicates, accept=args.accept,
+                       replicates=args.replicates or 3, accept=args.accept,
                        bounds=parse_bounds(args.bounds), workers=args.workers, out=args.out,
                        seed=args.seed, overrides=args.overrides, force_new=args.force_new,
                        allow_large=args.allow_large,

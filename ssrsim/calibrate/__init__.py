@@ -1,4 +1,10 @@
-"""Calibration of a case scenario to its observed data (`ssrsim calibrate`).
+"""Calibration of case scenarios to their observed data (`ssrsim calibrate`).
+
+Two methods. `calibrate_cases` (`ssrsim calibrate --cases liberia,colombia,mali`) fits
+shared and per-case parameters to several cases together with pyabc's ABC-SMC, optionally
+holding out the points after a cut-off date to check its predictions (`joint`, `smc`,
+`targets`, `joint_report`; docs/calibration.md). `calibrate` (`ssrsim calibrate SCENARIO`),
+below, fits one case by rejection over one Latin hypercube batch.
 
 Approximate Bayesian computation (ABC) by rejection, over one batch of runs:
 
@@ -28,20 +34,30 @@ original and sets each parameter to its posterior median) to `out`.
 
 from .fit import calibrate
 from .fitted import write_fitted
+from .joint import JointCalibration, calibrate_cases
+from .joint_report import format_joint, parameter_summary, point_table
 from .prior import parse_bounds, prior_design
 from .report import calibration_figure, calibration_markdown, conclusions, format_calibration
 from .result import Calibration, CalibrationError, Prior
+from .targets import load_cases, parse_until
 
 __all__ = [
     "Calibration",
     "CalibrationError",
+    "JointCalibration",
     "Prior",
     "calibrate",
+    "calibrate_cases",
     "calibration_figure",
     "calibration_markdown",
     "conclusions",
     "format_calibration",
+    "format_joint",
+    "load_cases",
+    "parameter_summary",
     "parse_bounds",
+    "parse_until",
+    "point_table",
     "prior_design",
     "write_fitted",
 ]
