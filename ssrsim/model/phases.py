@@ -339,7 +339,7 @@ def activate(params: ModelParams, population: Population, forces: Forces, layout
     shape = (params.space.width, params.space.height)
     unit_grid = np.zeros(shape, dtype=np.int32)
     np.add.at(unit_grid, (forces.x, forces.y), 1)
-    units = neighbourhoods.units_in_vision.counts(unit_grid)[x, y]
+    units = neighbourhoods.units_in_vision.counts_of_units(unit_grid)[x, y]
     g = np.asarray(mech.grievance(pop.hardship, pop.legitimacy, pop.anger,
                                   params.anger.weight))
     actives = Actives(pop, neighbourhoods, layout)
@@ -381,9 +381,9 @@ def _sorted_batches(shuffled: np.ndarray, batches: int, size: int) -> list[np.nd
     order (the civilians of a batch decide together, so their order within it is immaterial).
     """
     count = min(batches, max(shuffled.size, 1))
+    each, extra = divmod(shuffled.size, count)  # np.array_split's sizes: the first get one more
     label = np.full(size, -1, dtype=np.int32)
-    label[shuffled] = np.repeat(np.arange(count), [len(b) for b in np.array_split(
-        np.empty(shuffled.size, dtype=np.int8), count)])
+    label[shuffled] = np.repeat(np.arange(count), [each + (k < extra) for k in range(count)])
     return [np.flatnonzero(label == k) for k in range(count)]
 
 
