@@ -70,6 +70,7 @@ class SSRModel(mesa.Model):
 
     population: Population
     forces: Forces
+    actives: security.Actives  # who is active and what each cell sees of them, kept in step
     layout: Layout
     districts: Districts
     outlook: DistrictOutlook
@@ -106,6 +107,7 @@ class SSRModel(mesa.Model):
         self.evaluation = adaptive.start(self._activity_kpis())
         window = params.time.window_steps(params.measures.window_days)
         self.recent = RecentCounts(window, params.time.weeks)
+        self.actives = security.Actives(self.population, self.neighbourhoods, self.layout)
         self._spin_up(params.time.steps_for(params.time.spin_up_days))
         self._apply_due_events()
         self.record, self.ledger = self._open_step()
@@ -212,7 +214,7 @@ class SSRModel(mesa.Model):
         forces = self.forces
         visits = phases.policing_visits(p, self.districts, forces, self.steps, self._visit_rng)
         phases.update_districts(p, self.districts, self.ledger, forces, ex_in_ddr, visits)
-        order = security.act(p, forces, self.population, self.layout, self.neighbourhoods,
+        order = security.act(p, forces, self.population, self.layout, self.actives,
                              self.districts, self.institutions, self.outlook, self.rng,
                              self.record)
         incident_draws = np.random.default_rng([self.seed, INCIDENT_STREAM, self.steps])
@@ -230,7 +232,7 @@ class SSRModel(mesa.Model):
                          forces=forces, population=self.population, layout=self.layout,
                          rng=self.rng, record=self.record)
         grievance = phases.activate(p, self.population, forces, self.layout,
-                                    self.neighbourhoods, self.rng,
+                                    self.neighbourhoods, self.actives, self.rng,
                                     order if p.activation.order == "interleaved" else None,
                                     arrest)
         phases.ddr_transitions(p, self.population, self.districts, grievance, self.rng)
@@ -254,9 +256,9 @@ class SSRModel(mesa.Model):
                                              self.institutions)
         for _ in range(steps):
             security.settle(self.params, self.forces, self.population, self.layout,
-                            self.neighbourhoods, self.rng, self.record)
+                            self.actives, self.rng, self.record)
             phases.activate(self.params, self.population, self.forces, self.layout,
-                            self.neighbourhoods, self.rng)
+                            self.neighbourhoods, self.actives, self.rng)
 
     def _open_step(self) -> tuple[StepRecord, Ledger]:
         return phases.open_step(self.params, self.institutions, self.districts, self.steps,

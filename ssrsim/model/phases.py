@@ -321,7 +321,7 @@ def update_outlook(params: ModelParams, population: Population, districts: Distr
 
 
 def activate(params: ModelParams, population: Population, forces: Forces, layout: Layout,
-             neighbourhoods: Neighbourhoods, rng: np.random.Generator,
+             neighbourhoods: Neighbourhoods, actives: Actives, rng: np.random.Generator,
              order: np.ndarray | None = None,
              arrest: Callable[[np.ndarray, Actives], None] | None = None) -> np.ndarray:
     """Epstein's rule A for civilians not serving a jail term; jail terms count down.
@@ -342,7 +342,7 @@ def activate(params: ModelParams, population: Population, forces: Forces, layout
     units = neighbourhoods.units_in_vision.counts_of_units(unit_grid)[x, y]
     g = np.asarray(mech.grievance(pop.hardship, pop.legitimacy, pop.anger,
                                   params.anger.weight))
-    actives = Actives(pop, neighbourhoods, layout)
+    actives.refresh(pop)
 
     def decide(batch: np.ndarray) -> None:
         bx, by = x[batch], y[batch]

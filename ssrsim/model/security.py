@@ -25,27 +25,35 @@ class Actives:
     """Where the active civilians live, and how many of them civilians and units can see.
 
     `seen_by_civilians[x, y]`: actives in the vision of a civilian living at (x, y) (not
-    counting herself), kept if `civilians` and exact as civilians change state (`mark`).
-    `seen_by_units(ux, uy)`: actives in the sight of units standing at those cells.
+    counting herself); `seen_by_units(ux, uy)`: actives in the sight of units standing at
+    those cells. Kept across steps and exact: `mark` records the changes the phases make,
+    `refresh` catches up with any other change to the population's states (a recount only
+    where something changed).
     """
 
-    def __init__(self, population: Population, neighbourhoods: Neighbourhoods, layout: Layout,
-                 *, civilians: bool = True) -> None:
-        pop = population
+    def __init__(self, population: Population, neighbourhoods: Neighbourhoods,
+                 layout: Layout) -> None:
         n = neighbourhoods
         self.grid = np.zeros(layout.shape, dtype=np.int8)
-        self.grid[pop.x, pop.y] = pop.state == CivilianState.ACTIVE
         self._layout = layout
         self._kernel = n.actives_in_vision
-        self._civilians = self._kernel.counts(self.grid) if civilians else None
+        self._civilians = self._kernel.counts(self.grid)
         # When a unit sees what a civilian sees plus its own cell, the table serves both.
-        self._units_from_civilians = civilians and n.seen_by_units.is_with_centre(self._kernel)
+        self._units_from_civilians = n.seen_by_units.is_with_centre(self._kernel)
+        self.refresh(population)
+
+    def refresh(self, population: Population) -> None:
+        """Catch up with the population's states as they are now."""
+        now = np.zeros(self._layout.shape, dtype=np.int8)
+        now[population.x, population.y] = population.state == CivilianState.ACTIVE
+        changed = np.flatnonzero(now != self.grid)
+        if changed.size:
+            cx, cy = np.divmod(changed, self._layout.shape[1])
+            self.mark(cx, cy, now.ravel()[changed].astype(bool))
 
     @property
     def seen_by_civilians(self) -> np.ndarray:
         """Actives each civilian's vision holds, by home cell."""
-        if self._civilians is None:
-            raise ValueError("this Actives does not keep what civilians see")
         return self._civilians
 
     def seen_by_units(self, ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
@@ -66,9 +74,8 @@ class Actives:
         delta = active.astype(np.int8) - self.grid[cx, cy]
         changed = np.flatnonzero(delta)
         self.grid[cx, cy] = active
-        if self._civilians is not None:
-            self._kernel.update(self._civilians, self.grid, cx[changed], cy[changed],
-                                delta[changed])
+        self._kernel.update(self._civilians, self.grid, cx[changed], cy[changed],
+                            delta[changed])
 
 
 def progress_reform(params: ModelParams, forces: Forces, districts: Districts,
@@ -122,7 +129,7 @@ def patrol(params: ModelParams, forces: Forces, layout: Layout,
 
 
 def act(params: ModelParams, forces: Forces, population: Population, layout: Layout,
-        neighbourhoods: Neighbourhoods, districts: Districts, institutions: Institutions,
+        actives: Actives, districts: Districts, institutions: Institutions,
         outlook: DistrictOutlook, rng: np.random.Generator, record: StepRecord) -> np.ndarray:
     """The security phase: reform, patrols, arrests, abuses and contacts.
 
@@ -134,25 +141,24 @@ def act(params: ModelParams, forces: Forces, population: Population, layout: Lay
     progress_reform(params, forces, districts, institutions, rng)
     patrol(params, forces, layout, rng)
     if params.activation.order == "units_first":
-        _arrest_in_order(order, params, forces, population, layout, neighbourhoods, rng, record)
+        _arrest_in_order(order, params, forces, population, layout, actives, rng, record)
     abuses_and_contacts(params, forces, institutions, districts, outlook, rng, record)
     return order
 
 
 def settle(params: ModelParams, forces: Forces, population: Population, layout: Layout,
-           neighbourhoods: Neighbourhoods, rng: np.random.Generator,
-           record: StepRecord) -> None:
+           actives: Actives, rng: np.random.Generator, record: StepRecord) -> None:
     """Before step 0 (spin-up): units patrol and arrest, in a random order; nothing else."""
     order = rng.permutation(forces.size)
     patrol(params, forces, layout, rng)
-    _arrest_in_order(order, params, forces, population, layout, neighbourhoods, rng, record)
+    _arrest_in_order(order, params, forces, population, layout, actives, rng, record)
 
 
 def _arrest_in_order(order: np.ndarray, params: ModelParams, forces: Forces,
-                     population: Population, layout: Layout, neighbourhoods: Neighbourhoods,
+                     population: Population, layout: Layout, actives: Actives,
                      rng: np.random.Generator, record: StepRecord) -> None:
     """Every unit's arrest, one after another in `order`, before civilians decide."""
-    actives = Actives(population, neighbourhoods, layout, civilians=False)
+    actives.refresh(population)
     arrest(order, actives, step_capacity(params, forces), params=params, forces=forces,
            population=population, layout=layout, rng=rng, record=record)
 

@@ -29,7 +29,7 @@ def test_activation_returns_the_grievance_and_counts_jail_terms_down(small_scena
     pop.state[:3] = CivilianState.JAILED
     pop.jail_left[:3] = [2, 1, 0]
     grievance = phases.activate(model.params, pop, Forces.empty(), model.layout,
-                                model.neighbourhoods, np.random.default_rng(0))
+                                model.neighbourhoods, model.actives, np.random.default_rng(0))
     np.testing.assert_allclose(grievance, pop.hardship * (1 - pop.legitimacy))
     assert pop.jail_left[:3].tolist() == [1, 0, 0]
     assert (pop.state[:2] == CivilianState.JAILED).all()  # still serving at the start
@@ -56,7 +56,8 @@ def test_an_arrest_after_her_decision_jails_her_one_step_more_only_when_interlea
         rng = np.random.default_rng(seed)
         if order == "units_first":
             jail()  # the security phase, before every decision
-        where = (model.params, pop, Forces.empty(), model.layout, model.neighbourhoods, rng)
+        where = (model.params, pop, Forces.empty(), model.layout, model.neighbourhoods,
+                 model.actives, rng)
         if order == "interleaved":  # one unit, whose arrest falls in a random gap
             phases.activate(*where, np.array([0]), lambda rows, _: jail() if rows.size else None)
         else:

@@ -211,3 +211,17 @@ def test_actives_seen_by_units_and_civilians_match_a_direct_count(make_scenario,
             d = np.minimum(d[0], w - d[0]), np.minimum(d[1], h - d[1])
         near = (d[0] + d[1] <= 7) & (np.arange(pop.size) != i)
         assert actives.seen_by_civilians[pop.x[i], pop.y[i]] == (active & near).sum()
+
+
+def test_actives_catch_up_with_changes_made_elsewhere(make_scenario):
+    """Kept across steps, the table equals a fresh count after `refresh`, few changes or many."""
+    model = SSRModel(make_scenario({"time": {"spin_up_days": 0}}))
+    pop, rng = model.population, np.random.default_rng(3)
+    for share in (0.001, 0.3):  # a sparse change (scattered) and a dense one (recounted)
+        flip = rng.random(pop.size) < share
+        pop.state[flip] = np.where(pop.state[flip] == CivilianState.ACTIVE,
+                                   CivilianState.QUIESCENT, CivilianState.ACTIVE)
+        model.actives.refresh(pop)
+        fresh = security.Actives(pop, model.neighbourhoods, model.layout)
+        np.testing.assert_array_equal(model.actives.seen_by_civilians, fresh.seen_by_civilians)
+        np.testing.assert_array_equal(model.actives.grid, fresh.grid)
