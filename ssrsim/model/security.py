@@ -193,6 +193,8 @@ def arrest(rows: np.ndarray, actives: Actives, capacity: np.ndarray, *, params: 
         state[target] = CivilianState.JAILED
         population.jail_left[target] = terms[i]
         jailed.append(target)
+    if not jailed:
+        return
     record.arrests += len(jailed)
     # The filter above read the actives at the start of the turn; arrests only removed some.
     actives.mark(population.x[jailed], population.y[jailed], np.zeros(len(jailed), dtype=bool))

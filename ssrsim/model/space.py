@@ -123,6 +123,8 @@ class NeighbourhoodSum:
 
         `values` already holds the new values; with many changes it is counted afresh.
         """
+        if xs.size == 0:
+            return
         if xs.size * len(self._offsets) > values.size:
             counts[...] = self.counts(values)
         else:
