@@ -339,7 +339,7 @@ def activate(params: ModelParams, population: Population, forces: Forces, layout
     shape = (params.space.width, params.space.height)
     unit_grid = np.zeros(shape, dtype=np.int32)
     np.add.at(unit_grid, (forces.x, forces.y), 1)
-    units = neighbourhoods.units_in_vision.counts_of_units(unit_grid)[x, y]
+    units = neighbourhoods.units_in_vision.repeated_counts(unit_grid)[x, y]
     g = np.asarray(mech.grievance(pop.hardship, pop.legitimacy, pop.anger,
                                   params.anger.weight))
     actives.refresh(pop)

@@ -77,8 +77,8 @@ class NeighbourhoodSum:
     torus: bool
     _offsets: np.ndarray = field(init=False)  # (n, 2); on a small torus each cell once
     _half_widths: np.ndarray | None = field(init=False)  # per dx, the run -h..h of dy
-    _units_seen: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False,
-                                                               repr=False, compare=False)
+    _last: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False,
+                                                         compare=False)  # repeated_counts
 
     def __post_init__(self) -> None:
         width, height = self.shape
@@ -130,16 +130,16 @@ class NeighbourhoodSum:
         else:
             self._scatter(counts, xs, ys, delta)
 
-    def counts_of_units(self, units: np.ndarray) -> np.ndarray:
-        """`counts(units)`, read-only, reused while the units stand where they stood.
+    def repeated_counts(self, values: np.ndarray) -> np.ndarray:
+        """`counts(values)`, read-only, reused while the same grid comes back.
 
-        Units that do not patrol (Epstein's cops) give the same grid every step.
+        Units that do not patrol (Epstein's cops) give the same grid of units every step.
         """
-        if self._units_seen is None or not np.array_equal(units, self._units_seen[0]):
-            table = self.counts(units)
+        if self._last is None or not np.array_equal(values, self._last[0]):
+            table = self.counts(values)
             table.flags.writeable = False
-            self._units_seen = (units.copy(), table)
-        return self._units_seen[1]
+            self._last = (values.copy(), table)
+        return self._last[1]
 
     def counts_at(self, values: np.ndarray, homes: np.ndarray, x: np.ndarray,
                   y: np.ndarray) -> np.ndarray:

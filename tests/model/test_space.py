@@ -279,3 +279,13 @@ def test_units_see_each_cell_once_on_a_small_torus(make_scenario):
         "security": {"vision": 4.5, "neighbourhood": "euclidean"}})
     off = unit_vision_offsets(scenario)
     assert len(off) == 25 and len({tuple(o) for o in off}) == 25
+
+
+def test_repeated_counts_are_reused_only_for_the_same_grid():
+    nsum = NeighbourhoodSum((12, 9), 2, "von_neumann", True, False)
+    grid = (np.random.default_rng(4).random((12, 9)) < 0.3).astype(np.int32)
+    first = nsum.repeated_counts(grid)
+    np.testing.assert_array_equal(first, nsum.counts(grid))
+    assert nsum.repeated_counts(grid.copy()) is first and not first.flags.writeable
+    grid[3, 3] += 1  # the caller's grid changes: counted afresh, not the remembered table
+    np.testing.assert_array_equal(nsum.repeated_counts(grid), nsum.counts(grid))
