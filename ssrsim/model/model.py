@@ -127,9 +127,7 @@ class SSRModel(mesa.Model):
 
     def random_cell(self, district: int) -> tuple[int, int]:
         """A random cell of a district, one with no civilian home when there is one."""
-        cells = self.layout.free_cells[district]
-        if len(cells) == 0:
-            cells = self.layout.all_cells[district]
+        cells = self.layout.cells_for_units(district)
         x, y = cells[self.random.randrange(len(cells))]
         return int(x), int(y)
 
@@ -157,9 +155,7 @@ class SSRModel(mesa.Model):
         """
         mean = min(max(self.institutions.institutional_resistance, 1e-6), 1 - 1e-6)
         conc = self.params.security.resistance_concentration
-        cells = self.layout.free_cells[district]
-        if len(cells) == 0:
-            cells = self.layout.all_cells[district]
+        cells = self.layout.cells_for_units(district)
         for code, kind in enumerate(FORCES):
             count = counts[kind]
             resistance = self.rng.beta(mean * conc, (1 - mean) * conc, count)

@@ -292,6 +292,11 @@ class Layout:
     _seen_from: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, init=False,
                                                           repr=False, compare=False)
 
+    def cells_for_units(self, district: int) -> np.ndarray:
+        """Where a unit may be placed: the district's cells with no home, else all its cells."""
+        free = self.free_cells[district]
+        return free if len(free) else self.all_cells[district]
+
     def civilians_seen_from(self, x: int, y: int) -> np.ndarray:
         """Indices of civilians living in a security unit's vision from (x, y).
 
