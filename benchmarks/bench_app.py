@@ -84,9 +84,17 @@ def measure(browser: Browser, extra: list[str], play: float, size: tuple[int, in
         page.locator(".ssrsim-play").click()
         time.sleep(0.5)
         t0, s0 = time.perf_counter(), int(counter.inner_text())
-        time.sleep(play)
-        t1, s1 = time.perf_counter(), int(counter.inner_text())
-        page.locator(".ssrsim-play").click()
+        t1, s1 = t0, s0
+        while time.perf_counter() - t0 < play:  # until `play` s pass or the run ends
+            time.sleep(0.1)
+            now, step = time.perf_counter(), int(counter.inner_text())
+            if step > s1:
+                t1, s1 = now, step
+            elif now - t1 > 2.0:  # no step for 2 s: the run reached its end and stopped
+                break
+        play_button = page.locator(".ssrsim-play")
+        if play_button.is_enabled():
+            play_button.click()
         page.close()
         return usable, (s1 - s0) / (t1 - t0)
     finally:
