@@ -19,7 +19,7 @@ import pandas as pd
 from pydantic import TypeAdapter
 from scipy.stats import qmc
 
-from ..scenario import Bounds, PathError, Scenario, bounds_of, field_of, get_value, number_type
+from ..scenario import PathError, Scenario, bounds_of, field_of, get_value, number_type
 from ..scenario._yaml import read_bytes_limit
 from ..scenario.schema import Sweep, SweepRange
 
@@ -154,7 +154,7 @@ def _check_cells(table: pd.DataFrame, scenario: Scenario) -> None:
             bounds = bounds_of(field)
             numbers = pd.to_numeric(cells, errors="coerce")
             bad = ~numbers.map(lambda x, b=bounds: bool(b.contains(x)))
-            allowed = f"a number the parameter allows ({_range_words(bounds)})"
+            allowed = f"a number the parameter allows ({bounds.words()})"
         if bad.any():
             row = int(bad.to_numpy().argmax())
             value = cells.iloc[row]
@@ -162,16 +162,6 @@ def _check_cells(table: pd.DataFrame, scenario: Scenario) -> None:
                 value.item() if isinstance(value, np.generic) else value)
             raise DesignError(f"column {column}, data row {row + 1}: {found}; "
                               f"expected {allowed}")
-
-
-def _range_words(bounds: Bounds) -> str:
-    """`0 to 1`, `>= 0`, `> 0 and <= 1000`."""
-    ends = []
-    if math.isfinite(bounds.low):
-        ends.append(f"{'>=' if bounds.low_inclusive else '>'} {bounds.low:g}")
-    if math.isfinite(bounds.high):
-        ends.append(f"{'<=' if bounds.high_inclusive else '<'} {bounds.high:g}")
-    return " and ".join(ends) or "any finite number"
 
 
 def _round_integers(table: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:

@@ -12,7 +12,6 @@ from scipy.stats import qmc
 
 from ..batch.design import design_rng
 from ..scenario import (
-    Bounds,
     PathError,
     Scenario,
     ScenarioError,
@@ -56,7 +55,7 @@ def parameter_prior(scenario: Scenario, path: str, given: tuple[float, float] | 
         raise CalibrationError(f"cannot calibrate {path}: it is a {name} parameter, not a number")
     integer = kind is int
     bounds = bounds_of(target)
-    schema = _range_text(bounds)
+    schema = bounds.words()
     if given is None:
         if not bounds.finite:
             raise CalibrationError(
@@ -86,18 +85,6 @@ def _field_of(scenario: Scenario, path: str) -> FieldInfo:
         return field_of(path, scenario)
     except PathError as exc:
         raise CalibrationError(f"--params: cannot calibrate {path}: {exc}") from exc
-
-
-def _range_text(bounds: Bounds) -> str:
-    """The schema's range in words: "0 to 1", ">= 0", "> 0 and <= 1" or "any number"."""
-    if bounds.finite and bounds.low_inclusive and bounds.high_inclusive:
-        return f"{bounds.low:g} to {bounds.high:g}"
-    parts = []
-    if math.isfinite(bounds.low):
-        parts.append(f"{'>=' if bounds.low_inclusive else '>'} {bounds.low:g}")
-    if math.isfinite(bounds.high):
-        parts.append(f"{'<=' if bounds.high_inclusive else '<'} {bounds.high:g}")
-    return " and ".join(parts) or "any number"
 
 
 def check_together(scenario: Scenario, priors: dict[str, Prior]) -> None:

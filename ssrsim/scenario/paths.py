@@ -209,6 +209,17 @@ class Bounds:
         """Whether both ends are finite numbers."""
         return math.isfinite(self.low) and math.isfinite(self.high)
 
+    def words(self) -> str:
+        """The range in words: "0 to 1", ">= 0", "> 0 and <= 1" or "any finite number"."""
+        if self.finite and self.low_inclusive and self.high_inclusive:
+            return f"{self.low:g} to {self.high:g}"
+        parts = []
+        if math.isfinite(self.low):
+            parts.append(f"{'>=' if self.low_inclusive else '>'} {self.low:g}")
+        if math.isfinite(self.high):
+            parts.append(f"{'<=' if self.high_inclusive else '<'} {self.high:g}")
+        return " and ".join(parts) or "any finite number"
+
     def closed(self, step: float) -> Bounds:
         """The same range with inclusive finite ends, each exclusive one moved `step` inside.
 

@@ -278,7 +278,7 @@ def test_read_design_file_bad_cell_in_integer_column_gives_design_error(tmp_path
 
 @pytest.mark.parametrize(("text", "words"), [
     ("cmo.coordination\n0.2\ninf\n", "data row 2: inf; expected a number the parameter allows "
-                                     "(>= 0 and <= 1)"),
+                                     "(0 to 1)"),
     ("cmo.coordination,time.steps\n0.2,3\n,4\n", "data row 2: a blank cell"),
     ("cmo.coordination\n0.2\n1.5\n", "data row 2: 1.5"),
     ("cmo.coordination\n0.2\nabc\n", "data row 2: 'abc'"),
