@@ -9,11 +9,13 @@ at every point for each particle (`predictive.parquet`), and from them the repor
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
+import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,7 +116,9 @@ def calibrate_cases(
         scheduler: a Dask scheduler's address (pyabc's Dask sampler) instead of workers.
         scheduler_file: a Dask scheduler file, instead of an address.
         out: the output folder (default `results/calibrate-<cases>`).
-        seed: root seed of the runs' seeds (pyabc's own proposals are not seeded).
+        seed: root seed of the runs' seeds and, in this process (`workers` 0 or 1), of pyabc's
+            proposals, so an in-process calibration repeats exactly; pyabc's parallel samplers
+            reseed their workers from the operating system and do not.
         overrides: `path=value` changes (as `--set`) applied to every case.
         data: observation files per case name (default `data/cases/<name>.csv`).
         force_new: delete a stored run that asked for something else instead of refusing.
@@ -192,7 +196,7 @@ def _run(cases: Sequence[Case], params: Sequence[Parameter], settings: dict[str,
 
     logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc logs every generation at INFO
     model = CaseSimulator(cases, params, settings["seed"], settings["replicates"])
-    with pyabc_sampler(*where) as sampler:
+    with pyabc_sampler(*where) as sampler, _seeded(settings["seed"], done):
         abc = pyabc.ABCSMC(model, pyabc_prior(params), pyabc_distance(),
                            population_size=settings["population"], sampler=sampler)
         if done:
@@ -205,6 +209,23 @@ def _run(cases: Sequence[Case], params: Sequence[Parameter], settings: dict[str,
     if history.max_t < 0:
         raise CalibrationError(f"no generation of the calibration in {folder} was completed")
     return history
+
+
+@contextlib.contextmanager
+def _seeded(seed: int, done: int) -> Iterator[None]:
+    """Seed the global generators pyabc draws from in this process; restore them after.
+
+    The stream depends on the generations already stored, so a resumed run draws afresh.
+    """
+    numpy_state, python_state = np.random.get_state(), random.getstate()  # noqa: NPY002
+    entropy = np.random.SeedSequence([seed, done]).generate_state(1)[0]
+    np.random.seed(int(entropy))  # noqa: NPY002 (pyabc draws from the legacy global state)
+    random.seed(int(entropy))
+    try:
+        yield
+    finally:
+        np.random.set_state(numpy_state)  # noqa: NPY002
+        random.setstate(python_state)
 
 
 def _last_generation(history: Any, params: Sequence[Parameter]

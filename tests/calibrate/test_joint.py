@@ -127,7 +127,9 @@ def test_abc_smc_recovers_a_parameter_the_model_generated_and_resumes(tiny, tmp_
                   until={None: cut}, data={"tiny": tiny[1]})
     cal = calibrate_cases([tiny[0]], "trust.abuse_loss=0:0.9", generations=2, **kwargs)
     (row,) = parameter_summary(cal).itertuples(index=False)
-    assert row.p05 <= TRUE_ABUSE_LOSS <= row.p95
+    # A 90% interval from 16 particles misses the truth now and then: over seeds 0-19 it did
+    # 3 times, by at most 0.013, so the check allows 0.05 (1/18 of the prior) beyond its ends.
+    assert row.p05 - 0.05 <= TRUE_ABUSE_LOSS <= row.p95 + 0.05
     assert row.interval_share < 0.5  # the data fix it: most of the prior is ruled out
     points = point_table(cal)
     assert points["fitted"].sum() == 6 and (~points["fitted"]).sum() == 2
@@ -142,3 +144,14 @@ def test_abc_smc_recovers_a_parameter_the_model_generated_and_resumes(tiny, tmp_
     assert more.resumed == 2 and (more.populations["t"] >= 0).sum() == 3
     with pytest.raises(CalibrationError, match="asked for something else"):
         calibrate_cases([tiny[0]], "trust.abuse_loss=0:0.5", generations=4, **kwargs)
+
+
+@pytest.mark.slow
+def test_an_in_process_calibration_repeats_exactly_from_its_seed(tiny, tmp_path):
+    kwargs = dict(population=6, generations=1, replicates=1, workers=0, data={"tiny": tiny[1]})
+    first, second, other = (
+        calibrate_cases([tiny[0]], "trust.abuse_loss=0:0.9", out=tmp_path / name, seed=seed,
+                        **kwargs)
+        for name, seed in (("a", 4), ("b", 4), ("c", 5)))
+    pd.testing.assert_frame_equal(first.posterior, second.posterior)
+    assert not first.posterior.equals(other.posterior)
