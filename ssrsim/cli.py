@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 from rich.progress import (
@@ -148,6 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "('none' = the scenario as written)")
     batch.add_argument("--design-file", help="CSV/Parquet table of parameter rows "
                                              "(instead of the scenario's sweep:)")
+    batch.add_argument("--posterior", metavar="FILE",
+                       help="a calibration's posterior.parquet (or its folder): run every "
+                            "option in --draws plausible worlds drawn from it")
+    batch.add_argument("--draws", type=_whole(1), metavar="K",
+                       help="posterior draws with --posterior (default 20)")
     where = batch.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_whole(0),
                        help="local worker processes (default: all cores; 0: in this process)")
@@ -313,12 +318,17 @@ def cmd_batch(args: argparse.Namespace, console: Console) -> int:
     from .batch import BatchInputError, ExecutorError, execute_batch, prepare_batch
 
     policies = "all" if args.policies == "all" else [p.strip() for p in args.policies.split(",")]
+    if args.draws is not None and args.posterior is None:
+        print("ssrsim batch: --draws needs --posterior FILE", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         experiment = load_experiment(args.scenario, overrides=_overrides(args))
         out = args.out or str(Path("results") / _safe_name(experiment.base.name))
         batch = prepare_batch(experiment, out=out, replicates=args.replicates,
                               policies=policies, design_file=args.design_file,
+                              posterior=args.posterior, draws=args.draws or 20,
                               force_new=args.force_new, allow_large=args.allow_large)
+        _note_calibration_overrides(batch.design_source, list(args.overrides))
         announce(batch.workload, "batch", _workers(args.workers))
         planned = len(batch.runs)
         columns = (TextColumn("[bold]{task.description}"), BarColumn(),
@@ -348,6 +358,14 @@ def cmd_batch(args: argparse.Namespace, console: Console) -> int:
     if report.interrupted == "interrupted":
         return EXIT_INTERRUPTED
     return 1 if report.failed or report.interrupted else 0
+
+
+def _note_calibration_overrides(source: dict[str, Any] | None, given: list[str]) -> None:
+    """Say which `--set` changes the posterior was fitted under that this batch lacks."""
+    missing = [o for o in (source or {}).get("calibration_overrides", []) if o not in given]
+    if missing:
+        print(f"ssrsim batch: note: the posterior was fitted with --set {' --set '.join(missing)};"
+              f" without them these runs are not the model it fitted", file=sys.stderr)
 
 
 def _safe_name(name: str) -> str:

@@ -23,6 +23,16 @@ STEP_COLUMNS = ("step", "date")
 BATCH_ID_COLUMNS = ("run_id", "policy", "point", "replicate", "seed")
 """Columns that say which run of a batch a row belongs to (shards and summary start so)."""
 
+POSTERIOR = "posterior"
+"""The design method of a batch whose points are draws from a calibration's posterior."""
+
+DRAW = "draw"
+"""The column of a run's posterior draw (its design point) in a posterior batch's values.
+
+Analysis adds it from the design method; comparisons pair runs by draw and replicate, so
+parameter uncertainty enters the intervals beside seed noise.
+"""
+
 NO_POLICY = "none"
 """The policy label of runs of the scenario as written."""
 
@@ -115,12 +125,18 @@ class PolicyRecord:
 
 @dataclass(frozen=True)
 class DesignRecord:
-    """The batch's design: method, parameter paths, points, and the SALib problem if any."""
+    """The batch's design: method, parameter paths, points, and the SALib problem if any.
+
+    `source` says where points came from beyond the scenario: for method "posterior", the
+    calibration's posterior file (path, sha256, particles, draws, columns of other cases left
+    out, the calibration's `--set` changes).
+    """
 
     method: str
     parameters: tuple[str, ...]
     points: tuple[dict[str, Any], ...]
     problem: dict[str, Any] | None = None
+    source: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -240,7 +256,8 @@ def _manifest(data: dict[str, Any]) -> Manifest:
         root_seed=data["root_seed"], replicates=data["replicates"],
         policies={k: PolicyRecord(**v) for k, v in data["policies"].items()},
         design=DesignRecord(design["method"], tuple(design["parameters"]),
-                            tuple(design["points"]), design.get("problem")),
+                            tuple(design["points"]), design.get("problem"),
+                            design.get("source")),
         measures=tuple(MeasureInfo(**m) for m in data["measures"]),
         events=tuple(EventMarker(**{**e, "policies": tuple(e["policies"])})
                      for e in data["events"]),

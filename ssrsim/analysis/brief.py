@@ -102,7 +102,8 @@ class Brief:
 
     `measures` are the outcome measures in the comparison's order, the first being the
     `outcome` the question is about; spending is not among them (see `Option.cost`).
-    `span` is (first step, last step) of what each run's statistic covers.
+    `span` is (first step, last step) of what each run's statistic covers. `worlds` counts
+    the posterior draws (0 without), `drawn` names the parameters they vary.
     """
 
     scenario: str
@@ -119,6 +120,7 @@ class Brief:
     start: dt.date | None
     step_days: int | None
     span: tuple[int, int] | None
+    drawn: tuple[str, ...] = ()
 
     @property
     def outcome(self) -> MeasureInfo:
@@ -150,6 +152,7 @@ def make_brief(results: Results, comparison: Comparison) -> Brief:
         comparisons=int(rows["p_value"].notna().sum()),
         replicates=int(table["n"].min()) if len(table) else 0,
         worlds=int(table["worlds"].max()) if len(table) else 0,
+        drawn=tuple(results.design_parameters) if results.drawn else (),
         start=dt.date.fromisoformat(str(time["start_date"])) if "start_date" in time else None,
         step_days=int(time["step_days"]) if "step_days" in time else None, span=span)
 

@@ -220,12 +220,19 @@ def caution(brief: Brief) -> str:
 
 def robustness(brief: Brief) -> list[str]:
     """How far each conclusion holds: across seeds, and across plausible worlds."""
+    if brief.worlds:
+        return [f"Across seeds and plausible worlds: every option ran in the same "
+                f"{brief.worlds} worlds drawn from a calibration's posterior "
+                f"({', '.join(brief.drawn)}), with the same seeds in each; each difference "
+                f"says in how many of the {brief.replicates} runs and of the worlds the option "
+                f"was on the same side of {brief.baseline}.",
+                "The intervals hold both the seed noise and what the observed data leave "
+                "unknown about the fitted parameters (the difference in the world we are in, "
+                "not the average over worlds), so more runs do not make them narrower than "
+                "the worlds' own spread. Parameters that were not fitted stay assumptions."]
     seeds = (f"Across seeds: each difference says in how many of the {brief.replicates} "
              f"seeds (replicates, each shared by every option) the option was on the same "
              f"side of {brief.baseline}; all of them means it held in every seed.")
-    if brief.worlds:
-        return [seeds, f"Across plausible worlds: {brief.worlds} parameter draws; each "
-                       f"difference also says in how many of them it held."]
     return [seeds, "Across plausible worlds: not measured. Every run uses the same parameter "
                    "values, and nearly all of them are assumptions (see the limits), so the "
                    "intervals show seed noise only, not what is unknown about the "
@@ -234,9 +241,10 @@ def robustness(brief: Brief) -> list[str]:
 
 def held(cell: Cell) -> str:
     """`4 of 4 seeds`, with the plausible worlds when there are any."""
-    text = f"{cell.agree} of {cell.n} seeds"
-    return text + (f" and {cell.worlds_agree} of {cell.worlds} plausible worlds"
-                   if cell.worlds else "")
+    if cell.worlds:
+        return (f"{cell.agree} of {cell.n} runs and {cell.worlds_agree} of {cell.worlds} "
+                f"plausible worlds")
+    return f"{cell.agree} of {cell.n} seeds"
 
 
 def _items(brief: Brief, cells: list[Cell]) -> str:

@@ -16,8 +16,17 @@ Many options times many measures make many comparisons: each row also has its pa
 p-value and Holm's adjusted p-value over the whole table, and `holds` says whether the
 difference stands once every comparison of the table is allowed for (family-wise error at
 1 - confidence). `agree` counts the seeds whose own difference has the sign of the mean one.
-When the per-run values carry a posterior draw (`draw`, no batch writes one yet), pairs are
-(draw, replicate) and `worlds_agree` of `worlds` counts the draws that agree.
+
+Over posterior draws (`ssrsim batch --posterior`), each draw is a plausible world: pairs are
+(draw, replicate), and the spread of the differences has two sources, told apart by the law of
+total variance: seed noise within a world (`sd_seed`, the pooled within-draw standard
+deviation) and parameter uncertainty between worlds (`sd_worlds`, the standard deviation of
+the worlds' true mean differences: the draw means' variance less the seed part of it, floored
+at 0). The interval is then for the difference in the world we are in, not for the average
+over worlds: mean ± t(draws − 1) × sqrt(sd_worlds² + var(draw means) / draws), which keeps
+the parameter uncertainty however many runs are made and falls back to the paired interval
+when the worlds do not differ. P(better), the p-values and the verdicts use the same
+distribution; `worlds_agree` of `worlds` counts the draws whose mean difference agrees.
 """
 
 from __future__ import annotations
@@ -131,26 +140,74 @@ class Comparison:
             MeasureInfo.unknown(measure)
 
 
-def t_interval(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
-    """Mean and two-sided Student-t interval; NaN bounds with fewer than two values."""
+@dataclass(frozen=True)
+class Spread:
+    """What is known of a mean: its value, standard error, degrees of freedom, sources.
+
+    `sd_seed` is the seed-to-seed standard deviation of one value; `sd_worlds` that of the
+    worlds' true means (NaN without posterior draws, or when one seed per world leaves seed
+    noise and parameter uncertainty inseparable).
+    """
+
+    mean: float
+    se: float
+    df: int
+    sd_seed: float = math.nan
+    sd_worlds: float = math.nan
+
+    def interval(self, confidence: float) -> tuple[float, float, float]:
+        """Mean and two-sided Student-t interval; NaN bounds below two values."""
+        if self.df < 1:
+            return self.mean, math.nan, math.nan
+        half = float(stats.t.ppf((1 + confidence) / 2, self.df)) * self.se
+        return self.mean, self.mean - half, self.mean + half
+
+    def p_above_zero(self) -> float:
+        """Posterior probability (t model, flat prior) that the quantity is above 0."""
+        if self.se == 0:
+            return 1.0 if self.mean > 0 else 0.0 if self.mean < 0 else 0.5
+        return float(stats.t.cdf(self.mean / self.se, self.df))
+
+
+def spread_of(values: pd.Series) -> Spread:
+    """The spread of per-pair values, indexed by replicate or by (draw, replicate)."""
+    values = values.dropna()
+    if values.index.nlevels == 1 or DRAW not in values.index.names:
+        return _plain_spread(values.to_numpy(dtype=float))
+    by_draw = values.groupby(level=DRAW)
+    means = by_draw.mean().to_numpy(dtype=float)
+    worlds = len(means)
+    if worlds < 2:
+        return _plain_spread(values.to_numpy(dtype=float))
+    between = float(np.var(means, ddof=1))
+    within_df = int((by_draw.size() - 1).sum())
+    if within_df == 0:
+        return Spread(float(values.mean()), math.sqrt(between / worlds), worlds - 1)
+    within = float((by_draw.var(ddof=1).fillna(0) * (by_draw.size() - 1)).sum()) / within_df
+    per_world = float(by_draw.size().mean())
+    worlds_var = max(0.0, between - within / per_world)
+    return Spread(float(values.mean()), math.sqrt(worlds_var + between / worlds), worlds - 1,
+                  math.sqrt(within), math.sqrt(worlds_var))
+
+
+def _plain_spread(values: np.ndarray) -> Spread:
     n = len(values)
-    mean = float(np.mean(values)) if n else math.nan
     if n < 2:
-        return mean, math.nan, math.nan
-    half = stats.t.ppf((1 + confidence) / 2, n - 1) * np.std(values, ddof=1) / math.sqrt(n)
-    return mean, mean - half, mean + half
+        return Spread(float(np.mean(values)) if n else math.nan, math.nan, 0)
+    sd = float(np.std(values, ddof=1))
+    return Spread(float(np.mean(values)), sd / math.sqrt(n), n - 1, sd)
 
 
-def prob_better(diffs: np.ndarray, better: str | None) -> float:
+def t_interval(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
+    """Mean and two-sided Student-t interval of independent values; NaN bounds below two."""
+    return _plain_spread(np.asarray(values, dtype=float)).interval(confidence)
+
+
+def prob_better(spread: Spread, better: str | None) -> float:
     """Posterior probability (t model, flat prior) that the mean difference is better."""
-    n = len(diffs)
-    if better is None or n < 2:
+    if better is None or spread.df < 1:
         return math.nan
-    mean, sd = float(np.mean(diffs)), float(np.std(diffs, ddof=1))
-    if sd == 0:
-        p_higher = 1.0 if mean > 0 else 0.0 if mean < 0 else 0.5
-    else:
-        p_higher = float(stats.t.cdf(mean / (sd / math.sqrt(n)), n - 1))
+    p_higher = spread.p_above_zero()
     return p_higher if better == "higher" else 1.0 - p_higher
 
 
@@ -162,15 +219,13 @@ def effect_size(diffs: np.ndarray) -> float:
     return float(np.mean(diffs)) / sd if sd > 0 else math.nan
 
 
-def p_value(diffs: np.ndarray) -> float:
-    """Two-sided paired t-test p-value of a zero mean difference (0 or 1 if none varies)."""
-    n = len(diffs)
-    if n < 2:
+def p_value(spread: Spread) -> float:
+    """Two-sided t-test p-value of a zero mean difference (0 or 1 if none varies)."""
+    if spread.df < 1:
         return math.nan
-    mean, sd = float(np.mean(diffs)), float(np.std(diffs, ddof=1))
-    if sd == 0:
-        return 0.0 if mean != 0 else 1.0
-    return float(2 * stats.t.sf(abs(mean) / (sd / math.sqrt(n)), n - 1))
+    if spread.se == 0:
+        return 0.0 if spread.mean != 0 else 1.0
+    return float(2 * stats.t.sf(abs(spread.mean) / spread.se, spread.df))
 
 
 def holm(p_values: np.ndarray) -> np.ndarray:
@@ -191,16 +246,28 @@ def agreeing(diffs: np.ndarray) -> int:
     return int(np.sum(np.sign(diffs) == sign)) if sign != 0 else 0
 
 
-def replicates_needed(diffs: np.ndarray, precision: float, confidence: float) -> float:
-    """Paired replicates for a difference interval of half-width `precision` (sd as now)."""
-    if len(diffs) < 2 or precision <= 0:
+def replicates_needed(spread: Spread, precision: float, confidence: float) -> float:
+    """Paired runs for a difference interval of half-width `precision` (spread as now).
+
+    Over posterior draws the parameter uncertainty stays whatever the number of runs
+    (normal approximation): infinite when it alone is wider than `precision`.
+    """
+    if spread.df < 1 or precision <= 0:
         return math.nan
-    sd = float(np.std(diffs, ddof=1))
+    z = float(stats.norm.ppf((1 + confidence) / 2))
+    worlds = 0.0 if math.isnan(spread.sd_worlds) else spread.sd_worlds
+    room = precision**2 - (z * worlds) ** 2
+    if room <= 0:
+        return math.inf
+    sd = spread.sd_seed if not math.isnan(spread.sd_seed) else spread.se * math.sqrt(
+        spread.df + 1)
     if sd == 0:
         return 2.0
+    if worlds > 0:
+        return float(max(2, math.ceil((z * sd) ** 2 / room)))
     n = 2
     while stats.t.ppf((1 + confidence) / 2, n - 1) * sd / math.sqrt(n) > precision:
-        n = max(n + 1, math.ceil((stats.norm.ppf((1 + confidence) / 2) * sd / precision) ** 2))
+        n = max(n + 1, math.ceil((z * sd / precision) ** 2))
         if n > 10**7:
             return math.inf
     return float(n)
@@ -276,13 +343,24 @@ def _warnings(results: Results, table: pd.DataFrame, burn_in: int) -> list[str]:
                         f"intervals are rough; rerun `ssrsim batch` with more --replicates")
     short = table[table["replicates_needed"] > table["n"]]
     for measure, group in short.groupby("measure", sort=False):
-        need = group["replicates_needed"]
-        span = (f"{int(need.min())}" if need.min() == need.max()
-                else f"{int(need.min())} to {int(need.max())}")
         label = results.info(str(measure)).label
-        warnings.append(f"{label}: about {span} replicates needed for difference intervals "
-                        f"of ±{group['precision'].iloc[0]:.3g} (have {int(group['n'].min())}; "
-                        f"options {', '.join(group['policy'])})")
+        precision = f"±{group['precision'].iloc[0]:.3g}"
+        endless = group[np.isinf(group["replicates_needed"])]
+        if len(endless):
+            cause = ("the plausible worlds alone spread the difference wider: more runs will "
+                     "not narrow it, more observed data would" if results.drawn
+                     else "over ten million replicates would be needed")
+            warnings.append(f"{label}: no number of runs gives difference intervals of "
+                            f"{precision} for {', '.join(endless['policy'])}; {cause}")
+        need = group.loc[~np.isinf(group["replicates_needed"]), "replicates_needed"]
+        if len(need):
+            span = (f"{int(need.min())}" if need.min() == need.max()
+                    else f"{int(need.min())} to {int(need.max())}")
+            runs = "paired runs (draws x replicates)" if results.drawn else "replicates"
+            options = group.loc[need.index, "policy"]
+            warnings.append(f"{label}: about {span} {runs} needed for difference intervals "
+                            f"of {precision} (have {int(group['n'].min())}; options "
+                            f"{', '.join(options)})")
     if _unsettled(results) and burn_in == 0:
         warnings.append("the runs start unsettled (time.spin_up_days is 0): run averages "
                         "include the start-up outburst; leave it out with --burn-in STEPS")
@@ -310,8 +388,9 @@ def _measure_rows(values: pd.DataFrame, measure: str, better: str | None, order:
         paired = pd.concat([mine, base], axis=1, join="inner", keys=["x", "b"]).dropna()
         paired["d"] = _snap((paired["x"] - paired["b"]).to_numpy(), base_mean)
         diffs = paired["d"].to_numpy()
-        mean, low, high = t_interval(mine.to_numpy(), confidence)
-        diff, diff_low, diff_high = t_interval(diffs, confidence)
+        spread = spread_of(paired["d"])
+        mean, low, high = spread_of(mine).interval(confidence)
+        diff, diff_low, diff_high = spread.interval(confidence)
         is_base = policy == order[0]
         verdict = Verdict.BASELINE if is_base else _verdict(diff_low, diff_high, better)
         small = verdict.distinguishable and abs(diff) < target
@@ -323,10 +402,12 @@ def _measure_rows(values: pd.DataFrame, measure: str, better: str | None, order:
             "diff": math.nan if is_base else diff,
             "diff_low": math.nan if is_base else diff_low,
             "diff_high": math.nan if is_base else diff_high,
-            "p_better": math.nan if is_base else prob_better(diffs, better),
+            "p_better": math.nan if is_base else prob_better(spread, better),
             "effect_size": math.nan if is_base else effect_size(diffs),
             "varies": bool(len(diffs) > 1 and np.std(diffs) > 0),
-            "p_value": math.nan if is_base else p_value(diffs),
+            "p_value": math.nan if is_base else p_value(spread),
+            "sd_seed": math.nan if is_base else spread.sd_seed,
+            "sd_worlds": math.nan if is_base else spread.sd_worlds,
             "agree": 0 if is_base else agreeing(diffs),
             "worlds": len(worlds), "worlds_agree": 0 if is_base else agreeing(worlds),
             "distinguishable": verdict.distinguishable,
@@ -334,7 +415,7 @@ def _measure_rows(values: pd.DataFrame, measure: str, better: str | None, order:
             "small": small,
             "precision": target,
             "replicates_needed": math.nan if is_base else replicates_needed(
-                diffs, target, confidence),
+                spread, target, confidence),
         })
     return rows
 

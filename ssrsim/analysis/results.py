@@ -16,8 +16,10 @@ import pandas as pd
 
 from ..results_format import (
     BATCH_ID_COLUMNS,
+    DRAW,
     JOURNAL,
     MANIFEST,
+    POSTERIOR,
     SHARDS,
     STATISTICS,
     STEP_COLUMNS,
@@ -29,14 +31,6 @@ from ..results_format import (
 )
 
 __all__ = ["DRAW", "Results", "ResultsError", "load_results"]
-
-DRAW = "draw"
-"""The summary column of a run's posterior draw, when a batch runs over parameter draws.
-
-No batch writes one yet; when one does, per-run values carry it and comparisons pair runs
-by draw and replicate, so parameter uncertainty enters the intervals beside seed noise.
-"""
-
 
 @dataclass(frozen=True)
 class Results:
@@ -59,6 +53,11 @@ class Results:
     def design_parameters(self) -> list[str]:
         """The design's parameter paths (empty without a design)."""
         return list(self.manifest.design.parameters)
+
+    @property
+    def drawn(self) -> bool:
+        """Whether the design's points are posterior draws (plausible worlds)."""
+        return self.manifest.design.method == POSTERIOR
 
     @property
     def design_method(self) -> str:
@@ -97,9 +96,10 @@ class Results:
             raise ResultsError(f"statistic must be 'final' or 'mean', got {statistic!r}")
         if burn_in < 0:
             raise ResultsError(f"burn-in must be 0 or more steps, got {burn_in}")
-        drawn = [DRAW] if DRAW in self.summary.columns else []
-        keep = [*BATCH_ID_COLUMNS, *drawn, *self.design_parameters]
+        keep = [*BATCH_ID_COLUMNS, *self.design_parameters]
         table = self.summary[keep].copy()
+        if self.drawn:
+            table.insert(len(BATCH_ID_COLUMNS), DRAW, table["point"])
         if statistic == "mean" and burn_in > 0:
             series = self.timeseries([measure])
             after = series[series["step"] > burn_in]

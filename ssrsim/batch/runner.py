@@ -28,6 +28,7 @@ from ..model.measures import measure_info
 from ..results_format import (
     FORMAT_VERSION,
     NO_POLICY,
+    POSTERIOR,
     Counts,
     DesignRecord,
     EventMarker,
@@ -49,6 +50,7 @@ from ..workload import Workload, WorkloadError, check, estimate
 from .design import DesignError, design_size, read_design_file, salib_problem, sweep_design
 from .executors import open_executor
 from .plan import RunSpec, plan_runs
+from .posterior import posterior_design, read_posterior
 from .store import ResultsStore, StoreError
 from .worker import execute_chunk
 
@@ -69,6 +71,8 @@ class Batch:
     scenarios: dict[str, Scenario]
     design: pd.DataFrame
     design_method: str
+    design_source: dict[str, Any] | None
+    """Where the design came from beyond the scenario: a posterior's file and draws."""
     replicates: int
     runs: list[RunSpec]
     store: ResultsStore
@@ -99,6 +103,8 @@ def prepare_batch(
     policies: Sequence[str] | str | None = None,
     overrides: Sequence[str] = (),
     design_file: str | Path | None = None,
+    posterior: str | Path | None = None,
+    draws: int = 20,
     force_new: bool = False,
     allow_large: bool = False,
 ) -> Batch:
@@ -117,6 +123,9 @@ def prepare_batch(
             when it has none).
         overrides: `path=value` changes applied to every run (as `ssrsim run --set`).
         design_file: a CSV/Parquet table of parameter rows, instead of the `sweep:` block.
+        posterior: a calibration's posterior.parquet (or its folder): the design is `draws`
+            worlds drawn from it by weight (see `ssrsim.batch.posterior`).
+        draws: how many posterior draws (with `posterior` only).
         force_new: delete an earlier, different batch in `out` instead of refusing.
         allow_large: run work over the ceiling anyway.
 
@@ -129,9 +138,9 @@ def prepare_batch(
     scenarios = {name: base if name == NO_POLICY else experiment.scenario(name)
                  for name in names}
     if design_file is None:  # a sweep's size is known before its points are built
-        _check_workload([estimate(base, design_size(base.sweep) * len(names) * replicates)],
-                        allow_large)
-    design, method = _design(base, design_file)
+        points = draws if posterior is not None else design_size(base.sweep)
+        _check_workload([estimate(base, points * len(names) * replicates)], allow_large)
+    design, method, source = _design(base, design_file, posterior, draws)
     workloads = _largest_run(scenarios.values(), design, len(design) * len(names) * replicates)
     _check_workload(workloads, allow_large)
     _check_policies_against_design(base, names, design)
@@ -140,8 +149,8 @@ def prepare_batch(
                 "model_code_hash": model_code_hash()}
     _check_folder(store, identity, force_new)
     runs = plan_runs(names, design, replicates, base.seed)
-    return Batch(experiment.source, base, scenarios, design, method, replicates, runs, store,
-                 identity, max(workloads, key=lambda w: w.run_seconds))
+    return Batch(experiment.source, base, scenarios, design, method, source, replicates, runs,
+                 store, identity, max(workloads, key=lambda w: w.run_seconds))
 
 
 def _largest_run(scenarios: Iterable[Scenario], design: pd.DataFrame, runs: int
@@ -190,11 +199,23 @@ def _policy_names(base: Scenario, policies: Sequence[str] | str | None) -> list[
     return names
 
 
-def _design(base: Scenario, design_file: str | Path | None) -> tuple[pd.DataFrame, str]:
+def _design(base: Scenario, design_file: str | Path | None, posterior: str | Path | None,
+            draws: int) -> tuple[pd.DataFrame, str, dict[str, Any] | None]:
+    """The design's points, its method, and its source beyond the scenario (a posterior)."""
+    given = [name for name, value in (("the scenario's sweep", base.sweep),
+                                      ("--design-file", design_file),
+                                      ("--posterior", posterior)) if value is not None]
+    if len(given) > 1:
+        raise BatchInputError(f"a batch takes one design; this one has {' and '.join(given)} "
+                              f"(drop the sweep with --set sweep=null, or one of the options)")
     try:
+        if posterior is not None:
+            drawn = read_posterior(posterior, base.name)
+            return (posterior_design(drawn, base, draws, base.seed), POSTERIOR,
+                    drawn.record(draws))
         if design_file is None:
             method = base.sweep.method if base.sweep else "none"
-            return sweep_design(base, base.seed), method
+            return sweep_design(base, base.seed), method, None
         design = read_design_file(design_file, base)
     except DesignError as exc:
         raise BatchInputError(str(exc)) from exc
@@ -204,7 +225,7 @@ def _design(base: Scenario, design_file: str | Path | None) -> tuple[pd.DataFram
         apply_changes(base, first, source=str(design_file))
     except ScenarioError as exc:
         raise BatchInputError(f"design file {design_file}, first row:\n{exc}") from exc
-    return design, "file"
+    return design, "file", None
 
 
 def _check_policies_against_design(base: Scenario, names: list[str],
@@ -418,7 +439,7 @@ def _design_record(batch: Batch) -> DesignRecord:
     sweep = batch.base.sweep
     problem = salib_problem(sweep) if sweep and batch.design_method == sweep.method else None
     return DesignRecord(batch.design_method, tuple(batch.design.columns),
-                        tuple(batch.design.to_dict("records")), problem)
+                        tuple(batch.design.to_dict("records")), problem, batch.design_source)
 
 
 def _event_markers(scenarios: dict[str, Scenario]) -> tuple[EventMarker, ...]:

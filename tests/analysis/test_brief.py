@@ -160,14 +160,17 @@ def test_robustness_across_plausible_worlds_when_runs_carry_draws(tmp_path, synt
     rng = np.random.default_rng(1)
     base = rng.normal(0.4, 0.01, 8)
     summary = paired({"status_quo": base, "a": base + np.where(np.arange(8) < 6, 0.02, -0.01)})
-    summary["draw"] = summary["replicate"] // 2  # 4 draws of 2 seeds each
-    folder = synthetic(tmp_path / "r", summary, policies=["status_quo", "a"])
+    summary["point"], summary["replicate"] = divmod(summary["replicate"], 2)  # 4 draws x 2 seeds
+    folder = synthetic(tmp_path / "r", summary, policies=["status_quo", "a"], method="posterior",
+                       points=[{"trust.abuse_loss": 0.1 * d} for d in range(4)])
     comparison = compare(load_results(folder), "status_quo")
     row = comparison.table.set_index("policy").loc["a"]
     assert (row["worlds"], row["worlds_agree"], row["agree"]) == (4, 3, 6)
     brief = make_brief(load_results(folder), comparison)
-    assert "3 of 4 plausible worlds" in words.held(brief.options[0].cell("trust"))
-    assert "parameter draws" in words.robustness(brief)[1]
+    assert words.held(brief.options[0].cell("trust")) == "6 of 8 runs and 3 of 4 plausible worlds"
+    said = words.robustness(brief)
+    assert "4 worlds drawn" in said[0] and "trust.abuse_loss" in said[0]
+    assert "what the observed data leave unknown" in said[1]
 
 
 def test_without_draws_the_brief_says_parameter_uncertainty_is_not_measured(brief):

@@ -174,3 +174,50 @@ def test_burn_in_leaves_out_the_first_steps(tiny_batch):
 def test_burn_in_past_the_end_is_a_clear_error(tiny_batch):
     with pytest.raises(ResultsError, match="leaves no steps"):
         compare(load_results(tiny_batch), "status_quo", measures=["trust"], burn_in=10_000)
+
+
+def posterior_folder(root, synthetic, world_effects, seed_sd, replicates, seed=0):
+    """A posterior batch: per draw a true difference, seed noise on each paired run."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for draw, effect in enumerate(world_effects):
+        for replicate in range(replicates):
+            base = 0.4 + rng.normal(0, 0.05)
+            for policy, value in (("status_quo", base),
+                                  ("option", base + effect + rng.normal(0, seed_sd))):
+                rows.append({"policy": policy, "point": draw, "replicate": replicate,
+                             "final_trust": value, "mean_trust": value})
+    points = [{"trust.abuse_loss": 0.01 * d} for d in range(len(world_effects))]
+    return synthetic(root, pd.DataFrame(rows), policies=["status_quo", "option"],
+                     method="posterior", points=points)
+
+
+def test_worlds_that_disagree_keep_the_interval_wide_however_many_runs(tmp_path, synthetic):
+    effects = np.random.default_rng(5).normal(0.02, 0.03, 40)
+    results = load_results(posterior_folder(tmp_path / "r", synthetic, effects, 0.005, 5))
+    comparison = compare(results, "status_quo", measures=["trust"])
+    found = row(comparison, "option")
+    pairs = (results.values("trust").pivot_table(index=["draw", "replicate"], columns="policy",
+                                                 values="value"))
+    seed_only = pairs["option"] - pairs["status_quo"]
+    plain_half = 1.97 * seed_only.std() / np.sqrt(len(seed_only))
+    assert found["n"] == 200 and found["worlds"] == 40
+    assert found["sd_worlds"] == pytest.approx(effects.std(ddof=1), rel=0.1)
+    assert found["sd_seed"] == pytest.approx(0.005, rel=0.15)
+    assert found["diff_high"] - found["diff_low"] > 8 * plain_half  # the runs' CI is narrow
+    assert found["diff_low"] < 0 < found["diff_high"]
+    assert found["verdict_kind"] == Verdict.INDISTINGUISHABLE
+    assert abs(found["worlds_agree"] - int((effects > 0).sum())) <= 2  # seed noise in a mean
+    assert 0.5 < found["p_better"] < 0.9
+    assert any("no number of runs" in w and "more observed data" in w
+               for w in comparison.warnings)
+
+
+def test_worlds_that_agree_give_the_paired_interval(tmp_path, synthetic):
+    folder = posterior_folder(tmp_path / "r", synthetic, np.full(30, 0.02), 0.01, 4)
+    found = row(compare(load_results(folder), "status_quo", measures=["trust"]), "option")
+    assert found["sd_worlds"] < 0.004
+    plain_half = 2.0 * 0.01 / np.sqrt(120)
+    # the worlds' part is estimated, so it adds a little by chance: no more than the seeds'
+    assert 0.9 * plain_half < (found["diff_high"] - found["diff_low"]) / 2 < 2 * plain_half
+    assert found["verdict_kind"] == Verdict.BETTER and found["p_better"] > 0.99
