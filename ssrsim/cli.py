@@ -60,7 +60,10 @@ if TYPE_CHECKING:
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 MIN_BAND_REPLICATES = 10
-"""Fewest check-case replicates whose 90% band is worth reading."""
+"""Fewest check-case runs whose 90% band is worth reading."""
+
+DEFAULT_DRAWS = 20
+"""Posterior draws of `--posterior` when `--draws` is not given."""
 
 
 def _scenario_args(parser: argparse.ArgumentParser) -> None:
@@ -148,11 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "('none' = the scenario as written)")
     batch.add_argument("--design-file", help="CSV/Parquet table of parameter rows "
                                              "(instead of the scenario's sweep:)")
-    batch.add_argument("--posterior", metavar="FILE",
-                       help="a calibration's posterior.parquet (or its folder): run every "
-                            "option in --draws plausible worlds drawn from it")
-    batch.add_argument("--draws", type=_whole(1), metavar="K",
-                       help="posterior draws with --posterior (default 20)")
+    _posterior_args(batch)
     where = batch.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_whole(0),
                        help="local worker processes (default: all cores; 0: in this process)")
@@ -199,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="run a case-study scenario's replicates against its observed data")
     _case_args(case, replicates=20, out="check")
     case.add_argument("--policy", help="policy to run (default status_quo, if there is one)")
+    _posterior_args(case)
     case.set_defaults(handler=cmd_check_case)
 
     cal = sub.add_parser("calibrate",
@@ -318,15 +318,15 @@ def cmd_batch(args: argparse.Namespace, console: Console) -> int:
     from .batch import BatchInputError, ExecutorError, execute_batch, prepare_batch
 
     policies = "all" if args.policies == "all" else [p.strip() for p in args.policies.split(",")]
-    if args.draws is not None and args.posterior is None:
-        print("ssrsim batch: --draws needs --posterior FILE", file=sys.stderr)
+    draws = _draws(args, "batch")
+    if draws is None:
         return EXIT_BAD_INPUT
     try:
         experiment = load_experiment(args.scenario, overrides=_overrides(args))
         out = args.out or str(Path("results") / _safe_name(experiment.base.name))
         batch = prepare_batch(experiment, out=out, replicates=args.replicates,
                               policies=policies, design_file=args.design_file,
-                              posterior=args.posterior, draws=args.draws or 20,
+                              posterior=args.posterior, draws=draws,
                               force_new=args.force_new, allow_large=args.allow_large)
         _note_calibration_overrides(batch.design_source, list(args.overrides))
         announce(batch.workload, "batch", _workers(args.workers))
@@ -451,6 +451,23 @@ def _case_args(parser: argparse.ArgumentParser, replicates: int | None, out: str
     parser.add_argument("--force-new", action="store_true",
                         help="delete earlier results of a different batch in --out")
     _allow_large_arg(parser)
+
+
+def _posterior_args(parser: argparse.ArgumentParser) -> None:
+    """--posterior and --draws: run in plausible worlds drawn from a calibration."""
+    parser.add_argument("--posterior", metavar="FILE",
+                        help="a calibration's posterior.parquet (or its folder): run in --draws "
+                             "plausible worlds drawn from it by weight")
+    parser.add_argument("--draws", type=_whole(1), metavar="K",
+                        help=f"posterior draws with --posterior (default {DEFAULT_DRAWS})")
+
+
+def _draws(args: argparse.Namespace, command: str) -> int | None:
+    """The posterior draws asked for; None (after saying why) if --draws lacks --posterior."""
+    if args.draws is not None and args.posterior is None:
+        print(f"ssrsim {command}: --draws needs --posterior FILE", file=sys.stderr)
+        return None
+    return args.draws or DEFAULT_DRAWS
 
 
 def _analysis_args(parser: argparse.ArgumentParser, default_out: str) -> None:
@@ -587,21 +604,26 @@ def cmd_check_case(args: argparse.Namespace, console: Console) -> int:
     from .batch import BatchInputError
     from .cases import check_case, format_case_table
 
-    _announce_case(args, "check-case", args.replicates)
+    draws = _draws(args, "check-case")
+    if draws is None:
+        return EXIT_BAD_INPUT
+    runs = args.replicates * (draws if args.posterior else 1)
+    _announce_case(args, "check-case", runs)
     try:
         case = check_case(args.scenario, replicates=args.replicates, workers=args.workers,
                           out=args.out, seed=args.seed, overrides=args.overrides,
-                          policy=args.policy, force_new=args.force_new,
+                          policy=args.policy, posterior=args.posterior, draws=draws,
+                          force_new=args.force_new,
                           allow_large=args.allow_large,
                           on_progress=_log_progress(f"check-case {args.scenario}", console))
     except BatchInputError as err:
         print(f"ssrsim check-case: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(format_case_table(case))
-    if args.replicates < MIN_BAND_REPLICATES:
-        print(f"warning: a 90% band from {args.replicates} replicate(s) is not meaningful "
-              f"(its edges are single runs, or the one run); use --replicates "
-              f"{MIN_BAND_REPLICATES} or more", file=sys.stderr)
+    if runs < MIN_BAND_REPLICATES:
+        print(f"warning: a 90% band from {runs} run(s) is not meaningful "
+              f"(its edges are single runs, or the one run); make {MIN_BAND_REPLICATES} or "
+              f"more (--replicates, times --draws with --posterior)", file=sys.stderr)
     return 0
 
 

@@ -223,3 +223,18 @@ def test_the_data_file_a_name_points_to_stays_in_data_cases(tmp_path):
     assert str(tmp_path / "data" / "cases" / "outside.csv") in message
     (tmp_path / "data" / "cases" / "s.csv").write_text("x\n")
     assert data_path(scenario) == tmp_path / "data" / "cases" / "s.csv"
+
+
+@pytest.mark.validation
+def test_check_case_over_posterior_draws_gives_predictive_bands(tmp_path):
+    posterior = tmp_path / "posterior.parquet"
+    pd.DataFrame({"mali:population.initial_army_trust.mean": [0.3, 0.9],
+                  "colombia:population.initial_trust.mean": [0.5, 0.5],
+                  "weight": [0.5, 0.5]}).to_parquet(posterior)
+    check = check_case(scenario_file("mali"), replicates=2, workers=0, out=tmp_path / "mali",
+                       overrides=SMALL, posterior=posterior, draws=6)
+    assert (check.worlds, check.runs) == (6, 12)
+    first = check.bands[(check.bands["measure"] == "army_trust") & (check.bands["step"] == 0)]
+    assert float(first["p95"].iloc[0] - first["p05"].iloc[0]) > 0.4  # worlds 0.3 and 0.9 apart
+    text = format_case_table(check)
+    assert "over 6 posterior draws" in text and "posterior predictive" in text

@@ -3,7 +3,9 @@
 `check_case` runs replicates of the scenario through the batch machinery, reads the per-step
 results, and gives for each mapped observation the model's median and 90% band (5th to 95th
 percentile of runs) at the step whose interval contains the observation's date, with a figure
-of the model's bands over time and the observed points.
+of the model's bands over time and the observed points. Given a calibration's posterior, it
+runs the replicates in each of several worlds drawn from it, so the bands are posterior
+predictive: they hold the fitted parameters' uncertainty beside the seeds'.
 
 It compares; it does not calibrate. Observations dated outside the run are listed, not
 compared.
@@ -57,6 +59,7 @@ class CaseCheck:
         figures: the PNG and SVG files of the figure.
         files: every file written for the check (tables and figures), by kind.
         failed: runs of the batch that failed (they are left out).
+        worlds: posterior draws the runs span (0: the scenario's own parameter values).
 
     """
 
@@ -72,6 +75,7 @@ class CaseCheck:
     figures: list[Path]
     files: dict[str, Path] = field(default_factory=dict)
     failed: int = 0
+    worlds: int = 0
 
     @property
     def compared(self) -> pd.DataFrame:
@@ -89,6 +93,8 @@ def check_case(
     overrides: Sequence[str] = (),
     data: str | Path | None = None,
     policy: str | None = None,
+    posterior: str | Path | None = None,
+    draws: int = 20,
     force_new: bool = False,
     allow_large: bool = False,
     on_progress: Callable[[int, int, int], None] | None = None,
@@ -107,6 +113,9 @@ def check_case(
         data: the observation CSV (default `data/cases/<name>.csv`, see `data_path`).
         policy: the policy to run (default `status_quo` if the scenario has it, else the
             scenario as written, "none").
+        posterior: a calibration's posterior.parquet (or its folder): run the replicates in
+            each of `draws` worlds drawn from it (see `ssrsim batch --posterior`).
+        draws: how many posterior draws (with `posterior` only).
         force_new: delete a different batch found in `out` instead of refusing.
         allow_large: run a batch over the work ceiling anyway (see `ssrsim.workload`).
         on_progress: called with (runs done, runs failed, runs to do) as runs finish.
@@ -130,7 +139,9 @@ def check_case(
     default = Path("results") / f"{safe_folder_name(scenario.name)}-check"
     folder = Path(out) if out is not None else default
     batch = prepare_batch(experiment, out=folder, replicates=replicates, policies=[chosen],
-                          force_new=force_new, allow_large=allow_large)
+                          posterior=posterior, draws=draws, force_new=force_new,
+                          allow_large=allow_large)
+    worlds = len(batch.design) if posterior is not None else 0
     failed = _execute(batch, path, folder, workers, on_progress)
     results = load_results(folder)
     measures = sorted(set(observations["measure"]) - {OBSERVED_ONLY})
@@ -138,10 +149,11 @@ def check_case(
     runs = series["run_id"].nunique()
     bands = _bands(series, measures, scenario)
     table = _comparison(observations, bands, scenario)
-    figure = case_figure(scenario, bands, observations, results.manifest.events, runs, chosen)
+    figure = case_figure(scenario, bands, observations, results.manifest.events, runs, chosen,
+                         worlds)
     files, figures = _write_check(folder / "check", scenario.name, table, bands, figure)
     return CaseCheck(path, scenario.name, chosen, runs, folder, source, observations, table,
-                     bands, figures, files, failed)
+                     bands, figures, files, failed, worlds)
 
 
 def _execute(batch: Batch, path: Path, folder: Path, workers: int | None,

@@ -16,12 +16,14 @@ from ..scenario import Scenario
 
 
 def case_figure(scenario: Scenario, bands: pd.DataFrame, observations: pd.DataFrame,
-                events: Sequence[EventMarker], runs: int, policy: str) -> Figure:
+                events: Sequence[EventMarker], runs: int, policy: str,
+                worlds: int = 0) -> Figure:
     """Per mapped measure: the model's median, 50% and 90% bands over time, observed points.
 
     Observations inside the run are filled points; those outside it are hollow points, drawn
     where they fall on the calendar. Events are dashed lines, numbered on the top panel and
-    named in a key below the panels (long labels side by side would overprint).
+    named in a key below the panels (long labels side by side would overprint). With
+    `worlds` posterior draws the bands are posterior predictive and the title says so.
     """
     measures = list(dict.fromkeys(bands["measure"])) or ["(no mapped measure)"]
     merged = _merged_events(events, scenario.time.steps)
@@ -48,7 +50,9 @@ def case_figure(scenario: Scenario, bands: pd.DataFrame, observations: pd.DataFr
         _number_events(axes[0], merged)
         if merged:
             fig.supxlabel(_event_key(merged), fontsize=8, color=EVENT_COLOUR)
-        fig.suptitle(f"{scenario.name}: model runs and observed data (not calibrated)")
+        fitted = (f"over {worlds} worlds drawn from a calibration's posterior" if worlds
+                  else "not calibrated")
+        fig.suptitle(f"{scenario.name}: model runs and observed data ({fitted})")
     return fig
 
 

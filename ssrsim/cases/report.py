@@ -32,16 +32,20 @@ def case_summary(check: CaseCheck) -> str:
     compared = check.compared
     inside = int(compared["in_band"].sum()) if len(compared) else 0
     only = int((check.observations["measure"] == OBSERVED_ONLY).sum())
+    worlds = f" over {check.worlds} posterior draws" if check.worlds else ""
     lines = [
-        f"{check.name}: {check.runs} runs of policy {check.policy!r} "
+        f"{check.name}: {check.runs} runs of policy {check.policy!r}{worlds} "
         f"({check.out}{'; ' + str(check.failed) + ' failed' if check.failed else ''})",
         f"{len(compared)} of {len(check.table)} observations with a model measure fall inside "
         f"the run; {inside} of them inside the model's 90% band",
         f"{only} observations have no model measure (observed_only; listed in "
         f"{check.data_path})",
         "figure: " + ", ".join(str(p) for p in check.figures),
-        "the model is not calibrated: read differences as where it misses, not as errors to "
-        "tune away (docs/cases.md)",
+        ("the bands are posterior predictive (fitted parameters' uncertainty and seed noise); "
+         "points the fit used are not a test of it: hold later ones out with `ssrsim "
+         "calibrate --until` (docs/calibration.md)") if check.worlds else
+        ("the model is not calibrated: read differences as where it misses, not as errors "
+         "to tune away (docs/cases.md)"),
     ]
     return "\n".join(lines)
 
