@@ -328,7 +328,8 @@ def cmd_batch(args: argparse.Namespace, console: Console) -> int:
                               policies=policies, design_file=args.design_file,
                               posterior=args.posterior, draws=draws,
                               force_new=args.force_new, allow_large=args.allow_large)
-        _note_calibration_overrides(batch.design_source, list(args.overrides))
+        _note_calibration_overrides(batch.design_source, list(args.overrides),
+                                    set(batch.design.columns))
         announce(batch.workload, "batch", _workers(args.workers))
         planned = len(batch.runs)
         columns = (TextColumn("[bold]{task.description}"), BarColumn(),
@@ -360,9 +361,14 @@ def cmd_batch(args: argparse.Namespace, console: Console) -> int:
     return 1 if report.failed or report.interrupted else 0
 
 
-def _note_calibration_overrides(source: dict[str, Any] | None, given: list[str]) -> None:
-    """Say which `--set` changes the posterior was fitted under that this batch lacks."""
-    missing = [o for o in (source or {}).get("calibration_overrides", []) if o not in given]
+def _note_calibration_overrides(source: dict[str, Any] | None, given: list[str],
+                                drawn: set[str]) -> None:
+    """Say which `--set` changes the posterior was fitted under that this batch lacks.
+
+    A change of a parameter the draws set is not missing: every draw sets it anyway.
+    """
+    missing = [o for o in (source or {}).get("calibration_overrides", [])
+               if o not in given and o.partition("=")[0].strip() not in drawn]
     if missing:
         print(f"ssrsim batch: note: the posterior was fitted with --set {' --set '.join(missing)};"
               f" without them these runs are not the model it fitted", file=sys.stderr)

@@ -115,11 +115,12 @@ def test_a_posterior_batch_pairs_options_within_each_world(tmp_path):
 
 @pytest.mark.slow
 def test_the_command_notes_the_calibration_s_changes(tmp_path, capsys):
-    folder = write_posterior(tmp_path / "cal", overrides=["space.width=40"])
+    folder = write_posterior(tmp_path / "cal", overrides=[
+        "space.width=40", "population.initial_trust.mean=0.5"])  # the second: drawn anyway
     code = main(["batch", str(BASELINE), "--posterior", str(folder), "--draws", "2",
                  "--policies", "status_quo", "--workers", "0", "--out", str(tmp_path / "o"),
                  *[a for s in TINY for a in ("--set", s)]])
     assert code == 0
-    assert "fitted with --set space.width=40" in capsys.readouterr().err
+    assert "fitted with --set space.width=40;" in capsys.readouterr().err
     assert main(["batch", str(BASELINE), "--draws", "2", "--out", str(tmp_path / "p")]) == 2
     assert "--draws needs --posterior" in capsys.readouterr().err
