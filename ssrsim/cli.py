@@ -656,7 +656,9 @@ def cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
             workers=args.workers, scheduler=args.scheduler,
             scheduler_file=args.scheduler_file, out=args.out,
             seed=args.seed if args.seed is not None else 0, overrides=args.overrides,
-            force_new=args.force_new)
+            force_new=args.force_new,
+            progress=lambda line: console.print(f"calibrate: {line}", soft_wrap=True,
+                                                highlight=False))
         print(format_joint(joint))
         return 0
     if not args.params:

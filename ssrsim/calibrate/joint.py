@@ -14,8 +14,9 @@ import datetime as dt
 import json
 import logging
 import random
+import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,7 @@ def calibrate_cases(
     overrides: Sequence[str] = (),
     data: Mapping[str, str | Path] | None = None,
     force_new: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> JointCalibration:
     """Fit shared and per-case parameters to several cases' observations with ABC-SMC.
 
@@ -122,6 +124,7 @@ def calibrate_cases(
         overrides: `path=value` changes (as `--set`) applied to every case.
         data: observation files per case name (default `data/cases/<name>.csv`).
         force_new: delete a stored run that asked for something else instead of refusing.
+        progress: called with a line as each generation starts and ends (see `GenerationLog`).
 
     Raises:
         CalibrationError: bad arguments, a stored run of another calibration in `out`, or no
@@ -141,7 +144,7 @@ def calibrate_cases(
     settings = _settings(loaded, fitted, population, replicates, seed, overrides)
     done = _stored_generations(folder, settings, force_new)
     history = _run(loaded, fitted, settings, folder, done, generations,
-                   (workers, scheduler, scheduler_file))
+                   (workers, scheduler, scheduler_file), progress)
     posterior, predictive = _last_generation(history, fitted)
     result = JointCalibration(
         cases=loaded, params=fitted, posterior=posterior, predictive=predictive,
@@ -190,13 +193,15 @@ def _db_url(folder: Path) -> str:
 
 def _run(cases: Sequence[Case], params: Sequence[Parameter], settings: dict[str, Any],
          folder: Path, done: int, generations: int,
-         where: tuple[int | None, str | None, str | None]) -> Any:
+         where: tuple[int | None, str | None, str | None],
+         progress: Callable[[str], None] | None) -> Any:
     """Start or resume pyabc's run; returns its History."""
     import pyabc
 
-    logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc logs every generation at INFO
     model = CaseSimulator(cases, params, settings["seed"], settings["replicates"])
-    with pyabc_sampler(*where) as sampler, _seeded(settings["seed"], done):
+    log = GenerationLog(progress, generations, len(cases) * settings["replicates"])
+    with (pyabc_sampler(*where) as sampler, _seeded(settings["seed"], done),
+          log.listening()):
         abc = pyabc.ABCSMC(model, pyabc_prior(params), pyabc_distance(),
                            population_size=settings["population"], sampler=sampler)
         if done:
@@ -209,6 +214,66 @@ def _run(cases: Sequence[Case], params: Sequence[Parameter], settings: dict[str,
     if history.max_t < 0:
         raise CalibrationError(f"no generation of the calibration in {folder} was completed")
     return history
+
+
+class GenerationLog(logging.Handler):
+    """Progress lines from the records pyabc logs as each generation starts and ends.
+
+    pyabc logs at INFO on its `ABC` logger; while listening, that logger is kept from the
+    terminal (it would print every timing) and its generation records become lines such as
+    `generation 2 of 4 done: 24 accepted of 61 proposed (61 x 3 runs), 4 min 10 s`.
+    """
+
+    STARTED = re.compile(r"t: (-?\d+), eps: (\S+?)\.?$")
+    ACCEPTED = re.compile(r"Accepted: (\d+) / (\d+) ")
+
+    def __init__(self, progress: Callable[[str], None] | None, generations: int,
+                 runs_per_sample: int) -> None:
+        super().__init__(logging.INFO)
+        self.progress = progress
+        self.generations = generations
+        self.runs_per_sample = runs_per_sample
+        self.started = time.monotonic()
+        self.generation = 0
+
+    @contextlib.contextmanager
+    def listening(self) -> Iterator[None]:
+        """Turn pyabc's INFO records into lines (none without `progress`) while inside."""
+        logger = logging.getLogger("ABC")
+        level, propagate = logger.level, logger.propagate
+        logger.setLevel(logging.INFO if self.progress else logging.WARNING)
+        logger.propagate = False
+        logger.addHandler(self)
+        try:
+            yield
+        finally:
+            logger.removeHandler(self)
+            logger.setLevel(level)
+            logger.propagate = propagate
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Say a generation started (with its epsilon) or ended (with what it took)."""
+        if self.progress is None:
+            return
+        message = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            self.progress(f"pyabc: {message}")
+        elif started := self.STARTED.match(message):
+            self.generation = int(started.group(1)) + 1
+            self.progress(f"generation {self.generation} of {self.generations}: sampling "
+                          f"with epsilon {float(started.group(2)):.3g}")
+        elif accepted := self.ACCEPTED.match(message):
+            accept, proposed = int(accepted.group(1)), int(accepted.group(2))
+            self.progress(f"generation {self.generation} of {self.generations} done: "
+                          f"{accept} accepted of {proposed} proposed ({proposed} x "
+                          f"{self.runs_per_sample} runs), {_elapsed(self.started)}")
+        elif message.startswith("Calibration sample"):
+            self.progress("sampling the prior to set the distance's scales")
+
+
+def _elapsed(since: float) -> str:
+    seconds = int(time.monotonic() - since)
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
 
 
 @contextlib.contextmanager

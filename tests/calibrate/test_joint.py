@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -149,9 +150,14 @@ def test_abc_smc_recovers_a_parameter_the_model_generated_and_resumes(tiny, tmp_
 @pytest.mark.slow
 def test_an_in_process_calibration_repeats_exactly_from_its_seed(tiny, tmp_path):
     kwargs = dict(population=6, generations=1, replicates=1, workers=0, data={"tiny": tiny[1]})
+    lines: list[str] = []
     first, second, other = (
         calibrate_cases([tiny[0]], "trust.abuse_loss=0:0.9", out=tmp_path / name, seed=seed,
-                        **kwargs)
+                        progress=lines.append, **kwargs)
         for name, seed in (("a", 4), ("b", 4), ("c", 5)))
     pd.testing.assert_frame_equal(first.posterior, second.posterior)
     assert not first.posterior.equals(other.posterior)
+    assert lines[0] == "sampling the prior to set the distance's scales"
+    assert lines[1].startswith("generation 1 of 1: sampling with epsilon ")
+    assert re.match(r"generation 1 of 1 done: 6 accepted of (\d+) proposed \(\1 x 1 runs\), "
+                    r"\d+ s$", lines[2])
