@@ -41,7 +41,6 @@ def write_fitted(cal: Calibration, target: str | Path, *, base: Scenario | None 
         CalibrationError: if the written file does not validate.
 
     """
-    target = Path(target)
     values = {row.parameter: _written_value(cal.priors[row.parameter], row.posterior_median)
               for row in cal.summary.itertuples(index=False)}
     comments = {}
@@ -51,25 +50,43 @@ def write_fitted(cal: Calibration, target: str | Path, *, base: Scenario | None 
             f"{plural(cal.replicates, 'replicate')}, "
             f"accepted {len(cal.posterior)} of {len(cal.points)}, 90% interval "
             f"[{row.p05:.4g}, {row.p95:.4g}] (prior [{row.prior_low:g}, {row.prior_high:g}])")
-    set_paths = [o.partition("=")[0].strip() for o in cal.overrides]
-    for path in set_paths:
-        comments.setdefault(path, "set for the calibration's runs (--set)")
-    base = base or load_scenario(cal.scenario_path, overrides=cal.overrides)
-    fitted = apply_changes(base, values, source="calibration")
-    parent = os.path.relpath(cal.scenario_path.resolve(), target.resolve().parent)
     header = [
         f"# {cal.name}, calibrated by ssrsim calibrate (ABC rejection); see calibration.md",
         f"# Distance: {DISTANCE}.",
         f"# {cal.samples} Latin hypercube points x {plural(cal.replicates, 'replicate')}, the best "
         f"{len(cal.posterior)} accepted.",
         "# Each calibrated parameter is set to its posterior median.",
-        f"extends: {json.dumps(Path(parent).as_posix())}",
-        f"name: {json.dumps(cal.name + '_calibrated')}",
-        f"description: {json.dumps('calibrated to observed data: ' + cal.name)}",
     ]
-    body = _yaml_lines(fitted, [*set_paths, *values], comments)
+    base = base or load_scenario(cal.scenario_path, overrides=cal.overrides)
+    return write_extension(target, cal.scenario_path, base, values, comments, header,
+                           cal.overrides, cal.name + "_calibrated", cal.name)
+
+
+def write_extension(target: str | Path, parent: Path, base: Scenario,
+                    values: Mapping[str, int | float], comments: Mapping[str, str],
+                    header: Sequence[str], overrides: Sequence[str], name: str,
+                    case: str) -> Path:
+    """Write a scenario named `name` extending `parent` (case `case`) that sets `values`.
+
+    Each value carries its comment. `base` is `parent` read with `overrides`; the paths those
+    set are written too (the calibration's runs used them), then the file is loaded back to
+    check it is valid.
+    """
+    target = Path(target)
+    set_paths = [o.partition("=")[0].strip() for o in overrides]
+    notes = {**{path: "set for the calibration's runs (--set)" for path in set_paths},
+             **comments}
+    fitted = apply_changes(base, dict(values), source="calibration")
+    relative = os.path.relpath(parent.resolve(), target.resolve().parent)
+    lines = [
+        *header,
+        f"extends: {json.dumps(Path(relative).as_posix())}",
+        f"name: {json.dumps(name)}",
+        f"description: {json.dumps('calibrated to observed data: ' + case)}",
+        *_yaml_lines(fitted, [*set_paths, *values], notes),
+    ]
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text("\n".join([*header, *body]) + "\n")
+    target.write_text("\n".join(lines) + "\n")
     try:
         load_scenario(target)
     except ScenarioError as exc:

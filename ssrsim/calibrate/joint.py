@@ -62,6 +62,7 @@ class JointCalibration:
         files: every file written, by kind.
         seconds: wall time of this call.
         resumed: generations found in the history before this call.
+        overrides: the `--set` changes every case ran with.
 
     """
 
@@ -76,6 +77,7 @@ class JointCalibration:
     files: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
     resumed: int = 0
+    overrides: tuple[str, ...] = ()
 
     @property
     def weights(self) -> np.ndarray:
@@ -149,7 +151,8 @@ def calibrate_cases(
     result = JointCalibration(
         cases=loaded, params=fitted, posterior=posterior, predictive=predictive,
         populations=_populations(history, len(loaded) * replicates),
-        population_size=population, replicates=replicates, out=folder, resumed=done)
+        population_size=population, replicates=replicates, out=folder, resumed=done,
+        overrides=tuple(overrides))
     return _write(result, started)
 
 
@@ -321,7 +324,7 @@ def _write(result: JointCalibration, started: float) -> JointCalibration:
     from dataclasses import replace
 
     from ..analysis.figures import save
-    from .joint_report import joint_figure, joint_markdown
+    from .joint_report import joint_figure, joint_markdown, write_case_scenario
 
     folder = result.out
     files = {"history": folder / HISTORY, "settings": folder / SETTINGS,
@@ -331,6 +334,9 @@ def _write(result: JointCalibration, started: float) -> JointCalibration:
     result.predictive.to_parquet(files["predictive"], index=False)
     for path in save({"calibration": joint_figure(result)}, folder):
         files[path.suffix.lstrip(".")] = path
+    for case in result.cases:
+        files[f"scenario_{case.name}"] = write_case_scenario(
+            result, case, folder / f"{case.name}-calibrated.yaml", files["posterior"])
     files["report"] = folder / "calibration.md"
     done = replace(result, files=files, seconds=time.perf_counter() - started)
     files["report"].write_text(joint_markdown(done))

@@ -8,7 +8,9 @@ case, so the band holds both parameter uncertainty and the runs' own randomness)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,6 +19,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..figure_style import PALETTE, style
+from ..scenario import load_scenario
+from .fitted import write_extension
 from .result import EDGE, NOT_CONSTRAINED, WEAKLY_CONSTRAINED
 from .targets import Case
 
@@ -40,6 +44,10 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, qs: Sequence[flo
     return np.interp(qs, cum, v)
 
 
+SHARED = "all (shared)"
+"""The `case` of a shared parameter in `parameter_summary`."""
+
+
 def parameter_summary(cal: JointCalibration) -> pd.DataFrame:
     """Per parameter: prior, posterior median and 90% interval, share of prior, verdict."""
     rows = []
@@ -47,7 +55,7 @@ def parameter_summary(cal: JointCalibration) -> pd.DataFrame:
         q = weighted_quantiles(cal.posterior[p.name].to_numpy(float), cal.weights,
                                [0.05, 0.5, 0.95])
         share = (q[2] - q[0]) / p.prior.width
-        rows.append({"parameter": p.name, "case": p.case or "all (shared)",
+        rows.append({"parameter": p.name, "case": p.case or SHARED,
                      "prior_low": p.prior.low, "prior_high": p.prior.high,
                      "posterior_median": q[1], "p05": q[0], "p95": q[2],
                      "interval_share": share, "verdict": _verdict(share, q, p.prior.low,
@@ -249,3 +257,39 @@ def _case_panel(ax: Axes, mine: pd.DataFrame, case: Case) -> None:
     ax.set_title(f"{case.name}: observed points, model's 50% (thick) and 90% (thin) bands",
                  fontsize=9)
     ax.legend(frameon=False, fontsize=7, loc="best")
+
+
+def write_case_scenario(cal: JointCalibration, case: Case, target: str | Path,
+                        posterior: Path) -> Path:
+    """Write `case` calibrated: its scenario extended with the posterior medians that apply.
+
+    The header says how to run every plausible world (`--posterior`), not just the medians.
+    The name stays the case's, so a batch of it takes the case's posterior columns.
+    """
+    target = Path(target)
+    rows = [r for r in parameter_summary(cal).itertuples(index=False)
+            if r.case in (case.name, SHARED)]
+    by_name = {p.name: p for p in cal.params}
+    others = [c.name for c in cal.cases if c.name != case.name]
+    generations = int((cal.populations["t"] >= 0).sum())
+    fit = (f"ABC-SMC joint fit of {', '.join(c.name for c in cal.cases)}, "
+           f"{cal.population_size} particles, {generations} generations")
+    values = {by_name[r.parameter].path: float(f"{r.posterior_median:.4g}") for r in rows}
+    comments = {by_name[r.parameter].path:
+                f"calibrated: {fit}; 90% interval [{r.p05:.3g}, {r.p95:.3g}] (prior "
+                f"[{r.prior_low:g}, {r.prior_high:g}])" for r in rows}
+    report = Path(os.path.relpath(cal.out.resolve(), target.resolve().parent)) / "calibration.md"
+    header = [
+        f"# {case.name}, calibrated by `ssrsim calibrate --cases`"
+        + (f" jointly with {', '.join(others)}" if others else "")
+        + f" (pyabc ABC-SMC); report: {report.as_posix()}",
+        f"# Fitted points: {len(case.fitted)}"
+        + (f" (observations up to {case.until}; {len(case.held_out)} later ones held out)"
+           if case.until else "") + ".",
+        "# Each calibrated parameter is set to its posterior median: one plausible world. To",
+        "# run in many (the parameters' uncertainty beside the seeds'):",
+        f"#   ssrsim batch {target.as_posix()} --posterior {posterior.as_posix()} --draws 20",
+    ]
+    base = load_scenario(case.path, overrides=cal.overrides)
+    return write_extension(target, case.path, base, values, comments, header, cal.overrides,
+                           case.name, case.name)

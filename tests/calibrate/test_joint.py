@@ -132,6 +132,11 @@ def test_abc_smc_recovers_a_parameter_the_model_generated_and_resumes(tiny, tmp_
     # 3 times, by at most 0.013, so the check allows 0.05 (1/18 of the prior) beyond its ends.
     assert row.p05 - 0.05 <= TRUE_ABUSE_LOSS <= row.p95 + 0.05
     assert row.interval_share < 0.5  # the data fix it: most of the prior is ruled out
+    calibrated = load_scenario(cal.files["scenario_tiny"])  # extends the case, medians set
+    assert calibrated.name == "tiny" and calibrated.space.width == 16
+    assert calibrated.trust.abuse_loss == pytest.approx(row.posterior_median, rel=1e-3)
+    assert f"--posterior {cal.files['posterior'].as_posix()}" in \
+        cal.files["scenario_tiny"].read_text()
     points = point_table(cal)
     assert points["fitted"].sum() == 6 and (~points["fitted"]).sum() == 2
     assert np.isfinite(points["median"]).all()
