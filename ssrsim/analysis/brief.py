@@ -50,6 +50,8 @@ class Cell:
     varies: bool
     worlds: int
     worlds_agree: int
+    sd_seed: float = math.nan
+    sd_worlds: float = math.nan
 
     @property
     def firm(self) -> bool:
@@ -172,7 +174,8 @@ def _cell(r: dict[str, Any], unit: PlainUnit) -> Cell:
                 diff=unit.of(r["diff"]), low=unit.of(r["diff_low"]),
                 high=unit.of(r["diff_high"]), agree=int(r["agree"]), n=int(r["n"]),
                 varies=bool(r["varies"]), worlds=int(r["worlds"]),
-                worlds_agree=int(r["worlds_agree"]))
+                worlds_agree=int(r["worlds_agree"]), sd_seed=unit.of(r["sd_seed"]),
+                sd_worlds=unit.of(r["sd_worlds"]))
 
 
 def _option(results: Results, name: str, measures: list[str],

@@ -229,7 +229,8 @@ def robustness(brief: Brief) -> list[str]:
                 "The intervals hold both the seed noise and what the observed data leave "
                 "unknown about the fitted parameters (the difference in the world we are in, "
                 "not the average over worlds), so more runs do not make them narrower than "
-                "the worlds' own spread. Parameters that were not fitted stay assumptions."]
+                "the worlds' own spread. Parameters that were not fitted stay assumptions.",
+                *_sources(brief)]
     seeds = (f"Across seeds: each difference says in how many of the {brief.replicates} "
              f"seeds (replicates, each shared by every option) the option was on the same "
              f"side of {brief.baseline}; all of them means it held in every seed.")
@@ -237,6 +238,23 @@ def robustness(brief: Brief) -> list[str]:
                    "values, and nearly all of them are assumptions (see the limits), so the "
                    "intervals show seed noise only, not what is unknown about the "
                    "parameters: small differences may not survive it."]
+
+
+def _sources(brief: Brief) -> list[str]:
+    """For the outcome, how much a difference varies between worlds and between seeds."""
+    cells = [c for o in brief.options for c in o.cells
+             if c.measure == brief.outcome.name and not math.isnan(c.sd_worlds)]
+    if not cells:
+        return []
+    unit = brief.units[brief.outcome.name].short
+    worlds = max(c.sd_worlds for c in cells)
+    seeds = max(c.sd_seed for c in cells)
+    mostly = ("mostly what the data leave unknown about the parameters" if worlds > seeds
+              else "mostly seed noise")
+    return [f"On {lower(short_label(brief.outcome, brief.step_days))}, a difference from "
+            f"{brief.baseline} varies from world to world by up to {plain_number(worlds)} "
+            f"{unit} (standard deviation, largest over the options) and from seed to seed "
+            f"by up to {plain_number(seeds)} {unit}: {mostly}."]
 
 
 def held(cell: Cell) -> str:

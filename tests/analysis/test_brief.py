@@ -171,6 +171,8 @@ def test_robustness_across_plausible_worlds_when_runs_carry_draws(tmp_path, synt
     said = words.robustness(brief)
     assert "4 worlds drawn" in said[0] and "trust.abuse_loss" in said[0]
     assert "what the observed data leave unknown" in said[1]
+    assert said[2].startswith("On trust, a difference from status_quo varies from world to "
+                              "world by up to ")
 
 
 def test_without_draws_the_brief_says_parameter_uncertainty_is_not_measured(brief):
