@@ -649,8 +649,10 @@ def cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
         raise CalibrationError("give either --cases (several cases, ABC-SMC) or one SCENARIO "
                                "(ABC rejection), not both or neither")
     if args.cases:
+        cases = [c for c in args.cases.split(",") if c.strip()]
+        _announce_joint(args, cases)
         joint = calibrate_cases(
-            [c for c in args.cases.split(",") if c.strip()], args.params or (),
+            cases, args.params or (),
             args.case_params, population=args.population, generations=args.generations,
             replicates=args.replicates or 1, until=parse_until(args.until),
             workers=args.workers, scheduler=args.scheduler,
@@ -680,6 +682,30 @@ def _announce_case(args: argparse.Namespace, command: str, runs: int) -> None:
     """Announce a long case-study batch (the library refuses one over the ceiling)."""
     scenario = load_scenario(args.scenario, overrides=args.overrides)
     announce(estimate(scenario, runs), command, _workers(args.workers))
+
+
+def _announce_joint(args: argparse.Namespace, cases: list[str]) -> None:
+    """Refuse a case over the work ceiling; say up front that a joint fit will take long.
+
+    pyabc proposes more particles than it accepts (here often 1.5 to 4 times), so the runs
+    counted are a floor: the prior sample and each generation's accepted particles.
+    """
+    from .calibrate.targets import scenario_file
+
+    workloads = [estimate(load_scenario(scenario_file(c), overrides=args.overrides))
+                 for c in cases]
+    for workload in workloads:
+        check_workload(workload, allow_large=args.allow_large)
+    replicates = args.replicates or 1
+    particles = args.population * (args.generations + 1)
+    seconds = particles * replicates * sum(w.run_seconds for w in workloads)
+    workers = _workers(args.workers)
+    if seconds / workers > LONG_SECONDS:
+        print(f"ssrsim calibrate: this will take a while: at least {particles:,} particles x "
+              f"{len(cases)} cases x {replicates} run(s) = {particles * len(cases) * replicates:,}"
+              f" runs, about {duration(seconds / workers)} on {workers} core(s); pyabc proposes "
+              f"more particles than it keeps (often 1.5 to 4 times)", file=sys.stderr,
+              flush=True)
 
 
 def _workers(requested: int | None) -> int:

@@ -222,8 +222,8 @@ def _run(cases: Sequence[Case], params: Sequence[Parameter], settings: dict[str,
 class GenerationLog(logging.Handler):
     """Progress lines from the records pyabc logs as each generation starts and ends.
 
-    pyabc logs at INFO on its `ABC` logger; while listening, that logger is kept from the
-    terminal (it would print every timing) and its generation records become lines such as
+    pyabc logs at INFO on its `ABC` logger; while listening, that logger's own handlers are
+    set aside (they would print every timing) and its generation records become lines such as
     `generation 2 of 4 done: 24 accepted of 61 proposed (61 x 3 runs), 4 min 10 s`.
     """
 
@@ -243,7 +243,9 @@ class GenerationLog(logging.Handler):
     def listening(self) -> Iterator[None]:
         """Turn pyabc's INFO records into lines (none without `progress`) while inside."""
         logger = logging.getLogger("ABC")
-        level, propagate = logger.level, logger.propagate
+        level, propagate, handlers = logger.level, logger.propagate, list(logger.handlers)
+        for handler in handlers:  # pyabc's own, which prints every record
+            logger.removeHandler(handler)
         logger.setLevel(logging.INFO if self.progress else logging.WARNING)
         logger.propagate = False
         logger.addHandler(self)
@@ -251,6 +253,8 @@ class GenerationLog(logging.Handler):
             yield
         finally:
             logger.removeHandler(self)
+            for handler in handlers:
+                logger.addHandler(handler)
             logger.setLevel(level)
             logger.propagate = propagate
 

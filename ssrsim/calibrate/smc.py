@@ -54,7 +54,8 @@ def parse_params(text: str | Sequence[str], option: str = "--params"
         CalibrationError: an empty item or a range not of the form LO:HI.
 
     """
-    items = text.split(",") if isinstance(text, str) else [i for t in text for i in t.split(",")]
+    texts = [text] if isinstance(text, str) else list(text)
+    items = [i for t in texts if t.strip() for i in t.split(",")]  # "" names none
     out: list[tuple[str | None, str, tuple[float, float] | None]] = []
     for item in (i.strip() for i in items):
         if not item:

@@ -116,6 +116,12 @@ def test_nothing_to_fit_before_the_cut_off_is_refused(tiny):
         load_cases([tiny[0]], until={None: dt.date(1990, 1, 1)}, data={"tiny": tiny[1]})
 
 
+def test_no_per_case_parameters_is_fine_but_an_empty_item_is_not():
+    assert parse_params("") == [] and parse_params(["  "]) == []
+    with pytest.raises(CalibrationError, match="an empty parameter"):
+        parse_params("trust.abuse_loss,,trust.hearsay")
+
+
 def test_the_command_needs_cases_or_one_scenario(capsys):
     assert main(["calibrate", "--params", "trust.abuse_loss"]) == 2
     assert "either --cases" in capsys.readouterr().err
@@ -166,3 +172,11 @@ def test_an_in_process_calibration_repeats_exactly_from_its_seed(tiny, tmp_path)
     assert lines[1].startswith("generation 1 of 1: sampling with epsilon ")
     assert re.match(r"generation 1 of 1 done: 6 accepted of (\d+) proposed \(\1 x 1 runs\), "
                     r"\d+ s$", lines[2])
+
+
+def test_a_joint_fit_over_the_work_ceiling_is_refused_before_any_run(capsys, tmp_path):
+    code = main(["calibrate", "--cases", "liberia,mali", "--params", "trust.abuse_loss",
+                 "--set", "activation.batches=100000", "--out", str(tmp_path / "cal")])
+    assert code == 2
+    assert "too large" in capsys.readouterr().err
+    assert not (tmp_path / "cal").exists()
