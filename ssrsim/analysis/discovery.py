@@ -38,6 +38,7 @@ import pandas as pd
 
 from ..results_format import MeasureInfo
 from .results import DRAW, Results, ResultsError
+from .tables import markdown_table
 
 MIN_POINTS = 20
 """Fewest design points (or draws) over which a box is sought; fewer are said in words."""
@@ -503,7 +504,7 @@ def box_limits(limits: pd.DataFrame, init: pd.DataFrame, p_values: dict[str, lis
 def discover(results: Results, baseline: str, *, measures: Sequence[str] | None = None,
              statistic: str = "mean", burn_in: int = 0, density: float = DENSITY
              ) -> list[Region]:
-    """Where each option loses to `baseline`, per measure (see `find_region`).
+    """Where each option loses to `baseline`, per measure (see `find_region`), by option.
 
     Raises DiscoveryUnavailable if a box is to be sought and ema_workbench is missing, and a
     ResultsError if the batch has no design points or draws.
@@ -514,12 +515,13 @@ def discover(results: Results, baseline: str, *, measures: Sequence[str] | None 
                            f"there is nothing to find where an option loses")
     parameters = results.design_parameters
     in_worlds = is_posterior(results)
+    names = discovery_measures(results, measures)
+    values = {m: results.values(m, statistic, burn_in) for m in names}
     regions = []
-    for measure in discovery_measures(results, measures):
-        info = results.info(measure)
-        values = results.values(measure, statistic, burn_in)
-        for option in (p for p in results.policies if p != baseline):
-            table = point_differences(values, option, baseline, parameters)
+    for option in (p for p in results.policies if p != baseline):
+        for measure in names:
+            info = results.info(measure)
+            table = point_differences(values[measure], option, baseline, parameters)
             regions.append(find_region(table, parameters, str(info.better), option=option,
                                        baseline=baseline, measure=measure,
                                        label=measure_words(info), worlds=in_worlds,
@@ -561,6 +563,37 @@ def write_discovery(regions: Sequence[Region], folder: str | Path) -> Path:
     path = out / "discovery.csv"
     regions_table(regions).to_csv(path, index=False)
     return path
+
+
+def heading(results: Results) -> str:
+    """The section's title: what PRIM looked over."""
+    unit = "plausible worlds" if is_posterior(results) else "design points"
+    return f"Where each option loses (PRIM over the {point_count(results)} {unit})"
+
+
+def method_words(density: float = DENSITY) -> str:
+    """How the boxes were found and chosen, in two sentences."""
+    return (f"A loss is a point where the option's mean over the replicates is on the worse "
+            f"side of the baseline's. Each box is the one on PRIM's peeling trajectory that "
+            f"holds the largest share of the option's losses (coverage) among those where it "
+            f"loses in at least {fraction(density)} of the points (density {density:.0%}), "
+            f"keeping only limits that chance would not give (quasi-p-value at most "
+            f"{SIGNIFICANCE:g}); the method is in docs/discovery.md.")
+
+
+def too_few_words(results: Results) -> str:
+    """Why no box is sought in a batch with a design of too few points."""
+    unit = "plausible worlds" if is_posterior(results) else "design points"
+    return (f"Where each option loses: the batch has {point_count(results)} {unit}; at "
+            f"least {MIN_POINTS} are needed to tell where an option loses.")
+
+
+def discovery_markdown(results: Results, regions: Sequence[Region]) -> list[str]:
+    """The section as Markdown lines: title, one sentence per region, table, method."""
+    header, rows = box_rows(regions)
+    density = regions[0].dense_at if regions else DENSITY
+    return [f"## {heading(results)}", "", *(f"- {sentence(r, '**')}" for r in regions), "",
+            *markdown_table(header, rows), "", method_words(density)]
 
 
 def box_rows(regions: Sequence[Region]) -> tuple[list[str], list[list[str]]]:

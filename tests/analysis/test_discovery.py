@@ -285,3 +285,64 @@ def test_percent_is_never_all_unless_all():
 ])
 def test_limits_in_words(limit, words):
     assert limit.words == words
+
+
+def compare_args(**changes):
+    import argparse
+
+    values = {"baseline": "status_quo", "measures": None, "statistic": "mean"}
+    return argparse.Namespace(**{**values, **changes})
+
+
+def test_compare_prints_the_section_in_short(tmp_path, synthetic):
+    from rich.console import Console
+
+    from ssrsim.cli import _print_discovery, _where_options_lose
+
+    results = folder(tmp_path, synthetic, design(200), corner)
+    regions, note = _where_options_lose(results, compare_args(), burn_in=0)
+    assert note is None and [r.measure for r in regions] == ["trust"]
+    console = Console(record=True, width=100)
+    _print_discovery(results, regions, note, console)
+    text = console.export_text()
+    assert text.startswith("Where each option loses (PRIM over the 200 design points)\n")
+    assert "- option beats status_quo on trust in" in text
+    assert "it loses mostly when" in text and "density 80%" in text
+
+
+def test_compare_says_nothing_without_a_design_and_one_line_when_it_cannot(
+        tmp_path, synthetic, paired, monkeypatch):
+    from ssrsim.cli import _where_options_lose
+
+    summary = paired({"status_quo": np.zeros(3), "option": np.ones(3)})
+    plain = load_results(synthetic(tmp_path / "plain", summary,
+                                   policies=["status_quo", "option"]))
+    assert _where_options_lose(plain, compare_args(), 0) == ([], None)
+    small = folder(tmp_path / "small", synthetic, design(12), corner)
+    regions, note = _where_options_lose(small, compare_args(), 0)
+    assert regions == [] and "the batch has 12 design points; at least 20" in note
+    monkeypatch.setitem(sys.modules, "ema_workbench", None)
+    monkeypatch.setitem(sys.modules, "ema_workbench.analysis", None)
+    big = folder(tmp_path / "big", synthetic, design(40), corner)
+    regions, note = _where_options_lose(big, compare_args(), 0)
+    assert regions == [] and note.endswith(d.INSTALL)
+
+
+def test_the_report_section_tells_the_boxes_in_words_and_a_table(tmp_path, synthetic):
+    from ssrsim.analysis.report import _discovery_section
+
+    results = folder(tmp_path, synthetic, design(200), corner, draws=True)
+    html = _discovery_section(results, "status_quo", None, 0)
+    assert "<h2>Where each option loses (PRIM over the 200 plausible worlds)</h2>" in html
+    assert "<strong>option</strong> beats <strong>status_quo</strong> on trust" in html
+    assert "<th>where it loses</th>" in html and "a is above 0." in html
+    assert "density 80%" in html
+
+
+def test_markdown_has_the_sentences_and_the_table(tmp_path, synthetic):
+    results = folder(tmp_path, synthetic, design(40), lambda p: 0.1)
+    regions = d.discover(results, "status_quo")
+    lines = d.discovery_markdown(results, regions)
+    assert lines[0] == "## Where each option loses (PRIM over the 40 design points)"
+    assert "- **option** never loses to **status_quo** on trust" in "\n".join(lines)
+    assert "| option | trust | 100% of 40 | 0 | never loses | – | – |" in lines
