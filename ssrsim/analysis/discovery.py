@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..results_format import MeasureInfo
+from .brief_text import lower, short_label
 from .results import DRAW, Results, ResultsError
 from .tables import markdown_table
 
@@ -54,7 +55,8 @@ DENSITY = 0.8
 """A box is reported when the option loses in at least this share of the points inside it."""
 
 SIGNIFICANCE = 0.05
-"""A restriction whose quasi-p-value is above this is dropped (if the box stays dense)."""
+"""A limit whose quasi-p-value is above this is dropped if the box stays dense; a box that
+must keep one is not reported (chance could have made it)."""
 
 PEEL_ALPHA = 0.05
 """Share of the points in the box PRIM peels off at each step (ema_workbench's default)."""
@@ -73,8 +75,7 @@ class DiscoveryUnavailable(ImportError):
     """ema_workbench is not installed."""
 
     def __init__(self) -> None:
-        super().__init__(f"scenario discovery (where each option loses) needs ema_workbench: "
-                         f"{INSTALL}")
+        super().__init__(f"scenario discovery needs ema_workbench: {INSTALL}")
 
 
 class Status(StrEnum):
@@ -530,9 +531,8 @@ def discover(results: Results, baseline: str, *, measures: Sequence[str] | None 
 
 
 def measure_words(info: MeasureInfo) -> str:
-    """A measure's label to go mid-sentence: no explanation in brackets, lower case."""
-    label = info.label.split(" (")[0]
-    return label[:1].lower() + label[1:]
+    """A measure's label to go mid-sentence, as the brief writes it: `trust in security forces`."""
+    return lower(short_label(info))
 
 
 def regions_table(regions: Sequence[Region]) -> pd.DataFrame:
@@ -626,13 +626,6 @@ def load_prim() -> ModuleType:
     if logger.level == logging.NOTSET:
         logger.setLevel(logging.WARNING)
     return prim
-
-
-def available() -> bool:
-    """Whether ema_workbench can be imported (without importing it)."""
-    import importlib.util
-
-    return importlib.util.find_spec("ema_workbench") is not None
 
 
 @contextmanager

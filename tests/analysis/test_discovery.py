@@ -346,3 +346,15 @@ def test_markdown_has_the_sentences_and_the_table(tmp_path, synthetic):
     assert lines[0] == "## Where each option loses (PRIM over the 40 design points)"
     assert "- **option** never loses to **status_quo** on trust" in "\n".join(lines)
     assert "| option | trust | 100% of 40 | 0 | never loses | – | – |" in lines
+
+
+def test_ties_are_neither_wins_nor_losses():
+    rng = np.random.default_rng(8)
+    table = pd.DataFrame({"a": rng.uniform(0, 1, 30)})
+    table["diff"] = np.where(table["a"] < 0.5, 0.0, 0.3)
+    region = d.find_region(table, ["a"], "higher", option="o", baseline="b", measure="m",
+                           label="stability")
+    wins = int((table["a"] >= 0.5).sum())
+    assert (region.status, region.wins, region.losses) == (Status.NEVER, wins, 0)
+    assert region.sentence.endswith(f"it beats it in {wins} of the 30 design points, and ties "
+                                    f"in the other {30 - wins}.")
