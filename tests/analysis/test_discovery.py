@@ -358,3 +358,36 @@ def test_ties_are_neither_wins_nor_losses():
     assert (region.status, region.wins, region.losses) == (Status.NEVER, wins, 0)
     assert region.sentence.endswith(f"it beats it in {wins} of the 30 design points, and ties "
                                     f"in the other {30 - wins}.")
+
+
+def test_the_box_is_the_highest_coverage_one_that_is_dense_enough():
+    from types import SimpleNamespace
+
+    trajectory = pd.DataFrame({"coverage": [1.0, 0.95, 0.9, 0.6, 0.3],
+                               "density": [0.3, 0.7, 0.85, 1.0, 1.0],
+                               "res_dim": [0, 1, 2, 2, 3], "n": [100, 60, 40, 24, 12]})
+    significant = [{"a": [0.01, -1], "b": [-1, 0.02]}] * len(trajectory)
+    box = SimpleNamespace(peeling_trajectory=trajectory, p_values=significant)
+    assert d.choose(box, 0.8) == 2
+    assert d.choose(box, 0.9) == 3
+    assert d.choose(box, 1.01) is None
+
+
+def mixed_noise(seed: int, n: int = 60) -> pd.DataFrame:
+    """Losses at random (1 in 4) over real, whole-number and categorical parameters."""
+    rng = np.random.default_rng(seed)
+    table = pd.DataFrame({"a": rng.uniform(0, 1, n), "b": rng.uniform(0, 1, n),
+                          "k": rng.integers(1, 6, n), "mode": rng.choice(["x", "y", "z"], n)})
+    table["diff"] = np.where(rng.uniform(0, 1, n) < 0.25, -1.0, 1.0)
+    return table
+
+
+def test_a_box_chance_could_make_is_not_reported(monkeypatch):
+    def statuses():
+        return [d.find_region(mixed_noise(seed), ["a", "b", "k", "mode"], "higher",
+                              option="o", baseline="b", measure="m", label="m").status
+                for seed in range(8)]
+
+    assert set(statuses()) == {Status.SPREAD}
+    monkeypatch.setattr(d, "SIGNIFICANCE", 1.0)  # without the quasi-p-value test...
+    assert Status.BOX in statuses()  # ...PRIM presents some of these chance layouts as boxes
