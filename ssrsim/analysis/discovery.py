@@ -84,6 +84,7 @@ class Status(StrEnum):
     BOX = "box"
     SPREAD = "spread"
     EVERYWHERE = "everywhere"
+    SAME = "same"
     NEVER = "never"
     ALWAYS = "always"
     TOO_FEW_POINTS = "too few points"
@@ -94,6 +95,7 @@ STATUS_WORDS = {
     Status.BOX: "a box",
     Status.SPREAD: "spread out: no region found",
     Status.EVERYWHERE: "nearly everywhere: no region stands out",
+    Status.SAME: "no difference",
     Status.NEVER: "never loses",
     Status.ALWAYS: "loses everywhere",
     Status.TOO_FEW_POINTS: f"too few points to tell (fewer than {MIN_POINTS})",
@@ -175,6 +177,11 @@ class Region:
         return self.wins / self.points if self.points else math.nan
 
     @property
+    def ties(self) -> int:
+        """Points where the option and the baseline do not differ."""
+        return self.points - self.wins - self.losses
+
+    @property
     def unit(self) -> str:
         """What a point is called: plausible worlds (draws) or design points."""
         return "plausible worlds" if self.worlds else "design points"
@@ -190,14 +197,16 @@ def sentence(region: Region, mark: str = "") -> str:
     r = region
     option, baseline, unit = f"{mark}{r.option}{mark}", f"{mark}{r.baseline}{mark}", r.unit
     on = f"on {r.label}"
+    tied = f"; {r.ties} tie{'s' * (r.ties != 1)}" if r.ties else ""
     beats = (f"{option} beats {baseline} {on} in {percent(r.wins, r.points)} of {unit} "
-             f"(of {r.points})")
+             f"(of {r.points}{tied})")
     if r.status == Status.TOO_FEW_POINTS:
         return (f"{beats}; {r.points} {unit} are too few to tell where it loses (scenario "
                 f"discovery needs at least {MIN_POINTS}).")
+    if r.status == Status.SAME:
+        return f"{option} does not differ from {baseline} {on} in any of the {r.points} {unit}."
     if r.status == Status.NEVER:
-        ties = r.points - r.wins
-        rest = f", and ties in the other {ties}" if ties else ""
+        rest = f", and ties in the other {r.ties}" if r.ties else ""
         return f"{option} never loses to {baseline} {on}: it beats it in {r.wins} of the " \
                f"{r.points} {unit}{rest}."
     if r.status == Status.ALWAYS:
@@ -333,7 +342,7 @@ def find_region(table: pd.DataFrame, parameters: Sequence[str], better: str, *,
     if points < MIN_POINTS:
         return Region(**found, status=Status.TOO_FEW_POINTS)
     if losses == 0:
-        return Region(**found, status=Status.NEVER)
+        return Region(**found, status=Status.NEVER if wins else Status.SAME)
     if losses == points:
         return Region(**found, status=Status.ALWAYS)
     if losses < MIN_LOSSES:

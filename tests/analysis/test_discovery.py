@@ -391,3 +391,18 @@ def test_a_box_chance_could_make_is_not_reported(monkeypatch):
     assert set(statuses()) == {Status.SPREAD}
     monkeypatch.setattr(d, "SIGNIFICANCE", 1.0)  # without the quasi-p-value test...
     assert Status.BOX in statuses()  # ...PRIM presents some of these chance layouts as boxes
+
+
+def test_no_difference_anywhere_is_said_so_and_ties_are_counted():
+    table = pd.DataFrame({"a": np.linspace(0, 1, 25), "diff": 0.0})
+    same = d.find_region(table, ["a"], "higher", option="o", baseline="b", measure="m",
+                         label="reform uptake")
+    assert same.status == Status.SAME
+    assert same.sentence == "o does not differ from b on reform uptake in any of the 25 " \
+                            "design points."
+    table["diff"] = [0.1] * 10 + [0.0] * 13 + [-0.1] * 2
+    few = d.find_region(table, ["a"], "higher", option="o", baseline="b", measure="m",
+                        label="m")
+    assert (few.wins, few.ties, few.losses) == (10, 13, 2)
+    assert few.sentence.startswith("o beats b on m in 40% of design points (of 25; 13 ties); "
+                                   "it loses in 2 of them")
