@@ -406,3 +406,23 @@ def test_no_difference_anywhere_is_said_so_and_ties_are_counted():
     assert (few.wins, few.ties, few.losses) == (10, 13, 2)
     assert few.sentence.startswith("o beats b on m in 40% of design points (of 25; 13 ties); "
                                    "it loses in 2 of them")
+
+
+def test_a_region_is_found_through_noisy_outcomes():
+    """1 point in 10 has its outcome flipped: the region a > 0.5 and b < 0.5 still shows."""
+    found = []
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        table = pd.DataFrame(design(120, seed=seed))
+        lose = ((table["a"] > 0.5) & (table["b"] < 0.5)).to_numpy()
+        lose = lose ^ (rng.uniform(0, 1, 120) < 0.1)
+        table["diff"] = np.where(lose, -0.1, 0.1)
+        region = d.find_region(table, PARAMETERS, "higher", option="o", baseline="b",
+                               measure="m", label="m")
+        if region.status == Status.BOX:
+            limits = {lim.parameter: lim for lim in region.limits}
+            assert set(limits) == {"a", "b"}
+            assert 0.3 < limits["a"].low < 0.65 and limits["a"].high is None
+            assert 0.4 < limits["b"].high < 0.7 and limits["b"].low is None
+            found.append(seed)
+    assert len(found) >= 5
