@@ -295,7 +295,7 @@ def has_points(results: Results) -> bool:
 
 def is_posterior(results: Results) -> bool:
     """Whether the batch's points are posterior draws (plausible worlds)."""
-    return DRAW in results.summary.columns or results.design_method == "posterior"
+    return results.drawn
 
 
 def point_count(results: Results) -> int:

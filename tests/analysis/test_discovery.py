@@ -26,7 +26,7 @@ def design(n: int, seed: int = 0) -> list[dict[str, float]]:
             for i in range(n)]
 
 
-def design_summary(points, effect, replicates=3, seed=1, draws=False) -> pd.DataFrame:
+def design_summary(points, effect, replicates=3, seed=1) -> pd.DataFrame:
     """status_quo and option at every point and replicate; the option's gain is effect(point).
 
     Seed noise is shared by both policies of a replicate (common random numbers) plus a
@@ -42,16 +42,15 @@ def design_summary(points, effect, replicates=3, seed=1, draws=False) -> pd.Data
                 row = {"policy": policy, "point": index, "replicate": replicate,
                        "final_trust": value, "mean_trust": value,
                        "final_abuses": 5 - 10 * gain, "mean_abuses": 5 - 10 * gain}
-                if draws:
-                    row["draw"] = index
                 rows.append(row)
     return pd.DataFrame(rows)
 
 
-def folder(tmp_path, synthetic, points, effect, **kwargs):
+def folder(tmp_path, synthetic, points, effect, method="lhs", **kwargs):
+    """A results folder of a design (or, with method "posterior", of posterior draws)."""
     summary = design_summary(points, effect, **kwargs)
     return load_results(synthetic(tmp_path / "batch", summary,
-                                  policies=["status_quo", "option"], method="lhs",
+                                  policies=["status_quo", "option"], method=method,
                                   points=points))
 
 
@@ -183,7 +182,8 @@ def test_whole_numbers_and_categories_are_told_as_such():
 
 
 def test_draws_are_told_as_plausible_worlds(tmp_path, synthetic):
-    results = folder(tmp_path, synthetic, design(60), corner, draws=True)
+    results = folder(tmp_path, synthetic, design(60), corner, method="posterior")
+    assert "draw" in results.values("trust").columns
     region = region_of(d.discover(results, "status_quo", measures=["trust"]))
     assert "of plausible worlds (of 60)" in region.sentence
     assert "of the plausible worlds where it loses" in region.sentence
@@ -331,7 +331,7 @@ def test_compare_says_nothing_without_a_design_and_one_line_when_it_cannot(
 def test_the_report_section_tells_the_boxes_in_words_and_a_table(tmp_path, synthetic):
     from ssrsim.analysis.report import _discovery_section
 
-    results = folder(tmp_path, synthetic, design(200), corner, draws=True)
+    results = folder(tmp_path, synthetic, design(200), corner, method="posterior")
     html = _discovery_section(results, "status_quo", None, 0)
     assert "<h2>Where each option loses (PRIM over the 200 plausible worlds)</h2>" in html
     assert "<strong>option</strong> beats <strong>status_quo</strong> on trust" in html
