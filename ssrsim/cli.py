@@ -55,6 +55,8 @@ from .workload import check as check_workload
 if TYPE_CHECKING:
     from .analysis.brief import Brief
     from .analysis.compare import Verdict
+    from .analysis.discovery import Region
+    from .analysis.results import Results
     from .batch.runner import BatchReport
 
 EXIT_BAD_INPUT = 2
@@ -177,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--precision", type=_positive,
                       help="target half-width of difference intervals, for the replicates-"
                            "needed estimate (default: 5%% of the baseline's mean)")
+    comp.add_argument("--no-discovery", action="store_true",
+                      help="leave out where each option loses (PRIM over the design points "
+                           "or draws; a few seconds)")
     comp.set_defaults(handler=cmd_compare)
 
     sens = sub.add_parser("sensitivity", help="Morris or Sobol indices of a design batch")
@@ -508,7 +513,7 @@ def _text_table(title: str, header: list[str], rows: list[list[str]]) -> Table:
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     """`ssrsim compare`: the brief in the terminal; CSV, Markdown and figures on disk."""
-    from .analysis import brief_text, compare, figures, load_results, make_brief, tables
+    from .analysis import brief_text, compare, discovery, figures, load_results, make_brief, tables
 
     results = load_results(args.results)
     measures = _measure_list(args.measures)
@@ -517,13 +522,20 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
                          burn_in=args.burn_in)
     brief = make_brief(results, comparison)
     out = Path(args.out or Path(args.results) / "compare")
-    paths = list(tables.write_comparison(comparison, out,
-                                         brief_text.brief_markdown(brief)).values())
+    regions, note = (([], None) if args.no_discovery else
+                     _where_options_lose(results, args, comparison.burn_in))
+    preface = brief_text.brief_markdown(brief)
+    if regions:
+        preface += ["", *discovery.discovery_markdown(results, regions)]
+    paths = list(tables.write_comparison(comparison, out, preface).values())
+    if regions:
+        paths.append(discovery.write_discovery(regions, out))
     paths += figures.fan_charts(results, measures, out, args.baseline)
     paths += figures.final_distributions(results, measures, args.statistic, out)
     paths += figures.cost_vs_outcome(results, out, outcome=brief.outcome.name,
                                      statistic=args.statistic, confidence=args.confidence)
     _print_brief(brief, console)
+    _print_discovery(results, regions, note, console)
     if args.table:
         burn = f" after step {comparison.burn_in}" if comparison.burn_in else ""
         title = (f"policies vs {args.baseline} ({args.statistic} of each run{burn}; "
@@ -557,6 +569,43 @@ def _print_brief(brief: Brief, console: Console) -> None:
     say(brief_text.matrix_legend(brief), "dim")
     for sentence in [brief_text.caution(brief), *brief_text.robustness(brief)]:
         say(sentence, "dim")
+
+
+def _where_options_lose(results: Results, args: argparse.Namespace, burn_in: int
+                        ) -> tuple[list[Region], str | None]:
+    """Where each option loses (PRIM), and a one-line note when it cannot be told.
+
+    Nothing (no regions, no note) for a batch without design points or draws; a note instead
+    of regions when the design has too few points or ema_workbench is not installed.
+    """
+    from .analysis import discovery
+
+    if not discovery.has_points(results):
+        return [], None
+    if discovery.point_count(results) < discovery.MIN_POINTS:
+        return [], discovery.too_few_words(results)
+    try:
+        return discovery.discover(results, args.baseline,
+                                  measures=_measure_list(args.measures),
+                                  statistic=args.statistic, burn_in=burn_in), None
+    except discovery.DiscoveryUnavailable as missing:
+        return [], f"Where each option loses: not shown; {missing}"
+
+
+def _print_discovery(results: Results, regions: list[Region], note: str | None,
+                     console: Console) -> None:
+    """The "where each option loses" section in short: one sentence per option and measure."""
+    from .analysis import discovery
+
+    if note:
+        console.print(note, style="dim", soft_wrap=True, markup=False)
+    if not regions:
+        return
+    console.print(discovery.heading(results), style="bold", soft_wrap=True, markup=False)
+    for region in regions:
+        console.print(f"- {region.sentence}", soft_wrap=True, markup=False)
+    console.print(discovery.method_words(regions[0].dense_at) + " Boxes: discovery.csv.",
+                  style="dim", soft_wrap=True, markup=False)
 
 
 def _short_verdict(verdict: Verdict, small: bool) -> str:

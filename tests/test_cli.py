@@ -194,11 +194,51 @@ def test_compare_command_writes_tables_and_figures(tiny_batch, tmp_path, capsys)
     assert "The planner's brief" in printed and "coordinated (" in printed
     assert "Trade-offs" in printed and "comparisons" in printed
     assert "only 3 paired replicates" in printed
+    assert "Where each option loses" not in printed  # no design: nothing to say
+    assert not (out / "discovery.csv").exists()
     assert "**coordinated** compared with status_quo" in (out / "comparison.md").read_text()
     table = pd.read_csv(out / "comparison.csv")
     assert set(table["policy"]) == {"status_quo", "coordinated"}
     assert any(p.suffix == ".svg" for p in out.iterdir())
     assert any(p.suffix == ".png" for p in out.iterdir())
+
+
+LHS = ("sweep={method: lhs, samples: 20, parameters: {budget.per_week: {min: 2, max: 20}, "
+       "trust.abuse_loss: {min: 0.0, max: 0.5}}}")
+
+
+@pytest.fixture(scope="module")
+def design_batch(tmp_path_factory):
+    out = tmp_path_factory.mktemp("batch") / "lhs"
+    code = main(["batch", "scenarios/baseline.yaml", *SMALL, "--set", LHS, "--replicates", "1",
+                 "--policies", "status_quo,coordinated", "--workers", "0", "--quiet",
+                 "--out", str(out)])
+    assert code == 0
+    return out
+
+
+@pytest.mark.slow  # 40 short runs, the figures twice, ema_workbench's import (15 s)
+def test_compare_tells_where_each_option_loses_over_a_design(design_batch, tmp_path, capsys):
+    pytest.importorskip("ema_workbench")
+    out = tmp_path / "cmp"
+    assert main(["compare", str(design_batch), "--baseline", "status_quo", "--out",
+                 str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Where each option loses (PRIM over the 20 design points)" in printed
+    table = pd.read_csv(out / "discovery.csv")
+    assert set(table["option"]) == {"coordinated"} and (table["points"] == 20).all()
+    assert list(dict.fromkeys(table["measure"])) == ["trust", "stability", "conduct"]
+    for sentence in table["sentence"].unique():
+        assert f"- {sentence}" in printed
+    assert "## Where each option loses" in (out / "comparison.md").read_text()
+    assert main(["compare", str(design_batch), "--baseline", "status_quo", "--no-discovery",
+                 "--out", str(tmp_path / "plain")]) == 0
+    assert "Where each option loses" not in capsys.readouterr().out
+    assert not (tmp_path / "plain" / "discovery.csv").exists()
+    assert main(["report", str(design_batch), "-o", str(tmp_path / "r.html")]) == 0
+    html = (tmp_path / "r.html").read_text()
+    assert "<h2>Where each option loses (PRIM over the 20 design points)</h2>" in html
+    assert "<th>where it loses</th>" in html
 
 
 def test_compare_bad_inputs_exit_2(tiny_batch, tmp_path, capsys):

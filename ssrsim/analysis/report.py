@@ -3,7 +3,8 @@
 One file: CSS inline, charts embedded as base64 PNG, no scripts and no links to anything
 outside it. Every text taken from the results folder is escaped. The report opens with the
 planner's brief (see `brief_text`), then describes the scenario and the options, compares the
-options with a baseline measure by measure, shows the sensitivity indices of a Morris or
+options with a baseline measure by measure, says where in the design (or among the posterior
+draws) each option loses (`discovery`), shows the sensitivity indices of a Morris or
 Saltelli batch, lists every run with the command line that repeats it, and ends with what the
 model assumes and leaves out, read from the model description (see `limits`).
 """
@@ -22,7 +23,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from ..results_format import NO_POLICY, EventMarker, Manifest
-from . import brief_text, figures, tables
+from . import brief_text, discovery, figures, tables
 from .brief import Brief, make_brief
 from .compare import Comparison, Verdict, compare, default_measures
 from .limits import MODEL_DOC, SECTION, LimitsError, inline_html, read_limits
@@ -94,6 +95,7 @@ def write_report(
         _scenario_section(results.manifest),
         _policies_section(results),
         _comparison_section(results, comparison, measures),
+        _discovery_section(results, baseline, measures, burn_in) if comparison else "",
         _sensitivity_section(results, baseline, measures),
         _runs_section(results.manifest, written),
         _limits_section(limits),
@@ -333,6 +335,29 @@ def _verdict_class(verdict: Verdict) -> str:
 
 def _verdict_mark(css: str) -> str:
     return {"better": "▲ ", "worse": "▼ "}.get(css, "")
+
+
+def _discovery_section(results: Results, baseline: str, measures: Sequence[str] | None,
+                       burn_in: int) -> str:
+    """Where each option loses (PRIM), in words and a table; "" without design or draws."""
+    if not discovery.has_points(results):
+        return ""
+    if discovery.point_count(results) < discovery.MIN_POINTS:
+        return f"<h2>Where each option loses</h2><p>{escape(discovery.too_few_words(results))}</p>"
+    try:
+        regions = discovery.discover(results, baseline, measures=measures,
+                                     statistic=STATISTIC, burn_in=burn_in)
+    except discovery.DiscoveryUnavailable as missing:
+        return f"<h2>Where each option loses</h2><div class=\"note\">{escape(str(missing))}</div>"
+    if not regions:
+        return ""
+    header, rows = discovery.box_rows(regions)
+    return "".join([
+        f"<h2>{escape(discovery.heading(results))}</h2>",
+        "<ul class=\"findings\">",
+        *(f"<li>{_markdown_bold(discovery.sentence(r, '**'))}</li>" for r in regions),
+        "</ul>", _html_table(header, rows),
+        f"<p class=\"same\">{escape(discovery.method_words(regions[0].dense_at))}</p>"])
 
 
 def _sensitivity_section(results: Results, baseline: str, measures: Sequence[str] | None
