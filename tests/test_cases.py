@@ -238,3 +238,22 @@ def test_check_case_over_posterior_draws_gives_predictive_bands(tmp_path):
     assert float(first["p95"].iloc[0] - first["p05"].iloc[0]) > 0.4  # worlds 0.3 and 0.9 apart
     text = format_case_table(check)
     assert "over 6 posterior draws" in text and "posterior predictive" in text
+
+
+CALIBRATION = Path(__file__).resolve().parents[1] / "data" / "calibration" / "cases"
+
+
+@pytest.mark.parametrize("case", ["liberia", "colombia", "mali"])
+def test_each_shipped_calibrated_case_sets_its_posterior_medians(case):
+    from ssrsim.batch.posterior import read_posterior
+    from ssrsim.calibrate.joint_report import weighted_quantiles
+    from ssrsim.scenario import get_value
+
+    scenario = load_scenario(CALIBRATION / f"{case}-calibrated.yaml")
+    assert scenario.name == case  # so a batch of it takes the case's posterior columns
+    posterior = read_posterior(CALIBRATION, case)
+    assert {"trust.abuse_loss", "population.initial_trust.mean",
+            "population.initial_army_trust.mean"} == set(posterior.values.columns)
+    for path, column in posterior.values.items():
+        (median,) = weighted_quantiles(column.to_numpy(float), posterior.weights, [0.5])
+        assert get_value(scenario, path) == pytest.approx(median, rel=1e-3)

@@ -34,7 +34,7 @@ from .smc import (
     pyabc_prior,
     pyabc_sampler,
 )
-from .targets import Case, load_cases, observed_data
+from .targets import Case, load_cases, observed_data, shown
 
 HISTORY = "history.db"
 """pyabc's SQLite history in the output folder."""
@@ -159,7 +159,7 @@ def calibrate_cases(
 def _settings(cases: Sequence[Case], params: Sequence[Parameter], population: int,
               replicates: int, seed: int, overrides: Sequence[str]) -> dict[str, Any]:
     return {
-        "cases": {c.name: {"scenario": str(c.path), "data": str(c.data_path),
+        "cases": {c.name: {"scenario": shown(c.path), "data": shown(c.data_path),
                            "until": c.until.isoformat() if c.until else None,
                            "fitted": c.fitted["key"].tolist(),
                            "held_out": c.held_out["key"].tolist()} for c in cases},

@@ -22,7 +22,7 @@ from ..figure_style import PALETTE, style
 from ..scenario import load_scenario
 from .fitted import write_extension
 from .result import EDGE, NOT_CONSTRAINED, WEAKLY_CONSTRAINED
-from .targets import Case
+from .targets import Case, shown
 
 if TYPE_CHECKING:
     from .joint import JointCalibration
@@ -176,8 +176,8 @@ def joint_markdown(cal: JointCalibration) -> str:
           f"{r.observed:.3f} | {r.median:.3f} | {r.p25:.3f} to {r.p75:.3f} | {r.p05:.3f} to "
           f"{r.p95:.3f} | {r.direction} |" for r in points.itertuples(index=False)],
         "", "## Cases", "",
-        *[f"- {c.name}: `{c.path}` (policy {c.policy}), data `{c.data_path}`; cut-off "
-          f"{c.until or 'none'}; {len(c.fitted)} fitted, {len(c.held_out)} held out, "
+        *[f"- {c.name}: `{shown(c.path)}` (policy {c.policy}), data `{shown(c.data_path)}`; "
+          f"cut-off {c.until or 'none'}; {len(c.fitted)} fitted, {len(c.held_out)} held out, "
           f"{len(c.outside)} mapped observation(s) outside the run not used." for c in cal.cases],
         "", "## Files", "",
         *[f"- {kind}: `{path.name}`" for kind, path in cal.files.items()],

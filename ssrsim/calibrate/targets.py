@@ -63,6 +63,17 @@ class Case:
         return self.points[~self.points["fitted"]]
 
 
+def shown(path: Path) -> str:
+    """A path as settings and reports give it: relative to the working folder when inside it.
+
+    So a calibration run from a project's folder records the same settings on any machine.
+    """
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def point_key(case: str, measure: str, date: dt.date) -> str:
     """The key of an observed point: `liberia|police_trust|2019-08-01`."""
     return SEPARATOR.join((case, measure, date.isoformat()))
