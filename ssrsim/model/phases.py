@@ -335,56 +335,68 @@ def activate(params: ModelParams, population: Population, forces: Forces, layout
     """
     a = params.activation
     pop = population
-    x, y = pop.x, pop.y
-    shape = (params.space.width, params.space.height)
-    unit_grid = np.zeros(shape, dtype=np.int32)
-    np.add.at(unit_grid, (forces.x, forces.y), 1)
-    units = neighbourhoods.units_in_vision.repeated_counts(unit_grid)[x, y]
     g = np.asarray(mech.grievance(pop.hardship, pop.legitimacy, pop.anger,
                                   params.anger.weight))
     actives.refresh(pop)
-
-    def decide(batch: np.ndarray) -> None:
-        bx, by = x[batch], y[batch]
-        seen = 1 + actives.seen_by_civilians[bx, by]
-        p_arrest = mech.arrest_probability(units[batch], seen, a.arrest_constant, a.rounding)
-        active = np.asarray(mech.is_active(g[batch], pop.risk_aversion[batch], p_arrest,
-                                           a.threshold))
-        pop.state[batch] = np.where(active, CivilianState.ACTIVE, CivilianState.QUIESCENT)
-        actives.mark(bx, by, active)
-
     if order is None or arrest is None:
         serving = (pop.state == CivilianState.JAILED) & (pop.jail_left > 0)
         pop.jail_left[serving] -= 1
         deciding = np.flatnonzero(~serving)
         rng.shuffle(deciding)
-        for batch in _sorted_batches(deciding, a.batches, pop.size):
+        rows, batches = _sorted_batches(deciding, a.batches, pop.size)
+    else:
+        rows, batches = _sorted_batches(rng.permutation(pop.size), a.batches, pop.size)
+    # What decisions read, gathered once in batch order: a batch is a slice of these.
+    units = neighbourhoods.units_in_vision.repeated_counts_at(forces.x, forces.y, pop.x,
+                                                              pop.y)[rows]
+    homes, grievance, risk = actives.homes[rows], g[rows], pop.risk_aversion[rows]
+
+    def decide(batch: slice, free: np.ndarray | None = None) -> None:
+        """Rule A for a batch (only its `free` members, if given: the others stay jailed)."""
+        seen = 1 + actives.seen_from_homes(homes[batch])
+        p_arrest = mech.arrest_probability(units[batch], seen, a.arrest_constant, a.rounding)
+        active = np.asarray(mech.is_active(grievance[batch], risk[batch], p_arrest,
+                                           a.threshold))
+        state = np.where(active, CivilianState.ACTIVE, CivilianState.QUIESCENT)
+        if free is not None:
+            active &= free
+            state = np.where(free, state, CivilianState.JAILED)
+        pop.state[rows[batch]] = state
+        actives.mark(rows[batch], active)
+
+    if order is None or arrest is None:
+        for batch in batches:
             decide(batch)
         return g
-    batches = _sorted_batches(rng.permutation(pop.size), a.batches, pop.size)
     # Each arrest falls in a uniform random gap, as a cop's place among Mesa's citizens.
     gaps = rng.integers(0, len(batches) + 1, order.size)
     groups = [order[gaps == k] for k in range(len(batches) + 1)]
     for batch, group in zip(batches, groups[:-1], strict=True):
         arrest(group, actives)
-        serving = (pop.state[batch] == CivilianState.JAILED) & (pop.jail_left[batch] > 0)
-        pop.jail_left[batch[serving]] -= 1
-        decide(batch[~serving])
+        who = rows[batch]
+        serving = (pop.state[who] == CivilianState.JAILED) & (pop.jail_left[who] > 0)
+        pop.jail_left[who[serving]] -= 1
+        decide(batch, ~serving)
     arrest(groups[-1], actives)
     return g
 
 
-def _sorted_batches(shuffled: np.ndarray, batches: int, size: int) -> list[np.ndarray]:
+def _sorted_batches(shuffled: np.ndarray, batches: int, size: int
+                    ) -> tuple[np.ndarray, list[slice]]:
     """`shuffled` cut into `batches` runs as `np.array_split` cuts it, each run sorted.
 
-    Who is in which batch is the random part; sorted, a batch's rows are read from memory in
-    order (the civilians of a batch decide together, so their order within it is immaterial).
+    Returns the rows of all runs one after another and each run's slice of them. Who is in
+    which batch is the random part; sorted, a batch's rows are read from memory in order (the
+    civilians of a batch decide together, so their order within it is immaterial).
     """
     count = min(batches, max(shuffled.size, 1))
     each, extra = divmod(shuffled.size, count)  # np.array_split's sizes: the first get one more
-    label = np.full(size, -1, dtype=np.int32)
-    label[shuffled] = np.repeat(np.arange(count), [each + (k < extra) for k in range(count)])
-    return [np.flatnonzero(label == k) for k in range(count)]
+    sizes = [each + (k < extra) for k in range(count)]
+    label = np.full(size, count, dtype=np.min_scalar_type(count))  # those left out sort last
+    label[shuffled] = np.repeat(np.arange(count, dtype=label.dtype), sizes)
+    rows = np.argsort(label, kind="stable")[:shuffled.size]  # a radix sort for small labels
+    ends = np.cumsum(sizes).tolist()
+    return rows, [slice(end - n, end) for end, n in zip(ends, sizes, strict=True)]
 
 
 def ddr_transitions(params: ModelParams, population: Population, districts: Districts,

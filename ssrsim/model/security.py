@@ -35,6 +35,9 @@ class Actives:
                  layout: Layout) -> None:
         n = neighbourhoods
         self.grid = np.zeros(layout.shape, dtype=np.int8)
+        self.homes = population.x * layout.shape[1] + population.y  # flat cells; homes stay
+        self._x, self._y = population.x, population.y
+        self._active = np.zeros(population.size, dtype=bool)  # per civilian, as marked
         self._layout = layout
         self._kernel = n.actives_in_vision
         self._civilians = self._kernel.counts(self.grid)
@@ -44,17 +47,20 @@ class Actives:
 
     def refresh(self, population: Population) -> None:
         """Catch up with the population's states as they are now."""
-        now = np.zeros(self._layout.shape, dtype=np.int8)
-        now[population.x, population.y] = population.state == CivilianState.ACTIVE
-        changed = np.flatnonzero(now != self.grid)
+        now = population.state == CivilianState.ACTIVE
+        changed = np.flatnonzero(now != self._active)
         if changed.size:
-            cx, cy = np.divmod(changed, self._layout.shape[1])
-            self.mark(cx, cy, now.ravel()[changed].astype(bool))
+            self.mark(changed, now[changed])
 
     @property
     def seen_by_civilians(self) -> np.ndarray:
         """Actives each civilian's vision holds, by home cell."""
         return self._civilians
+
+    def seen_from_homes(self, homes: np.ndarray) -> np.ndarray:
+        """Actives in the vision of civilians living at flat cells `homes` (see `homes`)."""
+        seen: np.ndarray = self._civilians.ravel()[homes]
+        return seen
 
     def seen_by_units(self, ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
         """Actives in the sight of units standing at cells (ux, uy)."""
@@ -69,13 +75,18 @@ class Actives:
         seen = self.grid[np.clip(tx, 0, width - 1), np.clip(ty, 0, height - 1)]
         return np.where(inside, seen, 0).sum(axis=1)
 
-    def mark(self, cx: np.ndarray, cy: np.ndarray, active: np.ndarray) -> None:
-        """Record whether the civilians at cells (cx, cy) are active now."""
-        delta = active.astype(np.int8) - self.grid[cx, cy]
+    def mark(self, rows: np.ndarray, active: np.ndarray) -> None:
+        """Record whether the civilians at `rows` (distinct) are active now."""
+        delta = active.astype(np.int8) - self._active[rows]
         changed = np.flatnonzero(delta)
-        self.grid[cx, cy] = active
-        self._kernel.update(self._civilians, self.grid, cx[changed], cy[changed],
-                            delta[changed])
+        if changed.size == 0:
+            return
+        who = rows[changed]
+        now = active[changed]
+        self._active[who] = now
+        cx, cy = self._x[who], self._y[who]
+        self.grid[cx, cy] = now
+        self._kernel.update(self._civilians, self.grid, cx, cy, delta[changed])
 
 
 def progress_reform(params: ModelParams, forces: Forces, districts: Districts,
@@ -182,14 +193,17 @@ def arrest(rows: np.ndarray, actives: Actives, capacity: np.ndarray, *, params: 
     ux, uy = forces.x[rows], forces.y[rows]
     # Those that would arrest if they saw an active, and see one as the turn begins.
     trying = np.flatnonzero((draws[:, 0] < capacity[rows]) & (actives.seen_by_units(ux, uy) > 0))
+    if trying.size == 0:
+        return
     state = population.state
     jailed = []
-    for i in trying.tolist():
-        civ = layout.civilians_seen_from(int(ux[i]), int(uy[i]))
+    for i, x, y, pick in zip(trying.tolist(), ux[trying].tolist(), uy[trying].tolist(),
+                             draws[trying, 1].tolist(), strict=True):
+        civ = layout.civilians_seen_from(x, y)
         in_sight = civ[state[civ] == CivilianState.ACTIVE]
         if in_sight.size == 0:
             continue  # earlier arrests in this turn took them
-        target = int(in_sight[int(draws[i, 1] * in_sight.size)])
+        target = int(in_sight[int(pick * in_sight.size)])
         state[target] = CivilianState.JAILED
         population.jail_left[target] = terms[i]
         jailed.append(target)
@@ -197,7 +211,7 @@ def arrest(rows: np.ndarray, actives: Actives, capacity: np.ndarray, *, params: 
         return
     record.arrests += len(jailed)
     # The filter above read the actives at the start of the turn; arrests only removed some.
-    actives.mark(population.x[jailed], population.y[jailed], np.zeros(len(jailed), dtype=bool))
+    actives.mark(np.array(jailed), np.zeros(len(jailed), dtype=bool))
 
 
 def abuses_and_contacts(params: ModelParams, forces: Forces, institutions: Institutions,

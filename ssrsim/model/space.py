@@ -77,8 +77,14 @@ class NeighbourhoodSum:
     torus: bool
     _offsets: np.ndarray = field(init=False)  # (n, 2); on a small torus each cell once
     _half_widths: np.ndarray | None = field(init=False)  # per dx, the run -h..h of dy
-    _last: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False,
-                                                         compare=False)  # repeated_counts
+    # Scatter targets by look-up: the row (times height) of x - dx is _rows[x + _row_shift],
+    # the column of y - dy is _cols[y + _col_shift]; negative off a grid that does not wrap.
+    _rows: np.ndarray = field(init=False, repr=False)
+    _cols: np.ndarray = field(init=False, repr=False)
+    _row_shift: np.ndarray = field(init=False, repr=False)  # per offset, pad - dx
+    _col_shift: np.ndarray = field(init=False, repr=False)
+    _last: tuple[np.ndarray, ...] | None = field(default=None, init=False, repr=False,
+                                                 compare=False)  # repeated_counts_at
 
     def __post_init__(self) -> None:
         width, height = self.shape
@@ -93,6 +99,11 @@ class NeighbourhoodSum:
             self._offsets = offsets
         self._half_widths = None if small_torus else _row_runs(
             neighbourhood_offsets(self.radius, self.metric, True), r)
+        pad = int(np.abs(self._offsets).max(initial=0))
+        self._row_shift = (pad - self._offsets[:, 0]).astype(np.intp)
+        self._col_shift = (pad - self._offsets[:, 1]).astype(np.intp)
+        self._rows = _wrapped(width, pad, self.torus, width * height) * height
+        self._cols = _wrapped(height, pad, self.torus, width * height)
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
         """Neighbourhood sums of real `values` (shape = grid shape), as float64."""
@@ -130,16 +141,23 @@ class NeighbourhoodSum:
         else:
             self._scatter(counts, xs, ys, delta)
 
-    def repeated_counts(self, values: np.ndarray) -> np.ndarray:
-        """`counts(values)`, read-only, reused while the same grid comes back.
+    def repeated_counts_at(self, px: np.ndarray, py: np.ndarray, x: np.ndarray, y: np.ndarray
+                           ) -> np.ndarray:
+        """How many of the points (px, py) lie in the neighbourhood of each cell (x[i], y[i]).
 
-        Units that do not patrol (Epstein's cops) give the same grid of units every step.
+        Read-only, and reused while the points are the same and (x, y) are the same arrays
+        (homes do not move): units that do not patrol (Epstein's cops) stand still.
         """
-        if self._last is None or not np.array_equal(values, self._last[0]):
-            table = self.counts(values)
+        last = self._last
+        if last is None or last[0] is not x or last[1] is not y or not (
+                np.array_equal(px, last[2]) and np.array_equal(py, last[3])):
+            grid = np.zeros(self.shape, dtype=np.int32)
+            np.add.at(grid, (px, py), 1)
+            table = self.counts(grid)[x, y]
             table.flags.writeable = False
-            self._last = (values.copy(), table)
-        return self._last[1]
+            self._last = (x, y, px.copy(), py.copy(), table)
+            return table
+        return last[4]
 
     def counts_at(self, values: np.ndarray, homes: np.ndarray, x: np.ndarray,
                   y: np.ndarray) -> np.ndarray:
@@ -170,14 +188,13 @@ class NeighbourhoodSum:
     def _targets(self, xs: np.ndarray, ys: np.ndarray, weights: np.ndarray,
                  dtype: np.typing.DTypeLike) -> tuple[np.ndarray, np.ndarray]:
         """Flat indices of the cells that see each cell (xs, ys), and its weight for each."""
-        width, height = self.shape
-        tx = xs[:, None] - self._offsets[None, :, 0]
-        ty = ys[:, None] - self._offsets[None, :, 1]
-        w = np.broadcast_to(np.asarray(weights, dtype=dtype)[:, None], tx.shape)
+        flat = (self._rows[xs[:, None] + self._row_shift]
+                + self._cols[ys[:, None] + self._col_shift]).ravel()
+        w = np.repeat(np.asarray(weights, dtype=dtype), len(self._offsets))
         if self.torus:
-            return ((tx % width) * height + ty % height).ravel(), w.ravel()
-        inside = (tx >= 0) & (tx < width) & (ty >= 0) & (ty < height)
-        return tx[inside] * height + ty[inside], w[inside]
+            return flat, w
+        inside = flat >= 0
+        return flat[inside], w[inside]
 
     def _shifted_sums(self, values: np.ndarray) -> np.ndarray:
         """Sums as one shifted copy of the grid per offset, added in the offsets' order."""
@@ -222,6 +239,16 @@ class NeighbourhoodSum:
 
 SHIFTED_SUM_OFFSETS = 12
 """Up to this many offsets, real-valued sums add shifted grids rather than row windows."""
+
+
+def _wrapped(size: int, pad: int, torus: bool, outside: int) -> np.ndarray:
+    """Coordinates -pad..size-1+pad, indexed from 0: wrapped on a torus, else -outside off it."""
+    at = np.arange(-pad, size + pad)
+    if torus:
+        return at % size
+    return np.where((at >= 0) & (at < size), at, -outside)
+
+
 def _row_runs(offsets: np.ndarray, reach: int) -> np.ndarray:
     """For each dx in -reach..reach, h such that the neighbourhood's dy run is -h..h."""
     runs = np.empty(2 * reach + 1, dtype=np.int64)

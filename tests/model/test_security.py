@@ -197,7 +197,7 @@ def test_actives_seen_by_units_and_civilians_match_a_direct_count(make_scenario,
     flip = rng.choice(pop.size, 40, replace=False)  # some turn active, some quiet
     now = pop.state[flip] != CivilianState.ACTIVE
     pop.state[flip] = np.where(now, CivilianState.ACTIVE, CivilianState.QUIESCENT)
-    actives.mark(pop.x[flip], pop.y[flip], now)
+    actives.mark(flip, now)
     active = pop.state == CivilianState.ACTIVE
     ux, uy = model.forces.x, model.forces.y
     for i in range(len(ux)):

@@ -281,11 +281,20 @@ def test_units_see_each_cell_once_on_a_small_torus(make_scenario):
     assert len(off) == 25 and len({tuple(o) for o in off}) == 25
 
 
-def test_repeated_counts_are_reused_only_for_the_same_grid():
+def test_repeated_counts_at_are_reused_only_for_the_same_points():
     nsum = NeighbourhoodSum((12, 9), 2, "von_neumann", True, False)
-    grid = (np.random.default_rng(4).random((12, 9)) < 0.3).astype(np.int32)
-    first = nsum.repeated_counts(grid)
-    np.testing.assert_array_equal(first, nsum.counts(grid))
-    assert nsum.repeated_counts(grid.copy()) is first and not first.flags.writeable
-    grid[3, 3] += 1  # the caller's grid changes: counted afresh, not the remembered table
-    np.testing.assert_array_equal(nsum.repeated_counts(grid), nsum.counts(grid))
+    rng = np.random.default_rng(4)
+    px, py = rng.integers(0, 12, 30), rng.integers(0, 9, 30)  # points may share a cell
+    x, y = rng.integers(0, 12, 50), rng.integers(0, 9, 50)
+
+    def fresh(px: np.ndarray, py: np.ndarray) -> np.ndarray:
+        grid = np.zeros((12, 9), dtype=np.int32)
+        np.add.at(grid, (px, py), 1)
+        return nsum.counts(grid)[x, y]
+
+    first = nsum.repeated_counts_at(px, py, x, y)
+    np.testing.assert_array_equal(first, fresh(px, py))
+    assert nsum.repeated_counts_at(px.copy(), py.copy(), x, y) is first
+    assert not first.flags.writeable
+    px[3] = (px[3] + 1) % 12  # a point moves: counted afresh, not the remembered table
+    np.testing.assert_array_equal(nsum.repeated_counts_at(px, py, x, y), fresh(px, py))
