@@ -62,7 +62,10 @@ def anger_step(anger: ArrayLike, abuses_seen: ArrayLike, gain: float, decay: Arr
     A' = 1 - (1 - A (1 - d)) (1 - g)^W (Bennett 2008: anger <- anger + g hurt (1 - anger),
     hurt = 1 per abuse seen); `decay` d is the step's share (a weekly rate through `per_step`).
     """
-    return 1.0 - (1.0 - anger * (1.0 - decay)) * (1.0 - gain) ** abuses_seen
+    kept = 1.0 - anger * (1.0 - decay)
+    if not np.any(abuses_seen):  # exactly (1 - g)^0 = 1 everywhere, without the powers
+        return 1.0 - kept
+    return 1.0 - kept * (1.0 - gain) ** abuses_seen
 
 
 def is_active(
@@ -111,7 +114,7 @@ def trust_after_harm(
         if np.ndim(events) == 0:
             out *= keep ** events
         else:
-            seen = np.flatnonzero(events)
+            seen = np.flatnonzero(np.asarray(events) != 0)
             out[seen] *= keep ** np.asarray(events)[seen]
     return out
 
@@ -305,9 +308,9 @@ def seen_within(last_seen: np.ndarray, step: int, window: int) -> np.ndarray:
     """Whether each civilian saw it in the last `window` steps, this one included.
 
     `last_seen` is the step she last saw it (a large negative number if never):
-    seen iff step - last < window.
+    seen iff step - last < window, that is last > step - window.
     """
-    return np.asarray(step - last_seen < window)
+    return np.asarray(last_seen > step - window)
 
 
 def reallocate(

@@ -217,7 +217,7 @@ class SSRModel(mesa.Model):
         phases.insurgent_incidents(p, self.districts, self.population, self.layout, forces,
                                    self.outlook, incident_draws, self.record)
         seen = phases.what_civilians_saw(self.population, self.record, self.layout,
-                                         self.neighbourhoods)
+                                         self.neighbourhoods, self.actives)
         phases.update_trust(p, self.population, self.districts, seen, self.layout,
                             self.neighbourhoods)
         phases.update_anger(p, self.population, seen)

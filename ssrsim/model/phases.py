@@ -152,7 +152,7 @@ def insurgent_incidents(params: ModelParams, districts: Districts, population: P
 
 
 def what_civilians_saw(population: Population, record: StepRecord, layout: Layout,
-                       neighbourhoods: Neighbourhoods) -> Sightings:
+                       neighbourhoods: Neighbourhoods, actives: Actives) -> Sightings:
     """Events of this step near each civilian's home, counted once for trust and experience.
 
     Abuses, incidents and active rebels within `trust.witness_radius`, fair and unfair
@@ -171,12 +171,11 @@ def what_civilians_saw(population: Population, record: StepRecord, layout: Layou
         return np.where(free, neighbourhood.counts_at(grid, layout.civilian_at, x, y), 0)
 
     n = neighbourhoods
-    active_grid = np.zeros(record.incident_grid.shape, dtype=np.float32)
-    active_grid[x, y] = pop.state == CivilianState.ACTIVE
+    actives.refresh(pop)
     return Sightings(
         abuses={f: seen(n.witnessed, record.abuse_grid[f]) for f in FORCES},
         incidents=seen(n.witnessed, record.incident_grid),
-        actives=seen(n.witnessed, active_grid),
+        actives=seen(n.witnessed, actives.grid),
         fair={f: seen(n.contacted, record.fair_grid[f]) for f in FORCES},
         unfair={f: seen(n.contacted, record.unfair_grid[f]) for f in FORCES},
     )
@@ -188,18 +187,38 @@ def update_trust(params: ModelParams, population: Population, districts: Distric
     pop = population
     free = pop.state != CivilianState.JAILED
     t = params.trust
+    shared = _both_forces_factors(params, pop, districts)
     for force, other in zip(FORCES, FORCES[::-1], strict=True):
         old = pop.trust_in(force)
         heard = _heard_of(params, pop, seen.abuses[force], layout, neighbourhoods)
         trust = np.where(free, _trust_after_step(
             params, pop, districts, force, seen.abuses[force], seen.abuses[other],
-            seen.incidents, seen.fair[force], seen.unfair[force], heard), old)
+            seen.incidents, seen.fair[force], seen.unfair[force], heard, *shared), old)
         if t.social_weight > 0:  # jailed neighbours count with their unchanged trust
             weight = float(mech.per_step(t.social_weight, params.time.weeks))
             trust = np.where(free, mech.social_influence(
                 trust, _social_sum(params, pop, trust, neighbourhoods), pop.social_count,
                 weight), old)
-        old[:] = np.clip(trust, 0.0, 1.0)
+        np.clip(trust, 0.0, 1.0, out=old)
+
+
+def _both_forces_factors(params: ModelParams, pop: Population, d: Districts
+                         ) -> tuple[np.ndarray | None, np.ndarray]:
+    """Per civilian, what acts alike on trust in either force this step.
+
+    The expectation gap's loss (None when `trust.expectation_loss` is 0) and the share of
+    distrust that new services leave.
+    """
+    t = params.trust
+    weeks = params.time.weeks
+    gap_loss = None
+    if t.expectation_loss > 0:
+        gap = mech.expectation_gap(pop.hardship, pop.base_hardship,
+                                   d.new_services[pop.district], params.services.hardship_relief)
+        gap_loss = np.asarray(mech.per_step(t.expectation_loss * gap, weeks))
+    services_keep = (1.0 - np.asarray(mech.per_step(t.service_gain * d.new_services, weeks))
+                     )[pop.district]
+    return gap_loss, services_keep
 
 
 def _heard_of(params: ModelParams, pop: Population, witnessed: np.ndarray, layout: Layout,
@@ -249,14 +268,15 @@ def update_experience(population: Population, seen: Sightings, step: int) -> Non
 
 def _trust_after_step(params: ModelParams, pop: Population, d: Districts, force: str,
                       own_abuses: np.ndarray, other_abuses: np.ndarray, incidents: np.ndarray,
-                      fair: np.ndarray, unfair: np.ndarray, heard: np.ndarray | float
-                      ) -> np.ndarray:
+                      fair: np.ndarray, unfair: np.ndarray, heard: np.ndarray | float,
+                      gap_loss: np.ndarray | None, services_keep: np.ndarray) -> np.ndarray:
     """Trust in one force after this step's memory, harm, unmet expectations and gains.
 
     Abuses, incidents and visits are events: each counts once. A patrol's contact lasts the
     step, so contacts count as weeks of contact; memory, the expectation gap, engagement and
     services act at weekly rates. The gap compares the hardship she last felt with what this
-    step's service spending promises.
+    step's service spending promises (`gap_loss` and `services_keep`: `_both_forces_factors`).
+    District factors are computed per district, then read per civilian.
     """
     t = params.trust
     weeks = params.time.weeks
@@ -268,20 +288,16 @@ def _trust_after_step(params: ModelParams, pop: Population, d: Districts, force:
                                   t.abuse_loss, t.spillover, t.incident_loss,
                                   _weeks_of(unfair, weeks), t.unfair_contact_loss,
                                   heard, t.hearsay)
-    if t.expectation_loss > 0:
-        gap = mech.expectation_gap(pop.hardship, pop.base_hardship,
-                                   d.new_services[pop.district], params.services.hardship_relief)
-        trust = np.asarray(mech.trust_after_gap(
-            trust, mech.per_step(t.expectation_loss * gap, weeks)))
+    if gap_loss is not None:
+        trust = np.asarray(mech.trust_after_gap(trust, gap_loss))
     # Gains: fair contact with the force's reformed units and new services for both;
     # engagement (CMO units are military) for the army; visits for the police.
-    keep = (1.0 - mech.repeated_gain(t.fair_contact_gain, _weeks_of(fair, weeks))) * (
-        1.0 - mech.per_step(t.service_gain * d.new_services[pop.district], weeks))
+    keep = (1.0 - mech.repeated_gain(t.fair_contact_gain, _weeks_of(fair, weeks))) * services_keep
     if force == "army":
-        keep = keep * (1.0 - mech.per_step(t.engagement_gain * d.engagement[pop.district],
-                                           weeks))
+        keep = keep * (1.0 - np.asarray(mech.per_step(t.engagement_gain * d.engagement, weeks))
+                       )[pop.district]
     else:
-        keep = keep * (1.0 - params.community_policing.trust_gain) ** d.visits[pop.district]
+        keep = keep * ((1.0 - params.community_policing.trust_gain) ** d.visits)[pop.district]
     return np.asarray(mech.trust_after_gain(trust, 1.0 - keep))
 
 

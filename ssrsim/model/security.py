@@ -77,8 +77,7 @@ class Actives:
 
     def mark(self, rows: np.ndarray, active: np.ndarray) -> None:
         """Record whether the civilians at `rows` (distinct) are active now."""
-        delta = active.astype(np.int8) - self._active[rows]
-        changed = np.flatnonzero(delta)
+        changed = np.flatnonzero(active != self._active[rows])
         if changed.size == 0:
             return
         who = rows[changed]
@@ -86,7 +85,7 @@ class Actives:
         self._active[who] = now
         cx, cy = self._x[who], self._y[who]
         self.grid[cx, cy] = now
-        self._kernel.update(self._civilians, self.grid, cx, cy, delta[changed])
+        self._kernel.update(self._civilians, self.grid, cx, cy, np.where(now, 1, -1))
 
 
 def progress_reform(params: ModelParams, forces: Forces, districts: Districts,

@@ -120,7 +120,7 @@ class NeighbourhoodSum:
 
     def counts(self, values: np.ndarray) -> np.ndarray:
         """Exact neighbourhood sums of integer-valued `values`, as int32."""
-        cells = np.flatnonzero(values)
+        cells = np.flatnonzero(values != 0)  # nonzero of a bool array is the fast one
         if cells.size * len(self._offsets) <= values.size or self._half_widths is None:
             out = np.zeros(self.shape, dtype=np.int32)
             xs, ys = np.divmod(cells, self.shape[1])
@@ -166,7 +166,7 @@ class NeighbourhoodSum:
         `homes` maps each cell to its index i (-1 where none): a sparse grid scatters only
         to the cells that are read, without a table of the whole grid.
         """
-        cells = np.flatnonzero(values)
+        cells = np.flatnonzero(values != 0)
         if cells.size * len(self._offsets) > values.size or self._half_widths is None:
             out: np.ndarray = self.counts(values)[x, y]
             return out
