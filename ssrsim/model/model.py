@@ -213,9 +213,9 @@ class SSRModel(mesa.Model):
         order = security.act(p, forces, self.population, self.layout, self.actives,
                              self.districts, self.institutions, self.outlook, self.rng,
                              self.record)
-        incident_draws = np.random.default_rng([self.seed, INCIDENT_STREAM, self.steps])
         phases.insurgent_incidents(p, self.districts, self.population, self.layout, forces,
-                                   self.outlook, incident_draws, self.record)
+                                   self.outlook, [self.seed, INCIDENT_STREAM, self.steps],
+                                   self.record)
         seen = phases.what_civilians_saw(self.population, self.record, self.layout,
                                          self.neighbourhoods, self.actives)
         phases.update_trust(p, self.population, self.districts, seen, self.layout,

@@ -7,7 +7,7 @@ through their `step` methods (`agents.py`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from .forces import POLICE, Forces, ReformState
 from .institutions import Institutions
 from .ledger import Ledger
 from .population import FORCES, CivilianState, DDRStage, Population
-from .record import Sightings, StepRecord, both_forces
+from .record import Sightings, StepRecord, add_events, both_forces
 from .security import Actives
 from .space import Layout, Neighbourhoods, NeighbourhoodSum
 
@@ -44,7 +44,7 @@ def spend_national(params: ModelParams, population: Population, institutions: In
     district.
     """
     pop = population
-    in_ddr = (pop.ddr == DDRStage.ARMED) | (pop.ddr == DDRStage.DEMOBILISED)
+    in_ddr = (pop.ddr == DDRStage.ARMED.value) | (pop.ddr == DDRStage.DEMOBILISED.value)
     ex_in_ddr = np.bincount(pop.district[in_ddr], minlength=len(params.districts))
     ledger.spend_ddr(ex_in_ddr)
     oversight = ledger.spend_oversight()
@@ -99,7 +99,8 @@ def update_districts(params: ModelParams, districts: Districts, ledger: Ledger,
         d.crisis, mech.saturation(weekly(d.per_1000(eff["crisis"])), hs.crisis),
         p.crisis.decay, p.crisis.response_rate, weeks))
     d.monitoring = np.asarray(mech.saturation(weekly(eff["monitoring"]), hs.monitoring))
-    untrained = forces.per_district(forces.reform == ReformState.UNREFORMED, len(d.civilians))
+    unreformed = forces.reform == ReformState.UNREFORMED.value
+    untrained = forces.per_district(unreformed, len(d.civilians))
     d.training_per_unit = weekly(eff["training"] / np.maximum(untrained, 1.0))
     cp = p.community_policing
     d.visits = visits
@@ -125,29 +126,35 @@ def policing_visits(params: ModelParams, districts: Districts, forces: Forces, s
 
 def insurgent_incidents(params: ModelParams, districts: Districts, population: Population,
                         layout: Layout, forces: Forces,
-                        outlook: DistrictOutlook, draws: np.random.Generator,
+                        outlook: DistrictOutlook, stream: Sequence[int],
                         record: StepRecord) -> None:
     """Poisson incidents per district, each at the home of a random resident.
 
-    `draws` is a generator of this step's own: counts by inversion of one uniform per
-    district, then places, so runs that differ only in the rates draw the same numbers.
+    Draws come from a generator of this step's own, seeded with `stream`: counts by inversion
+    of one uniform per district, then places, so runs that differ only in the rates draw the
+    same numbers. With every rate 0 no number is drawn (the counts are 0 at any uniform).
     """
     p = params.insurgency
     d = districts
     pop = population
     n = len(d.civilians)
-    armed = np.bincount(pop.district[pop.ddr == DDRStage.ARMED], minlength=n)
+    armed = np.bincount(pop.district[pop.ddr == DDRStage.ARMED.value], minlength=n)
     capacity = np.bincount(forces.district, forces.capacity(params), minlength=n)
     supp = mech.suppression(d.per_1000(capacity), outlook.cooperation, p.max_suppression,
                             p.suppression_half)
     rate = mech.incident_rate(d.civilians, d.insurgency, armed / np.maximum(d.civilians, 1.0),
                               p.base_rate, p.armed_weight, supp) * params.time.weeks
+    if not np.any(rate > 0):
+        d.incidents = np.zeros(n, dtype=np.int64)
+        record.incidents = 0
+        return
+    draws = np.random.default_rng(stream)
     d.incidents = mech.poisson_quantile(draws.random(n), rate)
     for i, count in enumerate(d.incidents):
         members = layout.district_members[i]
         if count and members.size:
             who = members[draws.integers(0, members.size, count)]
-            np.add.at(record.incident_grid, (pop.x[who], pop.y[who]), 1)
+            add_events(record.incident_grid, pop.x[who], pop.y[who])
     record.incidents = int(d.incidents.sum())
 
 
@@ -161,7 +168,7 @@ def what_civilians_saw(population: Population, record: StepRecord, layout: Layou
     nothing. Unfair contacts are counted whether or not they cost trust.
     """
     pop = population
-    free = pop.state != CivilianState.JAILED
+    free = pop.state != CivilianState.JAILED.value
     x, y = pop.x, pop.y
 
     def seen(neighbourhood: NeighbourhoodSum, grid: np.ndarray) -> np.ndarray:
@@ -185,7 +192,7 @@ def update_trust(params: ModelParams, population: Population, districts: Distric
                  seen: Sightings, layout: Layout, neighbourhoods: Neighbourhoods) -> None:
     """Trust of every free civilian in each force after this step's harm, gains and talk."""
     pop = population
-    free = pop.state != CivilianState.JAILED
+    free = pop.state != CivilianState.JAILED.value
     t = params.trust
     shared = _both_forces_factors(params, pop, districts)
     for force, other in zip(FORCES, FORCES[::-1], strict=True):
@@ -355,7 +362,7 @@ def activate(params: ModelParams, population: Population, forces: Forces, layout
                                   params.anger.weight))
     actives.refresh(pop)
     if order is None or arrest is None:
-        serving = (pop.state == CivilianState.JAILED) & (pop.jail_left > 0)
+        serving = (pop.state == CivilianState.JAILED.value) & (pop.jail_left > 0)
         pop.jail_left[serving] -= 1
         deciding = np.flatnonzero(~serving)
         rng.shuffle(deciding)
@@ -373,10 +380,10 @@ def activate(params: ModelParams, population: Population, forces: Forces, layout
         p_arrest = mech.arrest_probability(units[batch], seen, a.arrest_constant, a.rounding)
         active = np.asarray(mech.is_active(grievance[batch], risk[batch], p_arrest,
                                            a.threshold))
-        state = np.where(active, CivilianState.ACTIVE, CivilianState.QUIESCENT)
+        state = np.where(active, CivilianState.ACTIVE.value, CivilianState.QUIESCENT.value)
         if free is not None:
             active &= free
-            state = np.where(free, state, CivilianState.JAILED)
+            state = np.where(free, state, CivilianState.JAILED.value)
         pop.state[rows[batch]] = state
         actives.mark(rows[batch], active)
 
@@ -390,7 +397,7 @@ def activate(params: ModelParams, population: Population, forces: Forces, layout
     for batch, group in zip(batches, groups[:-1], strict=True):
         arrest(group, actives)
         who = rows[batch]
-        serving = (pop.state[who] == CivilianState.JAILED) & (pop.jail_left[who] > 0)
+        serving = (pop.state[who] == CivilianState.JAILED.value) & (pop.jail_left[who] > 0)
         pop.jail_left[who[serving]] -= 1
         decide(batch, ~serving)
     arrest(groups[-1], actives)
@@ -423,7 +430,7 @@ def ddr_transitions(params: ModelParams, population: Population, districts: Dist
     """
     p = params.ddr
     pop = population
-    ex = np.flatnonzero(pop.ddr != DDRStage.NONE)
+    ex = np.flatnonzero(pop.ddr != DDRStage.NONE.value)
     if ex.size == 0:
         return
     u = rng.random(ex.size)
@@ -435,14 +442,14 @@ def ddr_transitions(params: ModelParams, population: Population, districts: Dist
         p.reintegration_rate, program, pop.hardship[ex]), weeks)
     relapse = mech.per_step(mech.relapse_probability(
         p.relapse_rate, grievance[ex], p.relapse_threshold, program), weeks)
-    armed = stage == DDRStage.ARMED
-    demob = stage == DDRStage.DEMOBILISED
-    reint = stage == DDRStage.REINTEGRATED
+    armed = stage == DDRStage.ARMED.value
+    demob = stage == DDRStage.DEMOBILISED.value
+    reint = stage == DDRStage.REINTEGRATED.value
     new = stage.copy()
-    new[armed & (u < disarm)] = DDRStage.DEMOBILISED
-    new[demob & (u < reintegrate)] = DDRStage.REINTEGRATED
-    new[demob & (u >= reintegrate) & (u < reintegrate + relapse)] = DDRStage.ARMED
-    new[reint & (u < relapse)] = DDRStage.ARMED
+    new[armed & (u < disarm)] = DDRStage.DEMOBILISED.value
+    new[demob & (u < reintegrate)] = DDRStage.REINTEGRATED.value
+    new[demob & (u >= reintegrate) & (u < reintegrate + relapse)] = DDRStage.ARMED.value
+    new[reint & (u < relapse)] = DDRStage.ARMED.value
     pop.ddr[ex] = new
 
 
@@ -465,7 +472,7 @@ def close_step(params: ModelParams, population: Population, districts: Districts
     institutions.record(record.abuses, record.abuses_sanctioned)
     update_expected_accountability(institutions, districts, outlook)
     pop = population
-    active = np.bincount(pop.district[pop.state == CivilianState.ACTIVE],
+    active = np.bincount(pop.district[pop.state == CivilianState.ACTIVE.value],
                          minlength=len(districts.civilians))
     incidents = districts.incidents / params.time.weeks
     districts.violence = (active + incidents) / np.maximum(districts.civilians, 1.0)

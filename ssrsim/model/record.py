@@ -52,6 +52,14 @@ class StepRecord:
         (self.fair_grid if fair else self.unfair_grid)[force][x, y] += 1
 
 
+def add_events(grid: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+    """One event at each cell (x[i], y[i]) of a count grid; repeated cells add up.
+
+    The one is of the grid's type: with a Python int, np.add.at casts, about 5x slower.
+    """
+    np.add.at(grid, (x, y), grid.dtype.type(1))
+
+
 @dataclass
 class RecentCounts:
     """The counts of the last few steps, for measures that are rates over a trailing window."""

@@ -17,7 +17,7 @@ from .districts import DistrictOutlook, Districts
 from .forces import Forces, ReformState
 from .institutions import Institutions
 from .population import FORCES, CivilianState, Population
-from .record import StepRecord
+from .record import StepRecord, add_events
 from .space import Layout, Neighbourhoods
 
 
@@ -47,7 +47,7 @@ class Actives:
 
     def refresh(self, population: Population) -> None:
         """Catch up with the population's states as they are now."""
-        now = population.state == CivilianState.ACTIVE
+        now = population.state == CivilianState.ACTIVE.value
         changed = np.flatnonzero(now != self._active)
         if changed.size:
             self.mark(changed, now[changed])
@@ -95,20 +95,20 @@ def progress_reform(params: ModelParams, forces: Forces, districts: Districts,
     weeks = params.time.weeks
     f = forces
     draw = rng.random(f.size)
-    unreformed = f.reform == ReformState.UNREFORMED
-    training = f.reform == ReformState.TRAINING
-    reformed = f.reform == ReformState.REFORMED
+    unreformed = f.reform == ReformState.UNREFORMED.value
+    training = f.reform == ReformState.TRAINING.value
+    reformed = f.reform == ReformState.REFORMED.value
     intake = mech.per_step(mech.training_intake(
         districts.training_per_unit[f.district], sec.training_half, f.resistance), weeks)
     inst = institutions
     backslide = mech.per_step(mech.backsliding_probability(
         sec.backsliding_rate, inst.political_resistance, inst.oversight), weeks)
     f.training_left[training] -= 1
-    f.reform[training & (f.training_left <= 0)] = ReformState.REFORMED
+    f.reform[training & (f.training_left <= 0)] = ReformState.REFORMED.value
     enter = unreformed & (draw < intake)
-    f.reform[enter] = ReformState.TRAINING
+    f.reform[enter] = ReformState.TRAINING.value
     f.training_left[enter] = params.time.window_steps(sec.training_days)
-    f.reform[reformed & (draw < backslide)] = ReformState.UNREFORMED
+    f.reform[reformed & (draw < backslide)] = ReformState.UNREFORMED.value
 
 
 def patrol(params: ModelParams, forces: Forces, layout: Layout,
@@ -199,11 +199,11 @@ def arrest(rows: np.ndarray, actives: Actives, capacity: np.ndarray, *, params: 
     for i, x, y, pick in zip(trying.tolist(), ux[trying].tolist(), uy[trying].tolist(),
                              draws[trying, 1].tolist(), strict=True):
         civ = layout.civilians_seen_from(x, y)
-        in_sight = civ[state[civ] == CivilianState.ACTIVE]
+        in_sight = civ[state[civ] == CivilianState.ACTIVE.value]
         if in_sight.size == 0:
             continue  # earlier arrests in this turn took them
         target = int(in_sight[int(pick * in_sight.size)])
-        state[target] = CivilianState.JAILED
+        state[target] = CivilianState.JAILED.value
         population.jail_left[target] = terms[i]
         jailed.append(target)
     if not jailed:
@@ -244,8 +244,8 @@ def abuses_and_contacts(params: ModelParams, forces: Forces, institutions: Insti
     record.abuses_sanctioned += int(sanctioned.sum())
     for code, force in enumerate(FORCES):
         mine = f.kind == code
-        np.add.at(record.abuse_grid[force], (f.x[mine & abused], f.y[mine & abused]), 1)
-        fair = mine & (f.reform == ReformState.REFORMED)
-        unfair = mine & (f.reform == ReformState.UNREFORMED)
-        np.add.at(record.fair_grid[force], (f.x[fair], f.y[fair]), 1)
-        np.add.at(record.unfair_grid[force], (f.x[unfair], f.y[unfair]), 1)
+        add_events(record.abuse_grid[force], f.x[mine & abused], f.y[mine & abused])
+        fair = mine & (f.reform == ReformState.REFORMED.value)
+        unfair = mine & (f.reform == ReformState.UNREFORMED.value)
+        add_events(record.fair_grid[force], f.x[fair], f.y[fair])
+        add_events(record.unfair_grid[force], f.x[unfair], f.y[unfair])

@@ -152,7 +152,7 @@ class NeighbourhoodSum:
         if last is None or last[0] is not x or last[1] is not y or not (
                 np.array_equal(px, last[2]) and np.array_equal(py, last[3])):
             grid = np.zeros(self.shape, dtype=np.int32)
-            np.add.at(grid, (px, py), 1)
+            np.add.at(grid, (px, py), np.int32(1))  # typed: a Python int casts, slowly
             table = self.counts(grid)[x, y]
             table.flags.writeable = False
             self._last = (x, y, px.copy(), py.copy(), table)
