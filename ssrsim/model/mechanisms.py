@@ -51,8 +51,12 @@ def arrest_probability(
 
 def grievance(hardship: ArrayLike, legitimacy: ArrayLike, anger: ArrayLike = 0.0,
               anger_weight: float = 0.0) -> ArrayLike:
-    """Grievance G = H (1 - L) + w_A A: Epstein's, plus the anger abuses left (0 in his model)."""
-    return hardship * (1.0 - legitimacy) + anger_weight * anger
+    """Grievance G = H (1 - L) + w_A A: Epstein's, plus the anger abuses left (0 in his model).
+
+    With w_A = 0 the term is left out: adding +0 to H (1 - L) >= 0 changes nothing.
+    """
+    epstein = hardship * (1.0 - legitimacy)
+    return epstein + anger_weight * anger if anger_weight else epstein
 
 
 def anger_step(anger: ArrayLike, abuses_seen: ArrayLike, gain: float, decay: ArrayLike

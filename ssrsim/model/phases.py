@@ -221,10 +221,11 @@ def _both_forces_factors(params: ModelParams, pop: Population, d: Districts
     gap_loss = None
     if t.expectation_loss > 0:
         gap = mech.expectation_gap(pop.hardship, pop.base_hardship,
-                                   d.new_services[pop.district], params.services.hardship_relief)
+                                   pop.in_district(d.new_services),
+                                   params.services.hardship_relief)
         gap_loss = np.asarray(mech.per_step(t.expectation_loss * gap, weeks))
-    services_keep = (1.0 - np.asarray(mech.per_step(t.service_gain * d.new_services, weeks))
-                     )[pop.district]
+    services_keep = pop.in_district(
+        1.0 - np.asarray(mech.per_step(t.service_gain * d.new_services, weeks)))
     return gap_loss, services_keep
 
 
@@ -301,10 +302,10 @@ def _trust_after_step(params: ModelParams, pop: Population, d: Districts, force:
     # engagement (CMO units are military) for the army; visits for the police.
     keep = (1.0 - mech.repeated_gain(t.fair_contact_gain, _weeks_of(fair, weeks))) * services_keep
     if force == "army":
-        keep = keep * (1.0 - np.asarray(mech.per_step(t.engagement_gain * d.engagement, weeks))
-                       )[pop.district]
+        keep = keep * pop.in_district(
+            1.0 - np.asarray(mech.per_step(t.engagement_gain * d.engagement, weeks)))
     else:
-        keep = keep * ((1.0 - params.community_policing.trust_gain) ** d.visits)[pop.district]
+        keep = keep * pop.in_district((1.0 - params.community_policing.trust_gain) ** d.visits)
     return np.asarray(mech.trust_after_gain(trust, 1.0 - keep))
 
 
@@ -324,18 +325,19 @@ def update_outlook(params: ModelParams, population: Population, districts: Distr
     d = districts
     trust = pop.trust  # combined once: it is derived from the two forces' arrays
     pop.hardship = np.asarray(mech.hardship(
-        pop.base_hardship, d.service_level[pop.district], p.services.hardship_relief,
-        d.crisis[pop.district], p.crisis.hardship))
+        pop.base_hardship, pop.in_district(d.service_level), p.services.hardship_relief,
+        pop.in_district(d.crisis), p.crisis.hardship))
     c = p.cooperation
     pop.cooperation = np.asarray(mech.cooperation(
-        trust, d.engagement[pop.district], d.knowledge[pop.district], c.base,
+        trust, pop.in_district(d.engagement), pop.in_district(d.knowledge), c.base,
         c.trust_weight, c.engagement_weight, p.community_policing.cooperation_weight))
-    if p.legitimacy.mode == "fixed":
-        base = np.full(pop.size, p.legitimacy.fixed_value)
+    shift = institutions.legitimacy_shift
+    if p.legitimacy.mode == "fixed":  # the same for all: clipped once
+        pop.legitimacy = np.full(pop.size, np.clip(p.legitimacy.fixed_value + shift, 0.0, 1.0))
     else:
         base = np.asarray(mech.legitimacy(trust, institutions.governance(), p.legitimacy.floor,
                                           p.legitimacy.trust_weight))
-    pop.legitimacy = np.clip(base + institutions.legitimacy_shift, 0.0, 1.0)
+        pop.legitimacy = np.clip(base + shift, 0.0, 1.0)
     n = len(d.civilians)
     residents = np.maximum(d.civilians, 1.0)
     cooperation = np.bincount(pop.district, pop.cooperation, n) / residents
@@ -362,7 +364,7 @@ def activate(params: ModelParams, population: Population, forces: Forces, layout
                                   params.anger.weight))
     actives.refresh(pop)
     if order is None or arrest is None:
-        serving = (pop.state == CivilianState.JAILED.value) & (pop.jail_left > 0)
+        serving = pop.jail_left > 0  # only the jailed have a term left
         pop.jail_left[serving] -= 1
         deciding = np.flatnonzero(~serving)
         rng.shuffle(deciding)
@@ -371,7 +373,7 @@ def activate(params: ModelParams, population: Population, forces: Forces, layout
         rows, batches = _sorted_batches(rng.permutation(pop.size), a.batches, pop.size)
     # What decisions read, gathered once in batch order: a batch is a slice of these.
     units = neighbourhoods.units_in_vision.repeated_counts_at(forces.x, forces.y, pop.x,
-                                                              pop.y)[rows]
+                                                              pop.y)[rows].astype(np.float64)
     homes, grievance, risk = actives.homes[rows], g[rows], pop.risk_aversion[rows]
 
     def decide(batch: slice, free: np.ndarray | None = None) -> None:
@@ -397,7 +399,7 @@ def activate(params: ModelParams, population: Population, forces: Forces, layout
     for batch, group in zip(batches, groups[:-1], strict=True):
         arrest(group, actives)
         who = rows[batch]
-        serving = (pop.state[who] == CivilianState.JAILED.value) & (pop.jail_left[who] > 0)
+        serving = pop.jail_left[who] > 0
         pop.jail_left[who[serving]] -= 1
         decide(batch, ~serving)
     arrest(groups[-1], actives)

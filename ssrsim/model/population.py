@@ -71,7 +71,7 @@ class Population:
     cooperation: np.ndarray
     legitimacy: np.ndarray
     state: np.ndarray  # CivilianState values
-    jail_left: np.ndarray
+    jail_left: np.ndarray  # steps of her jail term left: above 0 only while jailed
     ddr: np.ndarray  # DDRStage values
     # The step each civilian last saw something (NEVER if not since the start), for the
     # survey-style measures over a recall window (`phases.update_experience`):
@@ -97,6 +97,17 @@ class Population:
     def anchor_of(self, force: str) -> np.ndarray:
         """The initial trust in one force that trust relaxes toward (`trust.memory_rate`)."""
         return self.anchor_police if force == "police" else self.anchor_army
+
+    def in_district(self, values: np.ndarray) -> np.ndarray:
+        """Each civilian's district's value of a per-district array.
+
+        With one district, its value alone (a 0-d array): arithmetic broadcasts it to every
+        civilian with the same result per civilian, without a gather of n values.
+        """
+        if values.size == 1:
+            return values.reshape(())
+        read: np.ndarray = values[self.district]
+        return read
 
     def count(self, state: CivilianState) -> int:
         """Number of civilians in a state."""
