@@ -78,14 +78,20 @@ class Actives:
     def mark(self, rows: np.ndarray, active: np.ndarray) -> None:
         """Record whether the civilians at `rows` (distinct) are active now."""
         changed = np.flatnonzero(active != self._active[rows])
-        if changed.size == 0:
-            return
-        who = rows[changed]
-        now = active[changed]
-        self._active[who] = now
-        cx, cy = self._x[who], self._y[who]
+        if changed.size:
+            now = active[changed]
+            self._change(rows[changed], now, np.where(now, 1, -1))
+
+    def jailed(self, rows: np.ndarray) -> None:
+        """Record that the civilians at `rows` (distinct), active until now, are jailed."""
+        self._change(rows, False, np.full(rows.size, -1))
+
+    def _change(self, rows: np.ndarray, now: np.ndarray | bool, delta: np.ndarray) -> None:
+        """The civilians at `rows` turned active (`delta` 1) or stopped being so (-1)."""
+        self._active[rows] = now
+        cx, cy = self._x[rows], self._y[rows]
         self.grid[cx, cy] = now
-        self._kernel.update(self._civilians, self.grid, cx, cy, np.where(now, 1, -1))
+        self._kernel.update(self._civilians, self.grid, cx, cy, delta)
 
 
 def progress_reform(params: ModelParams, forces: Forces, districts: Districts,
@@ -210,7 +216,7 @@ def arrest(rows: np.ndarray, actives: Actives, capacity: np.ndarray, *, params: 
         return
     record.arrests += len(jailed)
     # The filter above read the actives at the start of the turn; arrests only removed some.
-    actives.mark(np.array(jailed), np.zeros(len(jailed), dtype=bool))
+    actives.jailed(np.array(jailed))
 
 
 def abuses_and_contacts(params: ModelParams, forces: Forces, institutions: Institutions,

@@ -198,6 +198,9 @@ def test_actives_seen_by_units_and_civilians_match_a_direct_count(make_scenario,
     now = pop.state[flip] != CivilianState.ACTIVE
     pop.state[flip] = np.where(now, CivilianState.ACTIVE, CivilianState.QUIESCENT)
     actives.mark(flip, now)
+    jailed = np.flatnonzero(pop.state == CivilianState.ACTIVE)[::3]  # some actives arrested
+    pop.state[jailed] = CivilianState.JAILED
+    actives.jailed(jailed)
     active = pop.state == CivilianState.ACTIVE
     ux, uy = model.forces.x, model.forces.y
     for i in range(len(ux)):

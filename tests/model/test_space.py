@@ -298,3 +298,20 @@ def test_repeated_counts_at_are_reused_only_for_the_same_points():
     assert not first.flags.writeable
     px[3] = (px[3] + 1) % 12  # a point moves: counted afresh, not the remembered table
     np.testing.assert_array_equal(nsum.repeated_counts_at(px, py, x, y), fresh(px, py))
+
+
+def test_counts_at_reuses_a_sparse_answer_only_for_the_same_events():
+    nsum = NeighbourhoodSum((12, 9), 1, "von_neumann", True, True)
+    rng = np.random.default_rng(5)
+    homes = np.full((12, 9), -1)
+    x, y = rng.integers(0, 12, 40), rng.integers(0, 9, 40)
+    cells = np.unique(x * 9 + y)
+    x, y = cells // 9, cells % 9
+    homes[x, y] = np.arange(x.size)
+    grid = np.zeros((12, 9), dtype=np.int32)
+    grid[2, 3], grid[7, 8] = 1, 2
+    first = nsum.counts_at(grid, homes, x, y)
+    np.testing.assert_array_equal(first, nsum.counts(grid)[x, y])
+    assert nsum.counts_at(grid.copy(), homes, x, y) is first and not first.flags.writeable
+    grid[7, 8] = 1  # the same cells, another value: counted afresh
+    np.testing.assert_array_equal(nsum.counts_at(grid, homes, x, y), nsum.counts(grid)[x, y])
