@@ -13,6 +13,8 @@ import numpy as np
 from scipy import special
 
 ArrayLike = np.ndarray | float
+Rounding = Literal["floor", "round", "none"]
+"""How C / A becomes the number of units per active in Epstein's arrest probability."""
 
 
 def per_step(weekly: ArrayLike, weeks: float) -> ArrayLike:
@@ -35,7 +37,7 @@ def arrest_probability(
     units: ArrayLike,
     actives: ArrayLike,
     k: float,
-    rounding: Literal["floor", "round", "none"],
+    rounding: Rounding,
 ) -> ArrayLike:
     """Epstein's estimated arrest probability P = 1 - exp(-k * rounding(C / A)).
 

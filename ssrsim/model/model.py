@@ -225,8 +225,8 @@ class SSRModel(mesa.Model):
         self.outlook = phases.update_outlook(p, self.population, self.districts,
                                              self.institutions)
         arrest = partial(security.arrest, capacity=security.step_capacity(p, forces), params=p,
-                         forces=forces, population=self.population, layout=self.layout,
-                         rng=self.rng, record=self.record)
+                         forces=forces, population=self.population, rng=self.rng,
+                         record=self.record)
         grievance = phases.activate(p, self.population, forces, self.layout,
                                     self.neighbourhoods, self.actives, self.rng,
                                     order if p.activation.order == "interleaved" else None,

@@ -7,6 +7,7 @@ through their `step` methods (`agents.py`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -373,37 +374,41 @@ def activate(params: ModelParams, population: Population, forces: Forces, layout
         rows, batches = _sorted_batches(rng.permutation(pop.size), a.batches, pop.size)
     # What decisions read, gathered once in batch order: a batch is a slice of these.
     units = neighbourhoods.units_in_vision.repeated_counts_at(forces.x, forces.y, pop.x,
-                                                              pop.y)[rows].astype(np.float64)
+                                                              pop.y)[rows]
     homes, grievance, risk = actives.homes[rows], g[rows], pop.risk_aversion[rows]
+    p_arrest = _arrest_probabilities(int(units.max(initial=0)), actives.most_seen,
+                                     a.arrest_constant, a.rounding)
 
-    def decide(batch: slice, free: np.ndarray | None = None) -> None:
-        """Rule A for a batch (only its `free` members, if given: the others stay jailed)."""
-        seen = 1 + actives.seen_from_homes(homes[batch])
-        p_arrest = mech.arrest_probability(units[batch], seen, a.arrest_constant, a.rounding)
-        active = np.asarray(mech.is_active(grievance[batch], risk[batch], p_arrest,
-                                           a.threshold))
-        state = np.where(active, CivilianState.ACTIVE.value, CivilianState.QUIESCENT.value)
-        if free is not None:
-            active &= free
-            state = np.where(free, state, CivilianState.JAILED.value)
-        pop.state[rows[batch]] = state
-        actives.mark(rows[batch], active)
+    def decide(batch: slice) -> None:
+        actives.decide(rows[batch], homes[batch], units[batch], grievance[batch], risk[batch],
+                       p_arrest, a.threshold, pop)
 
     if order is None or arrest is None:
         for batch in batches:
-            decide(batch)
+            decide(batch)  # nobody deciding has a term left: served above
         return g
     # Each arrest falls in a uniform random gap, as a cop's place among Mesa's citizens.
     gaps = rng.integers(0, len(batches) + 1, order.size)
     groups = [order[gaps == k] for k in range(len(batches) + 1)]
     for batch, group in zip(batches, groups[:-1], strict=True):
         arrest(group, actives)
-        who = rows[batch]
-        serving = pop.jail_left[who] > 0
-        pop.jail_left[who[serving]] -= 1
-        decide(batch, ~serving)
+        decide(batch)
     arrest(groups[-1], actives)
     return g
+
+
+@functools.lru_cache(maxsize=8)
+def _arrest_probabilities(units: int, actives: int, k: float, rounding: mech.Rounding
+                          ) -> np.ndarray:
+    """Epstein's estimated arrest probability as a read-only table [units, actives].
+
+    For 0..`units` units and 0..`actives` actives in vision (the civilian herself not
+    counted), each computed by `mechanisms.arrest_probability` as for one civilian.
+    """
+    table = np.asarray(mech.arrest_probability(np.arange(units + 1)[:, None],
+                                               np.arange(1, actives + 2)[None, :], k, rounding))
+    table.flags.writeable = False
+    return table
 
 
 def _sorted_batches(shuffled: np.ndarray, batches: int, size: int

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario.schema import ModelParams
+from . import kernels
 from . import mechanisms as mech
 from .districts import DistrictOutlook, Districts
 from .forces import Forces, ReformState
@@ -26,23 +27,25 @@ class Actives:
 
     `seen_by_civilians[x, y]`: actives in the vision of a civilian living at (x, y) (not
     counting herself); `seen_by_units(ux, uy)`: actives in the sight of units standing at
-    those cells. Kept across steps and exact: `mark` records the changes the phases make,
-    `refresh` catches up with any other change to the population's states (a recount only
-    where something changed).
+    those cells. Kept across steps and exact: `decide` and `arrest` (Epstein's rules A and
+    C, compiled in `kernels`) record the changes they make, `refresh` catches up with any
+    other change to the population's states (a recount only where something changed).
     """
 
     def __init__(self, population: Population, neighbourhoods: Neighbourhoods,
                  layout: Layout) -> None:
         n = neighbourhoods
+        width, height = layout.shape
         self.grid = np.zeros(layout.shape, dtype=np.int8)
-        self.homes = population.x * layout.shape[1] + population.y  # flat cells; homes stay
+        self.homes = population.x * height + population.y  # flat cells; homes stay
         self._x, self._y = population.x, population.y
         self._active = np.zeros(population.size, dtype=bool)  # per civilian, as marked
-        self._layout = layout
         self._kernel = n.actives_in_vision
         self._civilians = self._kernel.counts(self.grid)
         # When a unit sees what a civilian sees plus its own cell, the table serves both.
         self._units_from_civilians = n.seen_by_units.is_with_centre(self._kernel)
+        self._sight = kernels.Sight(layout.unit_vision_offsets.astype(np.int64),
+                                    layout.civilian_at.reshape(-1), width, height, layout.torus)
         self.refresh(population)
 
     def refresh(self, population: Population) -> None:
@@ -57,41 +60,57 @@ class Actives:
         """Actives each civilian's vision holds, by home cell."""
         return self._civilians
 
-    def seen_from_homes(self, homes: np.ndarray) -> np.ndarray:
-        """Actives in the vision of civilians living at flat cells `homes` (see `homes`)."""
-        seen: np.ndarray = self._civilians.ravel()[homes]
-        return seen
+    @property
+    def most_seen(self) -> int:
+        """The most actives a civilian's vision can hold."""
+        return self._kernel.cells
 
     def seen_by_units(self, ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
         """Actives in the sight of units standing at cells (ux, uy)."""
-        if self._units_from_civilians:
-            return self.seen_by_civilians[ux, uy] + self.grid[ux, uy]
-        offsets = self._layout.unit_vision_offsets
-        width, height = self._layout.shape
-        tx, ty = ux[:, None] + offsets[None, :, 0], uy[:, None] + offsets[None, :, 1]
-        if self._layout.torus:
-            return self.grid[tx % width, ty % height].sum(axis=1)
-        inside = (tx >= 0) & (tx < width) & (ty >= 0) & (ty < height)
-        seen = self.grid[np.clip(tx, 0, width - 1), np.clip(ty, 0, height - 1)]
-        return np.where(inside, seen, 0).sum(axis=1)
+        seen: np.ndarray = kernels.seen_by_units(
+            np.asarray(ux, dtype=np.int64), np.asarray(uy, dtype=np.int64),
+            self.grid.reshape(-1), self._civilians.reshape(-1), self._units_from_civilians,
+            self._sight)
+        return seen
 
     def mark(self, rows: np.ndarray, active: np.ndarray) -> None:
         """Record whether the civilians at `rows` (distinct) are active now."""
         changed = np.flatnonzero(active != self._active[rows])
-        if changed.size:
-            now = active[changed]
-            self._change(rows[changed], now, np.where(now, 1, -1))
-
-    def jailed(self, rows: np.ndarray) -> None:
-        """Record that the civilians at `rows` (distinct), active until now, are jailed."""
-        self._change(rows, False, np.full(rows.size, -1))
-
-    def _change(self, rows: np.ndarray, now: np.ndarray | bool, delta: np.ndarray) -> None:
-        """The civilians at `rows` turned active (`delta` 1) or stopped being so (-1)."""
-        self._active[rows] = now
-        cx, cy = self._x[rows], self._y[rows]
+        if changed.size == 0:
+            return
+        who, now = rows[changed], active[changed]
+        self._active[who] = now
+        cx, cy = self._x[who], self._y[who]
         self.grid[cx, cy] = now
-        self._kernel.update(self._civilians, self.grid, cx, cy, delta)
+        self._kernel.update(self._civilians, self.grid, cx, cy, np.where(now, 1, -1))
+
+    def decide(self, rows: np.ndarray, homes: np.ndarray, units: np.ndarray,
+               grievance: np.ndarray, risk: np.ndarray, p_arrest: np.ndarray,
+               threshold: float, population: Population) -> None:
+        """Epstein's rule A for the civilians at `rows`, deciding together.
+
+        `homes`, `units` (in vision), `grievance` and `risk` are theirs, in the same order;
+        `p_arrest[u, a]` is the estimated arrest probability with u units and a actives in
+        vision. A civilian with a jail term left serves a step of it instead.
+        """
+        kernels.decide(rows, homes, units, grievance, risk, p_arrest, threshold,
+                       population.state, population.jail_left, self._active,
+                       self.grid.reshape(-1), self._civilians.reshape(-1), self._x, self._y,
+                       self._kernel.scatter_tables)
+
+    def arrest(self, units: np.ndarray, draws: np.ndarray, terms: np.ndarray,
+               capacity: np.ndarray, forces: Forces, population: Population) -> int:
+        """Epstein's rule C for the units at rows `units` of `forces`, one after another.
+
+        `draws[j]`: unit j's uniforms for trying (against `capacity`) and for whom it takes;
+        `terms[j]`: the jail term it gives. Returns how many were jailed.
+        """
+        jailed: int = kernels.arrest(
+            units, draws, terms, capacity, forces.x, forces.y, population.state,
+            population.jail_left, self._active, self.grid.reshape(-1),
+            self._civilians.reshape(-1), self._x, self._y, self._units_from_civilians,
+            self._sight, self._kernel.scatter_tables)
+        return jailed
 
 
 def progress_reform(params: ModelParams, forces: Forces, districts: Districts,
@@ -157,7 +176,7 @@ def act(params: ModelParams, forces: Forces, population: Population, layout: Lay
     progress_reform(params, forces, districts, institutions, rng)
     patrol(params, forces, layout, rng)
     if params.activation.order == "units_first":
-        _arrest_in_order(order, params, forces, population, layout, actives, rng, record)
+        _arrest_in_order(order, params, forces, population, actives, rng, record)
     abuses_and_contacts(params, forces, institutions, districts, outlook, rng, record)
     return order
 
@@ -167,16 +186,16 @@ def settle(params: ModelParams, forces: Forces, population: Population, layout: 
     """Before step 0 (spin-up): units patrol and arrest, in a random order; nothing else."""
     order = rng.permutation(forces.size)
     patrol(params, forces, layout, rng)
-    _arrest_in_order(order, params, forces, population, layout, actives, rng, record)
+    _arrest_in_order(order, params, forces, population, actives, rng, record)
 
 
 def _arrest_in_order(order: np.ndarray, params: ModelParams, forces: Forces,
-                     population: Population, layout: Layout, actives: Actives,
-                     rng: np.random.Generator, record: StepRecord) -> None:
+                     population: Population, actives: Actives, rng: np.random.Generator,
+                     record: StepRecord) -> None:
     """Every unit's arrest, one after another in `order`, before civilians decide."""
     actives.refresh(population)
     arrest(order, actives, step_capacity(params, forces), params=params, forces=forces,
-           population=population, layout=layout, rng=rng, record=record)
+           population=population, rng=rng, record=record)
 
 
 def step_capacity(params: ModelParams, forces: Forces) -> np.ndarray:
@@ -185,7 +204,7 @@ def step_capacity(params: ModelParams, forces: Forces) -> np.ndarray:
 
 
 def arrest(rows: np.ndarray, actives: Actives, capacity: np.ndarray, *, params: ModelParams,
-           forces: Forces, population: Population, layout: Layout, rng: np.random.Generator,
+           forces: Forces, population: Population, rng: np.random.Generator,
            record: StepRecord) -> None:
     """Epstein's rule C for the units at `rows`, one after another in that order.
 
@@ -195,28 +214,7 @@ def arrest(rows: np.ndarray, actives: Actives, capacity: np.ndarray, *, params: 
     draws = rng.random((rows.size, 2))
     jail = params.time.steps_for(params.activation.max_jail_days)
     terms = rng.integers(0, jail + 1, rows.size)
-    ux, uy = forces.x[rows], forces.y[rows]
-    # Those that would arrest if they saw an active, and see one as the turn begins.
-    trying = np.flatnonzero((draws[:, 0] < capacity[rows]) & (actives.seen_by_units(ux, uy) > 0))
-    if trying.size == 0:
-        return
-    state = population.state
-    jailed = []
-    for i, x, y, pick in zip(trying.tolist(), ux[trying].tolist(), uy[trying].tolist(),
-                             draws[trying, 1].tolist(), strict=True):
-        civ = layout.civilians_seen_from(x, y)
-        in_sight = civ[state[civ] == CivilianState.ACTIVE.value]
-        if in_sight.size == 0:
-            continue  # earlier arrests in this turn took them
-        target = int(in_sight[int(pick * in_sight.size)])
-        state[target] = CivilianState.JAILED.value
-        population.jail_left[target] = terms[i]
-        jailed.append(target)
-    if not jailed:
-        return
-    record.arrests += len(jailed)
-    # The filter above read the actives at the start of the turn; arrests only removed some.
-    actives.jailed(np.array(jailed))
+    record.arrests += actives.arrest(rows, draws, terms, capacity, forces, population)
 
 
 def abuses_and_contacts(params: ModelParams, forces: Forces, institutions: Institutions,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..scenario.schema import ModelParams, Neighbourhood
+from . import kernels
 
 Metric = Neighbourhood
 """von_neumann: |dx| + |dy| <= r; moore: max(|dx|, |dy|) <= r; euclidean: dx² + dy² <= r²."""
@@ -77,12 +78,7 @@ class NeighbourhoodSum:
     torus: bool
     _offsets: np.ndarray = field(init=False)  # (n, 2); on a small torus each cell once
     _half_widths: np.ndarray | None = field(init=False)  # per dx, the run -h..h of dy
-    # Scatter targets by look-up: the row (times height) of x - dx is _rows[x + _row_shift],
-    # the column of y - dy is _cols[y + _col_shift]; negative off a grid that does not wrap.
-    _rows: np.ndarray = field(init=False, repr=False)
-    _cols: np.ndarray = field(init=False, repr=False)
-    _row_shift: np.ndarray = field(init=False, repr=False)  # per offset, pad - dx
-    _col_shift: np.ndarray = field(init=False, repr=False)
+    scatter_tables: kernels.Scatter = field(init=False, repr=False)  # where a change counts
     _last: tuple[np.ndarray, ...] | None = field(default=None, init=False, repr=False,
                                                  compare=False)  # repeated_counts_at
     _last_at: tuple[np.ndarray, ...] | None = field(default=None, init=False, repr=False,
@@ -102,16 +98,22 @@ class NeighbourhoodSum:
         self._half_widths = None if small_torus else _row_runs(
             neighbourhood_offsets(self.radius, self.metric, True), r)
         pad = int(np.abs(self._offsets).max(initial=0))
-        self._row_shift = (pad - self._offsets[:, 0]).astype(np.intp)
-        self._col_shift = (pad - self._offsets[:, 1]).astype(np.intp)
-        self._rows = _wrapped(width, pad, self.torus, width * height) * height
-        self._cols = _wrapped(height, pad, self.torus, width * height)
+        self.scatter_tables = kernels.Scatter(
+            _wrapped(width, pad, self.torus, width * height) * height,
+            _wrapped(height, pad, self.torus, width * height),
+            (pad - self._offsets[:, 0]).astype(np.int64),
+            (pad - self._offsets[:, 1]).astype(np.int64))
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
         """Neighbourhood sums of real `values` (shape = grid shape), as float64."""
         if self._half_widths is None or len(self._offsets) <= SHIFTED_SUM_OFFSETS:
             return self._shifted_sums(values.astype(np.float64))
         return self._row_sums(values.astype(np.float64))
+
+    @property
+    def cells(self) -> int:
+        """Cells in each cell's neighbourhood (each once; fewer at the edge of a plain grid)."""
+        return len(self._offsets)
 
     def is_with_centre(self, other: NeighbourhoodSum) -> bool:
         """Whether this neighbourhood is `other`'s (which leaves out the centre) plus it."""
@@ -193,14 +195,14 @@ class NeighbourhoodSum:
                  weights: np.ndarray) -> None:
         """Add each weight to the cells whose neighbourhood holds its cell (`out`: C order)."""
         assert out.flags.c_contiguous
-        flat, w = self._targets(xs, ys, weights, out.dtype)
-        np.add.at(out.reshape(-1), flat, w)
+        kernels.scatter(out.reshape(-1), self.scatter_tables, np.asarray(xs, dtype=np.int64),
+                        np.asarray(ys, dtype=np.int64), np.asarray(weights, dtype=out.dtype))
 
     def _targets(self, xs: np.ndarray, ys: np.ndarray, weights: np.ndarray,
                  dtype: np.typing.DTypeLike) -> tuple[np.ndarray, np.ndarray]:
         """Flat indices of the cells that see each cell (xs, ys), and its weight for each."""
-        flat = (self._rows[xs[:, None] + self._row_shift]
-                + self._cols[ys[:, None] + self._col_shift]).ravel()
+        t = self.scatter_tables
+        flat = (t.rows[xs[:, None] + t.row_shift] + t.cols[ys[:, None] + t.col_shift]).ravel()
         w = np.repeat(np.asarray(weights, dtype=dtype), len(self._offsets))
         if self.torus:
             return flat, w
@@ -272,18 +274,6 @@ def _row_runs(offsets: np.ndarray, reach: int) -> np.ndarray:
     return runs
 
 
-def cells_within(
-    x: int, y: int, offsets: np.ndarray, shape: tuple[int, int], torus: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates of the cells at `offsets` from (x, y) that lie on the grid."""
-    xs = x + offsets[:, 0]
-    ys = y + offsets[:, 1]
-    if torus:
-        return xs % shape[0], ys % shape[1]
-    inside = (xs >= 0) & (xs < shape[0]) & (ys >= 0) & (ys < shape[1])
-    return xs[inside], ys[inside]
-
-
 @dataclass(frozen=True)
 class Neighbourhoods:
     """The neighbourhood sums the civilian phase needs, built once per model."""
@@ -327,32 +317,11 @@ class Layout:
     all_cells: list[np.ndarray]  # per district, the (x, y) of all its cells
     unit_vision_offsets: np.ndarray  # what a security unit sees, each cell once
     patrol_offsets: np.ndarray  # where a security unit may move in a step, each cell once
-    _seen_from: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, init=False,
-                                                          repr=False, compare=False)
 
     def cells_for_units(self, district: int) -> np.ndarray:
         """Where a unit may be placed: the district's cells with no home, else all its cells."""
         free = self.free_cells[district]
         return free if len(free) else self.all_cells[district]
-
-    def civilians_seen_from(self, x: int, y: int) -> np.ndarray:
-        """Indices of civilians living in a security unit's vision from (x, y).
-
-        Homes do not move, so each cell's answer is kept (up to `SEEN_CACHE_CELLS` cells).
-        """
-        civ = self._seen_from.get((x, y))
-        if civ is None:
-            xs, ys = cells_within(x, y, self.unit_vision_offsets, self.shape, self.torus)
-            civ = self.civilian_at[xs, ys]
-            civ = civ[civ >= 0]
-            if len(self._seen_from) >= SEEN_CACHE_CELLS:
-                self._seen_from.clear()
-            self._seen_from[(x, y)] = civ
-        return civ
-
-
-SEEN_CACHE_CELLS = 50_000
-"""Cells whose civilians in vision `Layout` keeps: about 15 MB at vision 7 and density 0.7."""
 
 
 def unit_vision_offsets(scenario: ModelParams) -> np.ndarray:

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from ssrsim.model.space import (
     Neighbourhoods,
     NeighbourhoodSum,
-    cells_within,
     district_map,
     neighbourhood_offsets,
     unit_vision_offsets,
@@ -197,18 +196,6 @@ def test_neighbourhood_sum_non_torus_has_no_wraparound():
     assert counts[2, 0] == 1 and counts[1, 1] == 1 and counts[2, 1] == 0
     torus_counts = NeighbourhoodSum(shape, 2, "von_neumann", True, True).counts(values)
     assert torus_counts[9, 9] == 1 and torus_counts[8, 0] == 1
-
-
-# -- cells_within ---------------------------------------------------------------------------
-
-
-def test_cells_within_clips_or_wraps():
-    off = neighbourhood_offsets(1, "von_neumann", True)
-    xs, ys = cells_within(0, 0, off, (5, 4), torus=False)
-    assert set(zip(xs.tolist(), ys.tolist(), strict=True)) == {(0, 0), (1, 0), (0, 1)}
-    xs, ys = cells_within(0, 0, off, (5, 4), torus=True)
-    assert set(zip(xs.tolist(), ys.tolist(), strict=True)) == {
-        (0, 0), (1, 0), (0, 1), (4, 0), (0, 3)}
 
 
 # -- district_map ---------------------------------------------------------------------------
