@@ -5,43 +5,28 @@ dozen changes; as numpy calls each costs tens of microseconds of fixed overhead,
 loops run compiled (benchmarks/README.md, "The speed issue"). They do exactly what the
 numpy code did: the same order of arrests, the same floating-point operations (the arrest
 probability is read from a table that `mechanisms.arrest_probability` computed), so runs
-are byte-identical. Compiled code is cached on disk (`cache=True`) after a process's first
-use.
+are byte-identical. Compiled code is cached on disk (`cache=True`) after its first use.
 
-Grids are passed flat (cell x * height + y). A `Scatter` holds what `scatter` needs to add
-a change at a cell to every cell whose neighbourhood holds it: the row (times height) of
-x - dx is `rows[x + row_shift[o]]`, the column of y - dy is `cols[y + col_shift[o]]`, and a
-negative sum is off a grid that does not wrap.
+Importing numba takes about 120 MiB, so this module is imported where a kernel is first
+called (`space.NeighbourhoodSum`, `security.Actives`), not with the model package: a process
+that never builds a model (a batch's parent) does not load it. Grids are passed flat (cell
+x * height + y); `space.Scatter` and `space.Sight` describe the geometry.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
 import numba
 import numpy as np
 
-QUIESCENT, ACTIVE, JAILED = 0, 1, 2
-"""`population.CivilianState` values, as plain ints for compiled code."""
+from .population import CivilianState
 
+if TYPE_CHECKING:
+    from .space import Scatter, Sight
 
-class Scatter(NamedTuple):
-    """Look-up tables of a neighbourhood's scatter targets (see the module docstring)."""
-
-    rows: np.ndarray
-    cols: np.ndarray
-    row_shift: np.ndarray
-    col_shift: np.ndarray
-
-
-class Sight(NamedTuple):
-    """What a security unit sees: the offsets of its vision (each cell once) on the grid."""
-
-    offsets: np.ndarray  # (n, 2)
-    civilian_at: np.ndarray  # flat: civilian index per cell, -1 where nobody lives
-    width: int
-    height: int
-    torus: bool
+QUIESCENT, ACTIVE, JAILED = (s.value for s in CivilianState)
+"""The states as plain ints for compiled code."""
 
 
 @numba.njit(cache=True)

@@ -12,14 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..scenario.schema import ModelParams
-from . import kernels
 from . import mechanisms as mech
 from .districts import DistrictOutlook, Districts
 from .forces import Forces, ReformState
 from .institutions import Institutions
 from .population import FORCES, CivilianState, Population
 from .record import StepRecord, add_events
-from .space import Layout, Neighbourhoods
+from .space import Layout, Neighbourhoods, Sight
 
 
 class Actives:
@@ -44,8 +43,8 @@ class Actives:
         self._civilians = self._kernel.counts(self.grid)
         # When a unit sees what a civilian sees plus its own cell, the table serves both.
         self._units_from_civilians = n.seen_by_units.is_with_centre(self._kernel)
-        self._sight = kernels.Sight(layout.unit_vision_offsets.astype(np.int64),
-                                    layout.civilian_at.reshape(-1), width, height, layout.torus)
+        self._sight = Sight(layout.unit_vision_offsets.astype(np.int64),
+                            layout.civilian_at.reshape(-1), width, height, layout.torus)
         self.refresh(population)
 
     def refresh(self, population: Population) -> None:
@@ -67,6 +66,8 @@ class Actives:
 
     def seen_by_units(self, ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
         """Actives in the sight of units standing at cells (ux, uy)."""
+        from . import kernels  # numba on first use (see kernels)
+
         seen: np.ndarray = kernels.seen_by_units(
             np.asarray(ux, dtype=np.int64), np.asarray(uy, dtype=np.int64),
             self.grid.reshape(-1), self._civilians.reshape(-1), self._units_from_civilians,
@@ -93,6 +94,8 @@ class Actives:
         `p_arrest[u, a]` is the estimated arrest probability with u units and a actives in
         vision. A civilian with a jail term left serves a step of it instead.
         """
+        from . import kernels
+
         kernels.decide(rows, homes, units, grievance, risk, p_arrest, threshold,
                        population.state, population.jail_left, self._active,
                        self.grid.reshape(-1), self._civilians.reshape(-1), self._x, self._y,
@@ -105,6 +108,8 @@ class Actives:
         `draws[j]`: unit j's uniforms for trying (against `capacity`) and for whom it takes;
         `terms[j]`: the jail term it gives. Returns how many were jailed.
         """
+        from . import kernels
+
         jailed: int = kernels.arrest(
             units, draws, terms, capacity, forces.x, forces.y, population.state,
             population.jail_left, self._active, self.grid.reshape(-1),

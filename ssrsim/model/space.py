@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from ..scenario.schema import ModelParams, Neighbourhood
-from . import kernels
 
 Metric = Neighbourhood
 """von_neumann: |dx| + |dy| <= r; moore: max(|dx|, |dy|) <= r; euclidean: dx² + dy² <= r²."""
@@ -60,6 +60,30 @@ def district_map(width: int, height: int, rows: int, cols: int) -> np.ndarray:
     return (row_of_y[None, :] * cols + col_of_x[:, None]).astype(np.int32)
 
 
+class Scatter(NamedTuple):
+    """Where a change at cell (x, y) counts: in every cell whose neighbourhood holds it.
+
+    The row (times height) of x - dx is `rows[x + row_shift[o]]`, the column of y - dy is
+    `cols[y + col_shift[o]]` for each offset o; their sum is negative off a grid that does
+    not wrap.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    row_shift: np.ndarray
+    col_shift: np.ndarray
+
+
+class Sight(NamedTuple):
+    """What a security unit sees: its vision's offsets (each cell once) and who lives where."""
+
+    offsets: np.ndarray  # (n, 2)
+    civilian_at: np.ndarray  # flat: civilian index per cell, -1 where nobody lives
+    width: int
+    height: int
+    torus: bool
+
+
 @dataclass
 class NeighbourhoodSum:
     """Sums of a per-cell array over each cell's neighbourhood, for all cells at once.
@@ -78,7 +102,7 @@ class NeighbourhoodSum:
     torus: bool
     _offsets: np.ndarray = field(init=False)  # (n, 2); on a small torus each cell once
     _half_widths: np.ndarray | None = field(init=False)  # per dx, the run -h..h of dy
-    scatter_tables: kernels.Scatter = field(init=False, repr=False)  # where a change counts
+    scatter_tables: Scatter = field(init=False, repr=False)  # where a change counts
     _last: tuple[np.ndarray, ...] | None = field(default=None, init=False, repr=False,
                                                  compare=False)  # repeated_counts_at
     _last_at: tuple[np.ndarray, ...] | None = field(default=None, init=False, repr=False,
@@ -98,7 +122,7 @@ class NeighbourhoodSum:
         self._half_widths = None if small_torus else _row_runs(
             neighbourhood_offsets(self.radius, self.metric, True), r)
         pad = int(np.abs(self._offsets).max(initial=0))
-        self.scatter_tables = kernels.Scatter(
+        self.scatter_tables = Scatter(
             _wrapped(width, pad, self.torus, width * height) * height,
             _wrapped(height, pad, self.torus, width * height),
             (pad - self._offsets[:, 0]).astype(np.int64),
@@ -195,6 +219,8 @@ class NeighbourhoodSum:
                  weights: np.ndarray) -> None:
         """Add each weight to the cells whose neighbourhood holds its cell (`out`: C order)."""
         assert out.flags.c_contiguous
+        from . import kernels  # numba on first use (see kernels)
+
         kernels.scatter(out.reshape(-1), self.scatter_tables, np.asarray(xs, dtype=np.int64),
                         np.asarray(ys, dtype=np.int64), np.asarray(weights, dtype=out.dtype))
 
