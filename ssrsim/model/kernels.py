@@ -2,10 +2,10 @@
 
 At 10,000 civilians a step makes eight decision batches and nine arrest turns, each a few
 dozen changes; as numpy calls each costs tens of microseconds of fixed overhead, so these
-loops run compiled (benchmarks/README.md, "The speed issue"). They do exactly what the
-numpy code did: the same order of arrests, the same floating-point operations (the arrest
-probability is read from a table that `mechanisms.arrest_probability` computed), so runs
-are byte-identical. Compiled code is cached on disk (`cache=True`) after its first use.
+loops run compiled (benchmarks/README.md, "The speed issue"). The callers make the random
+draws with numpy, in the model's order, and the arrest probability is read from a table
+that `mechanisms.arrest_probability` fills, so the numbers are those a numpy version gives,
+to the bit. Compiled code is cached on disk (`cache=True`) after its first use.
 
 Importing numba takes about 120 MiB, so this module is imported where a kernel is first
 called (`space.NeighbourhoodSum`, `security.Actives`), not with the model package: a process
