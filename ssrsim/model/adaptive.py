@@ -30,14 +30,14 @@ class Evaluation:
 
 def reform_share(forces: Forces, state: ReformState) -> float:
     """Share of security units in a reform state (0 with no units)."""
-    return float(np.mean(forces.reform == state)) if forces.size else 0.0
+    return float(np.mean(forces.reform == state.value)) if forces.size else 0.0
 
 
 def activity_kpis(population: Population, districts: Districts, institutions: Institutions,
                   forces: Forces) -> np.ndarray:
     """Each activity's own indicator, in allocation order."""
     pop = population
-    ex = np.count_nonzero(pop.ddr != DDRStage.NONE)
+    ex = np.count_nonzero(pop.ddr != DDRStage.NONE.value)
     not_armed = (1.0 - pop.count_ddr(DDRStage.ARMED) / ex) if ex else 0.0
     kpis = np.zeros(5)
     kpis[[ENGAGEMENT, SERVICES, TRAINING, OVERSIGHT, DDR]] = (

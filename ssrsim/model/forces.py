@@ -18,7 +18,7 @@ from .population import FORCES
 
 
 class ReformState(IntEnum):
-    """A security unit's reform state."""
+    """A security unit's reform state (arrays compared with `.value`, as `CivilianState`)."""
 
     UNREFORMED = 0
     TRAINING = 1
@@ -87,7 +87,7 @@ class Forces:
         sec = params.security
         table = np.array([[getattr(sec.capacity, f), getattr(sec.reformed_capacity, f)]
                           for f in FORCES])
-        return table[self.kind, (self.reform == ReformState.REFORMED).astype(np.int64)]
+        return table[self.kind, (self.reform == ReformState.REFORMED.value).astype(np.int64)]
 
     def per_district(self, mask: np.ndarray, districts: int) -> np.ndarray:
         """How many units matching `mask` each district has."""

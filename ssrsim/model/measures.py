@@ -62,22 +62,26 @@ def _seen(last_seen: np.ndarray, world: World, days: int) -> np.ndarray:
     return mech.seen_within(last_seen, world.steps, world.params.time.window_steps(days))
 
 
+def _share(mask: np.ndarray) -> float:
+    """The share of True in `mask`: its mean, exactly, without a sum of floats."""
+    return np.count_nonzero(mask) / mask.size
+
+
 def _share_this_week(last_seen: np.ndarray, world: World) -> float:
     """Share of civilians who saw it within `measures.window_days` (a week by default)."""
-    return float(np.mean(_seen(last_seen, world, world.params.measures.window_days)))
+    return _share(_seen(last_seen, world, world.params.measures.window_days))
 
 
 def _share_recalled(last_seen: np.ndarray, world: World) -> float:
     """Share of civilians who saw it within the recall window (`measures.recall_days`)."""
-    return float(np.mean(_seen(last_seen, world, world.params.measures.recall_days)))
+    return _share(_seen(last_seen, world, world.params.measures.recall_days))
 
 
 def _conduct(world: World) -> float:
     """1 - share of civilians who saw an abuse or met an unfair contact this week."""
     pop = world.population
     days = world.params.measures.window_days
-    return 1.0 - float(np.mean(_seen(pop.last_abuse, world, days)
-                               | _seen(pop.last_unfair, world, days)))
+    return 1.0 - _share(_seen(pop.last_abuse, world, days) | _seen(pop.last_unfair, world, days))
 
 
 def _ddr(stage: DDRStage) -> Measure:

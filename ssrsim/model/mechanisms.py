@@ -13,6 +13,8 @@ import numpy as np
 from scipy import special
 
 ArrayLike = np.ndarray | float
+Rounding = Literal["floor", "round", "none"]
+"""How C / A becomes the number of units per active in Epstein's arrest probability."""
 
 
 def per_step(weekly: ArrayLike, weeks: float) -> ArrayLike:
@@ -35,7 +37,7 @@ def arrest_probability(
     units: ArrayLike,
     actives: ArrayLike,
     k: float,
-    rounding: Literal["floor", "round", "none"],
+    rounding: Rounding,
 ) -> ArrayLike:
     """Epstein's estimated arrest probability P = 1 - exp(-k * rounding(C / A)).
 
@@ -51,8 +53,12 @@ def arrest_probability(
 
 def grievance(hardship: ArrayLike, legitimacy: ArrayLike, anger: ArrayLike = 0.0,
               anger_weight: float = 0.0) -> ArrayLike:
-    """Grievance G = H (1 - L) + w_A A: Epstein's, plus the anger abuses left (0 in his model)."""
-    return hardship * (1.0 - legitimacy) + anger_weight * anger
+    """Grievance G = H (1 - L) + w_A A: Epstein's, plus the anger abuses left (0 in his model).
+
+    With w_A = 0 the term is left out: adding +0 to H (1 - L) >= 0 changes nothing.
+    """
+    epstein = hardship * (1.0 - legitimacy)
+    return epstein + anger_weight * anger if anger_weight else epstein
 
 
 def anger_step(anger: ArrayLike, abuses_seen: ArrayLike, gain: float, decay: ArrayLike
@@ -62,7 +68,10 @@ def anger_step(anger: ArrayLike, abuses_seen: ArrayLike, gain: float, decay: Arr
     A' = 1 - (1 - A (1 - d)) (1 - g)^W (Bennett 2008: anger <- anger + g hurt (1 - anger),
     hurt = 1 per abuse seen); `decay` d is the step's share (a weekly rate through `per_step`).
     """
-    return 1.0 - (1.0 - anger * (1.0 - decay)) * (1.0 - gain) ** abuses_seen
+    kept = 1.0 - anger * (1.0 - decay)
+    if not np.any(abuses_seen):  # exactly (1 - g)^0 = 1 everywhere, without the powers
+        return 1.0 - kept
+    return 1.0 - kept * (1.0 - gain) ** abuses_seen
 
 
 def is_active(
@@ -111,7 +120,7 @@ def trust_after_harm(
         if np.ndim(events) == 0:
             out *= keep ** events
         else:
-            seen = np.flatnonzero(events)
+            seen = np.flatnonzero(np.asarray(events) != 0)
             out[seen] *= keep ** np.asarray(events)[seen]
     return out
 
@@ -305,9 +314,9 @@ def seen_within(last_seen: np.ndarray, step: int, window: int) -> np.ndarray:
     """Whether each civilian saw it in the last `window` steps, this one included.
 
     `last_seen` is the step she last saw it (a large negative number if never):
-    seen iff step - last < window.
+    seen iff step - last < window, that is last > step - window.
     """
-    return np.asarray(step - last_seen < window)
+    return np.asarray(last_seen > step - window)
 
 
 def reallocate(

@@ -213,11 +213,11 @@ class SSRModel(mesa.Model):
         order = security.act(p, forces, self.population, self.layout, self.actives,
                              self.districts, self.institutions, self.outlook, self.rng,
                              self.record)
-        incident_draws = np.random.default_rng([self.seed, INCIDENT_STREAM, self.steps])
         phases.insurgent_incidents(p, self.districts, self.population, self.layout, forces,
-                                   self.outlook, incident_draws, self.record)
+                                   self.outlook, [self.seed, INCIDENT_STREAM, self.steps],
+                                   self.record)
         seen = phases.what_civilians_saw(self.population, self.record, self.layout,
-                                         self.neighbourhoods)
+                                         self.neighbourhoods, self.actives)
         phases.update_trust(p, self.population, self.districts, seen, self.layout,
                             self.neighbourhoods)
         phases.update_anger(p, self.population, seen)
@@ -225,8 +225,8 @@ class SSRModel(mesa.Model):
         self.outlook = phases.update_outlook(p, self.population, self.districts,
                                              self.institutions)
         arrest = partial(security.arrest, capacity=security.step_capacity(p, forces), params=p,
-                         forces=forces, population=self.population, layout=self.layout,
-                         rng=self.rng, record=self.record)
+                         forces=forces, population=self.population, rng=self.rng,
+                         record=self.record)
         grievance = phases.activate(p, self.population, forces, self.layout,
                                     self.neighbourhoods, self.actives, self.rng,
                                     order if p.activation.order == "interleaved" else None,

@@ -7,7 +7,8 @@ through their `step` methods (`agents.py`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from .forces import POLICE, Forces, ReformState
 from .institutions import Institutions
 from .ledger import Ledger
 from .population import FORCES, CivilianState, DDRStage, Population
-from .record import Sightings, StepRecord, both_forces
+from .record import Sightings, StepRecord, add_events, both_forces
 from .security import Actives
 from .space import Layout, Neighbourhoods, NeighbourhoodSum
 
@@ -44,7 +45,7 @@ def spend_national(params: ModelParams, population: Population, institutions: In
     district.
     """
     pop = population
-    in_ddr = (pop.ddr == DDRStage.ARMED) | (pop.ddr == DDRStage.DEMOBILISED)
+    in_ddr = (pop.ddr == DDRStage.ARMED.value) | (pop.ddr == DDRStage.DEMOBILISED.value)
     ex_in_ddr = np.bincount(pop.district[in_ddr], minlength=len(params.districts))
     ledger.spend_ddr(ex_in_ddr)
     oversight = ledger.spend_oversight()
@@ -99,7 +100,8 @@ def update_districts(params: ModelParams, districts: Districts, ledger: Ledger,
         d.crisis, mech.saturation(weekly(d.per_1000(eff["crisis"])), hs.crisis),
         p.crisis.decay, p.crisis.response_rate, weeks))
     d.monitoring = np.asarray(mech.saturation(weekly(eff["monitoring"]), hs.monitoring))
-    untrained = forces.per_district(forces.reform == ReformState.UNREFORMED, len(d.civilians))
+    unreformed = forces.reform == ReformState.UNREFORMED.value
+    untrained = forces.per_district(unreformed, len(d.civilians))
     d.training_per_unit = weekly(eff["training"] / np.maximum(untrained, 1.0))
     cp = p.community_policing
     d.visits = visits
@@ -125,34 +127,40 @@ def policing_visits(params: ModelParams, districts: Districts, forces: Forces, s
 
 def insurgent_incidents(params: ModelParams, districts: Districts, population: Population,
                         layout: Layout, forces: Forces,
-                        outlook: DistrictOutlook, draws: np.random.Generator,
+                        outlook: DistrictOutlook, stream: Sequence[int],
                         record: StepRecord) -> None:
     """Poisson incidents per district, each at the home of a random resident.
 
-    `draws` is a generator of this step's own: counts by inversion of one uniform per
-    district, then places, so runs that differ only in the rates draw the same numbers.
+    Draws come from a generator of this step's own, seeded with `stream`: counts by inversion
+    of one uniform per district, then places, so runs that differ only in the rates draw the
+    same numbers. With every rate 0 no number is drawn (the counts are 0 at any uniform).
     """
     p = params.insurgency
     d = districts
     pop = population
     n = len(d.civilians)
-    armed = np.bincount(pop.district[pop.ddr == DDRStage.ARMED], minlength=n)
+    armed = np.bincount(pop.district[pop.ddr == DDRStage.ARMED.value], minlength=n)
     capacity = np.bincount(forces.district, forces.capacity(params), minlength=n)
     supp = mech.suppression(d.per_1000(capacity), outlook.cooperation, p.max_suppression,
                             p.suppression_half)
     rate = mech.incident_rate(d.civilians, d.insurgency, armed / np.maximum(d.civilians, 1.0),
                               p.base_rate, p.armed_weight, supp) * params.time.weeks
+    if not np.any(rate > 0):
+        d.incidents = np.zeros(n, dtype=np.int64)
+        record.incidents = 0
+        return
+    draws = np.random.default_rng(stream)
     d.incidents = mech.poisson_quantile(draws.random(n), rate)
     for i, count in enumerate(d.incidents):
         members = layout.district_members[i]
         if count and members.size:
             who = members[draws.integers(0, members.size, count)]
-            np.add.at(record.incident_grid, (pop.x[who], pop.y[who]), 1)
+            add_events(record.incident_grid, pop.x[who], pop.y[who])
     record.incidents = int(d.incidents.sum())
 
 
 def what_civilians_saw(population: Population, record: StepRecord, layout: Layout,
-                       neighbourhoods: Neighbourhoods) -> Sightings:
+                       neighbourhoods: Neighbourhoods, actives: Actives) -> Sightings:
     """Events of this step near each civilian's home, counted once for trust and experience.
 
     Abuses, incidents and active rebels within `trust.witness_radius`, fair and unfair
@@ -161,7 +169,7 @@ def what_civilians_saw(population: Population, record: StepRecord, layout: Layou
     nothing. Unfair contacts are counted whether or not they cost trust.
     """
     pop = population
-    free = pop.state != CivilianState.JAILED
+    free = pop.state != CivilianState.JAILED.value
     x, y = pop.x, pop.y
 
     def seen(neighbourhood: NeighbourhoodSum, grid: np.ndarray) -> np.ndarray:
@@ -171,12 +179,11 @@ def what_civilians_saw(population: Population, record: StepRecord, layout: Layou
         return np.where(free, neighbourhood.counts_at(grid, layout.civilian_at, x, y), 0)
 
     n = neighbourhoods
-    active_grid = np.zeros(record.incident_grid.shape, dtype=np.float32)
-    active_grid[x, y] = pop.state == CivilianState.ACTIVE
+    actives.refresh(pop)
     return Sightings(
         abuses={f: seen(n.witnessed, record.abuse_grid[f]) for f in FORCES},
         incidents=seen(n.witnessed, record.incident_grid),
-        actives=seen(n.witnessed, active_grid),
+        actives=seen(n.witnessed, actives.grid),
         fair={f: seen(n.contacted, record.fair_grid[f]) for f in FORCES},
         unfair={f: seen(n.contacted, record.unfair_grid[f]) for f in FORCES},
     )
@@ -186,20 +193,41 @@ def update_trust(params: ModelParams, population: Population, districts: Distric
                  seen: Sightings, layout: Layout, neighbourhoods: Neighbourhoods) -> None:
     """Trust of every free civilian in each force after this step's harm, gains and talk."""
     pop = population
-    free = pop.state != CivilianState.JAILED
+    free = pop.state != CivilianState.JAILED.value
     t = params.trust
+    shared = _both_forces_factors(params, pop, districts)
     for force, other in zip(FORCES, FORCES[::-1], strict=True):
         old = pop.trust_in(force)
         heard = _heard_of(params, pop, seen.abuses[force], layout, neighbourhoods)
         trust = np.where(free, _trust_after_step(
             params, pop, districts, force, seen.abuses[force], seen.abuses[other],
-            seen.incidents, seen.fair[force], seen.unfair[force], heard), old)
+            seen.incidents, seen.fair[force], seen.unfair[force], heard, *shared), old)
         if t.social_weight > 0:  # jailed neighbours count with their unchanged trust
             weight = float(mech.per_step(t.social_weight, params.time.weeks))
             trust = np.where(free, mech.social_influence(
                 trust, _social_sum(params, pop, trust, neighbourhoods), pop.social_count,
                 weight), old)
-        old[:] = np.clip(trust, 0.0, 1.0)
+        np.clip(trust, 0.0, 1.0, out=old)
+
+
+def _both_forces_factors(params: ModelParams, pop: Population, d: Districts
+                         ) -> tuple[np.ndarray | None, np.ndarray]:
+    """Per civilian, what acts alike on trust in either force this step.
+
+    The expectation gap's loss (None when `trust.expectation_loss` is 0) and the share of
+    distrust that new services leave.
+    """
+    t = params.trust
+    weeks = params.time.weeks
+    gap_loss = None
+    if t.expectation_loss > 0:
+        gap = mech.expectation_gap(pop.hardship, pop.base_hardship,
+                                   pop.in_district(d.new_services),
+                                   params.services.hardship_relief)
+        gap_loss = np.asarray(mech.per_step(t.expectation_loss * gap, weeks))
+    services_keep = pop.in_district(
+        1.0 - np.asarray(mech.per_step(t.service_gain * d.new_services, weeks)))
+    return gap_loss, services_keep
 
 
 def _heard_of(params: ModelParams, pop: Population, witnessed: np.ndarray, layout: Layout,
@@ -249,14 +277,15 @@ def update_experience(population: Population, seen: Sightings, step: int) -> Non
 
 def _trust_after_step(params: ModelParams, pop: Population, d: Districts, force: str,
                       own_abuses: np.ndarray, other_abuses: np.ndarray, incidents: np.ndarray,
-                      fair: np.ndarray, unfair: np.ndarray, heard: np.ndarray | float
-                      ) -> np.ndarray:
+                      fair: np.ndarray, unfair: np.ndarray, heard: np.ndarray | float,
+                      gap_loss: np.ndarray | None, services_keep: np.ndarray) -> np.ndarray:
     """Trust in one force after this step's memory, harm, unmet expectations and gains.
 
     Abuses, incidents and visits are events: each counts once. A patrol's contact lasts the
     step, so contacts count as weeks of contact; memory, the expectation gap, engagement and
     services act at weekly rates. The gap compares the hardship she last felt with what this
-    step's service spending promises.
+    step's service spending promises (`gap_loss` and `services_keep`: `_both_forces_factors`).
+    District factors are computed per district, then read per civilian.
     """
     t = params.trust
     weeks = params.time.weeks
@@ -268,20 +297,16 @@ def _trust_after_step(params: ModelParams, pop: Population, d: Districts, force:
                                   t.abuse_loss, t.spillover, t.incident_loss,
                                   _weeks_of(unfair, weeks), t.unfair_contact_loss,
                                   heard, t.hearsay)
-    if t.expectation_loss > 0:
-        gap = mech.expectation_gap(pop.hardship, pop.base_hardship,
-                                   d.new_services[pop.district], params.services.hardship_relief)
-        trust = np.asarray(mech.trust_after_gap(
-            trust, mech.per_step(t.expectation_loss * gap, weeks)))
+    if gap_loss is not None:
+        trust = np.asarray(mech.trust_after_gap(trust, gap_loss))
     # Gains: fair contact with the force's reformed units and new services for both;
     # engagement (CMO units are military) for the army; visits for the police.
-    keep = (1.0 - mech.repeated_gain(t.fair_contact_gain, _weeks_of(fair, weeks))) * (
-        1.0 - mech.per_step(t.service_gain * d.new_services[pop.district], weeks))
+    keep = (1.0 - mech.repeated_gain(t.fair_contact_gain, _weeks_of(fair, weeks))) * services_keep
     if force == "army":
-        keep = keep * (1.0 - mech.per_step(t.engagement_gain * d.engagement[pop.district],
-                                           weeks))
+        keep = keep * pop.in_district(
+            1.0 - np.asarray(mech.per_step(t.engagement_gain * d.engagement, weeks)))
     else:
-        keep = keep * (1.0 - params.community_policing.trust_gain) ** d.visits[pop.district]
+        keep = keep * pop.in_district((1.0 - params.community_policing.trust_gain) ** d.visits)
     return np.asarray(mech.trust_after_gain(trust, 1.0 - keep))
 
 
@@ -301,18 +326,19 @@ def update_outlook(params: ModelParams, population: Population, districts: Distr
     d = districts
     trust = pop.trust  # combined once: it is derived from the two forces' arrays
     pop.hardship = np.asarray(mech.hardship(
-        pop.base_hardship, d.service_level[pop.district], p.services.hardship_relief,
-        d.crisis[pop.district], p.crisis.hardship))
+        pop.base_hardship, pop.in_district(d.service_level), p.services.hardship_relief,
+        pop.in_district(d.crisis), p.crisis.hardship))
     c = p.cooperation
     pop.cooperation = np.asarray(mech.cooperation(
-        trust, d.engagement[pop.district], d.knowledge[pop.district], c.base,
+        trust, pop.in_district(d.engagement), pop.in_district(d.knowledge), c.base,
         c.trust_weight, c.engagement_weight, p.community_policing.cooperation_weight))
-    if p.legitimacy.mode == "fixed":
-        base = np.full(pop.size, p.legitimacy.fixed_value)
+    shift = institutions.legitimacy_shift
+    if p.legitimacy.mode == "fixed":  # the same for all: clipped once
+        pop.legitimacy = np.full(pop.size, np.clip(p.legitimacy.fixed_value + shift, 0.0, 1.0))
     else:
         base = np.asarray(mech.legitimacy(trust, institutions.governance(), p.legitimacy.floor,
                                           p.legitimacy.trust_weight))
-    pop.legitimacy = np.clip(base + institutions.legitimacy_shift, 0.0, 1.0)
+        pop.legitimacy = np.clip(base + shift, 0.0, 1.0)
     n = len(d.civilians)
     residents = np.maximum(d.civilians, 1.0)
     cooperation = np.bincount(pop.district, pop.cooperation, n) / residents
@@ -335,56 +361,72 @@ def activate(params: ModelParams, population: Population, forces: Forces, layout
     """
     a = params.activation
     pop = population
-    x, y = pop.x, pop.y
-    shape = (params.space.width, params.space.height)
-    unit_grid = np.zeros(shape, dtype=np.int32)
-    np.add.at(unit_grid, (forces.x, forces.y), 1)
-    units = neighbourhoods.units_in_vision.repeated_counts(unit_grid)[x, y]
     g = np.asarray(mech.grievance(pop.hardship, pop.legitimacy, pop.anger,
                                   params.anger.weight))
     actives.refresh(pop)
-
-    def decide(batch: np.ndarray) -> None:
-        bx, by = x[batch], y[batch]
-        seen = 1 + actives.seen_by_civilians[bx, by]
-        p_arrest = mech.arrest_probability(units[batch], seen, a.arrest_constant, a.rounding)
-        active = np.asarray(mech.is_active(g[batch], pop.risk_aversion[batch], p_arrest,
-                                           a.threshold))
-        pop.state[batch] = np.where(active, CivilianState.ACTIVE, CivilianState.QUIESCENT)
-        actives.mark(bx, by, active)
-
     if order is None or arrest is None:
-        serving = (pop.state == CivilianState.JAILED) & (pop.jail_left > 0)
+        serving = pop.jail_left > 0  # only the jailed have a term left
         pop.jail_left[serving] -= 1
         deciding = np.flatnonzero(~serving)
         rng.shuffle(deciding)
-        for batch in _sorted_batches(deciding, a.batches, pop.size):
-            decide(batch)
+        rows, batches = _sorted_batches(deciding, a.batches, pop.size)
+    else:
+        rows, batches = _sorted_batches(rng.permutation(pop.size), a.batches, pop.size)
+    # What decisions read, gathered once in batch order: a batch is a slice of these.
+    units = neighbourhoods.units_in_vision.repeated_counts_at(forces.x, forces.y, pop.x,
+                                                              pop.y)[rows]
+    homes, grievance, risk = actives.homes[rows], g[rows], pop.risk_aversion[rows]
+    p_arrest = _arrest_probabilities(int(units.max(initial=0)), actives.most_seen,
+                                     a.arrest_constant, a.rounding)
+
+    def decide(batch: slice) -> None:
+        actives.decide(rows[batch], homes[batch], units[batch], grievance[batch], risk[batch],
+                       p_arrest, a.threshold, pop)
+
+    if order is None or arrest is None:
+        for batch in batches:
+            decide(batch)  # nobody deciding has a term left: served above
         return g
-    batches = _sorted_batches(rng.permutation(pop.size), a.batches, pop.size)
     # Each arrest falls in a uniform random gap, as a cop's place among Mesa's citizens.
     gaps = rng.integers(0, len(batches) + 1, order.size)
     groups = [order[gaps == k] for k in range(len(batches) + 1)]
     for batch, group in zip(batches, groups[:-1], strict=True):
         arrest(group, actives)
-        serving = (pop.state[batch] == CivilianState.JAILED) & (pop.jail_left[batch] > 0)
-        pop.jail_left[batch[serving]] -= 1
-        decide(batch[~serving])
+        decide(batch)
     arrest(groups[-1], actives)
     return g
 
 
-def _sorted_batches(shuffled: np.ndarray, batches: int, size: int) -> list[np.ndarray]:
+@functools.lru_cache(maxsize=8)
+def _arrest_probabilities(units: int, actives: int, k: float, rounding: mech.Rounding
+                          ) -> np.ndarray:
+    """Epstein's estimated arrest probability as a read-only table [units, actives].
+
+    For 0..`units` units and 0..`actives` actives in vision (the civilian herself not
+    counted), each computed by `mechanisms.arrest_probability` as for one civilian.
+    """
+    table = np.asarray(mech.arrest_probability(np.arange(units + 1)[:, None],
+                                               np.arange(1, actives + 2)[None, :], k, rounding))
+    table.flags.writeable = False
+    return table
+
+
+def _sorted_batches(shuffled: np.ndarray, batches: int, size: int
+                    ) -> tuple[np.ndarray, list[slice]]:
     """`shuffled` cut into `batches` runs as `np.array_split` cuts it, each run sorted.
 
-    Who is in which batch is the random part; sorted, a batch's rows are read from memory in
-    order (the civilians of a batch decide together, so their order within it is immaterial).
+    Returns the rows of all runs one after another and each run's slice of them. Who is in
+    which batch is the random part; sorted, a batch's rows are read from memory in order (the
+    civilians of a batch decide together, so their order within it is immaterial).
     """
     count = min(batches, max(shuffled.size, 1))
     each, extra = divmod(shuffled.size, count)  # np.array_split's sizes: the first get one more
-    label = np.full(size, -1, dtype=np.int32)
-    label[shuffled] = np.repeat(np.arange(count), [each + (k < extra) for k in range(count)])
-    return [np.flatnonzero(label == k) for k in range(count)]
+    sizes = [each + (k < extra) for k in range(count)]
+    label = np.full(size, count, dtype=np.min_scalar_type(count))  # those left out sort last
+    label[shuffled] = np.repeat(np.arange(count, dtype=label.dtype), sizes)
+    rows = np.argsort(label, kind="stable")[:shuffled.size]  # a radix sort for small labels
+    ends = np.cumsum(sizes).tolist()
+    return rows, [slice(end - n, end) for end, n in zip(ends, sizes, strict=True)]
 
 
 def ddr_transitions(params: ModelParams, population: Population, districts: Districts,
@@ -395,7 +437,7 @@ def ddr_transitions(params: ModelParams, population: Population, districts: Dist
     """
     p = params.ddr
     pop = population
-    ex = np.flatnonzero(pop.ddr != DDRStage.NONE)
+    ex = np.flatnonzero(pop.ddr != DDRStage.NONE.value)
     if ex.size == 0:
         return
     u = rng.random(ex.size)
@@ -407,14 +449,14 @@ def ddr_transitions(params: ModelParams, population: Population, districts: Dist
         p.reintegration_rate, program, pop.hardship[ex]), weeks)
     relapse = mech.per_step(mech.relapse_probability(
         p.relapse_rate, grievance[ex], p.relapse_threshold, program), weeks)
-    armed = stage == DDRStage.ARMED
-    demob = stage == DDRStage.DEMOBILISED
-    reint = stage == DDRStage.REINTEGRATED
+    armed = stage == DDRStage.ARMED.value
+    demob = stage == DDRStage.DEMOBILISED.value
+    reint = stage == DDRStage.REINTEGRATED.value
     new = stage.copy()
-    new[armed & (u < disarm)] = DDRStage.DEMOBILISED
-    new[demob & (u < reintegrate)] = DDRStage.REINTEGRATED
-    new[demob & (u >= reintegrate) & (u < reintegrate + relapse)] = DDRStage.ARMED
-    new[reint & (u < relapse)] = DDRStage.ARMED
+    new[armed & (u < disarm)] = DDRStage.DEMOBILISED.value
+    new[demob & (u < reintegrate)] = DDRStage.REINTEGRATED.value
+    new[demob & (u >= reintegrate) & (u < reintegrate + relapse)] = DDRStage.ARMED.value
+    new[reint & (u < relapse)] = DDRStage.ARMED.value
     pop.ddr[ex] = new
 
 
@@ -437,7 +479,7 @@ def close_step(params: ModelParams, population: Population, districts: Districts
     institutions.record(record.abuses, record.abuses_sanctioned)
     update_expected_accountability(institutions, districts, outlook)
     pop = population
-    active = np.bincount(pop.district[pop.state == CivilianState.ACTIVE],
+    active = np.bincount(pop.district[pop.state == CivilianState.ACTIVE.value],
                          minlength=len(districts.civilians))
     incidents = districts.incidents / params.time.weeks
     districts.violence = (active + incidents) / np.maximum(districts.civilians, 1.0)

@@ -19,7 +19,7 @@ TALLIES = ("arrests", "abuses", "abuses_reported", "abuses_sanctioned", "inciden
 
 
 def _per_force(shape: tuple[int, int]) -> dict[str, np.ndarray]:
-    return {f: np.zeros(shape, dtype=np.float32) for f in FORCES}
+    return {f: np.zeros(shape, dtype=np.int32) for f in FORCES}
 
 
 @dataclass
@@ -40,7 +40,7 @@ class StepRecord:
     def empty(cls, shape: tuple[int, int]) -> StepRecord:
         """A record with nothing yet happened on a grid of `shape`."""
         return cls(_per_force(shape), _per_force(shape), _per_force(shape),
-                   np.zeros(shape, dtype=np.float32))
+                   np.zeros(shape, dtype=np.int32))
 
     def add_abuse(self, force: str, x: int, y: int) -> None:
         """An abuse by a unit of `force` at (x, y)."""
@@ -50,6 +50,14 @@ class StepRecord:
     def add_contact(self, force: str, x: int, y: int, *, fair: bool) -> None:
         """A patrol of `force` at (x, y): a fair contact (reformed unit) or an unfair one."""
         (self.fair_grid if fair else self.unfair_grid)[force][x, y] += 1
+
+
+def add_events(grid: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+    """One event at each cell (x[i], y[i]) of a count grid; repeated cells add up.
+
+    The one is of the grid's type: with a Python int, np.add.at casts, about 5x slower.
+    """
+    np.add.at(grid, (x, y), grid.dtype.type(1))
 
 
 @dataclass
@@ -93,5 +101,6 @@ class Sightings:
 
 def both_forces(per_force: dict[str, np.ndarray]) -> np.ndarray:
     """Counts of police and army together (of abuses or contacts seen, per civilian)."""
-    total: np.ndarray = np.sum([per_force[f] for f in FORCES], axis=0)
+    police, army = (per_force[f] for f in FORCES)
+    total: np.ndarray = police + army
     return total

@@ -17,8 +17,8 @@ from .districts import DistrictOutlook, Districts
 from .forces import Forces, ReformState
 from .institutions import Institutions
 from .population import FORCES, CivilianState, Population
-from .record import StepRecord
-from .space import Layout, Neighbourhoods
+from .record import StepRecord, add_events
+from .space import Layout, Neighbourhoods, Sight
 
 
 class Actives:
@@ -26,56 +26,96 @@ class Actives:
 
     `seen_by_civilians[x, y]`: actives in the vision of a civilian living at (x, y) (not
     counting herself); `seen_by_units(ux, uy)`: actives in the sight of units standing at
-    those cells. Kept across steps and exact: `mark` records the changes the phases make,
-    `refresh` catches up with any other change to the population's states (a recount only
-    where something changed).
+    those cells. Kept across steps and exact: `decide` and `arrest` (Epstein's rules A and
+    C, compiled in `kernels`) record the changes they make, `refresh` catches up with any
+    other change to the population's states (a recount only where something changed).
     """
 
     def __init__(self, population: Population, neighbourhoods: Neighbourhoods,
                  layout: Layout) -> None:
         n = neighbourhoods
+        width, height = layout.shape
         self.grid = np.zeros(layout.shape, dtype=np.int8)
-        self._layout = layout
+        self.homes = population.x * height + population.y  # flat cells; homes stay
+        self._x, self._y = population.x, population.y
+        self._active = np.zeros(population.size, dtype=bool)  # per civilian, as marked
         self._kernel = n.actives_in_vision
         self._civilians = self._kernel.counts(self.grid)
         # When a unit sees what a civilian sees plus its own cell, the table serves both.
         self._units_from_civilians = n.seen_by_units.is_with_centre(self._kernel)
+        self._sight = Sight(layout.unit_vision_offsets.astype(np.int64),
+                            layout.civilian_at.reshape(-1), width, height, layout.torus)
         self.refresh(population)
 
     def refresh(self, population: Population) -> None:
         """Catch up with the population's states as they are now."""
-        now = np.zeros(self._layout.shape, dtype=np.int8)
-        now[population.x, population.y] = population.state == CivilianState.ACTIVE
-        changed = np.flatnonzero(now != self.grid)
+        now = population.state == CivilianState.ACTIVE.value
+        changed = np.flatnonzero(now != self._active)
         if changed.size:
-            cx, cy = np.divmod(changed, self._layout.shape[1])
-            self.mark(cx, cy, now.ravel()[changed].astype(bool))
+            self.mark(changed, now[changed])
 
     @property
     def seen_by_civilians(self) -> np.ndarray:
         """Actives each civilian's vision holds, by home cell."""
         return self._civilians
 
+    @property
+    def most_seen(self) -> int:
+        """The most actives a civilian's vision can hold."""
+        return self._kernel.cells
+
     def seen_by_units(self, ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
         """Actives in the sight of units standing at cells (ux, uy)."""
-        if self._units_from_civilians:
-            return self.seen_by_civilians[ux, uy] + self.grid[ux, uy]
-        offsets = self._layout.unit_vision_offsets
-        width, height = self._layout.shape
-        tx, ty = ux[:, None] + offsets[None, :, 0], uy[:, None] + offsets[None, :, 1]
-        if self._layout.torus:
-            return self.grid[tx % width, ty % height].sum(axis=1)
-        inside = (tx >= 0) & (tx < width) & (ty >= 0) & (ty < height)
-        seen = self.grid[np.clip(tx, 0, width - 1), np.clip(ty, 0, height - 1)]
-        return np.where(inside, seen, 0).sum(axis=1)
+        from . import kernels  # numba on first use (see kernels)
 
-    def mark(self, cx: np.ndarray, cy: np.ndarray, active: np.ndarray) -> None:
-        """Record whether the civilians at cells (cx, cy) are active now."""
-        delta = active.astype(np.int8) - self.grid[cx, cy]
-        changed = np.flatnonzero(delta)
-        self.grid[cx, cy] = active
-        self._kernel.update(self._civilians, self.grid, cx[changed], cy[changed],
-                            delta[changed])
+        seen: np.ndarray = kernels.seen_by_units(
+            np.asarray(ux, dtype=np.int64), np.asarray(uy, dtype=np.int64),
+            self.grid.reshape(-1), self._civilians.reshape(-1), self._units_from_civilians,
+            self._sight)
+        return seen
+
+    def mark(self, rows: np.ndarray, active: np.ndarray) -> None:
+        """Record whether the civilians at `rows` (distinct) are active now."""
+        changed = np.flatnonzero(active != self._active[rows])
+        if changed.size == 0:
+            return
+        who, now = rows[changed], active[changed]
+        self._active[who] = now
+        cx, cy = self._x[who], self._y[who]
+        self.grid[cx, cy] = now
+        self._kernel.update(self._civilians, self.grid, cx, cy, np.where(now, 1, -1))
+
+    def decide(self, rows: np.ndarray, homes: np.ndarray, units: np.ndarray,
+               grievance: np.ndarray, risk: np.ndarray, p_arrest: np.ndarray,
+               threshold: float, population: Population) -> None:
+        """Epstein's rule A for the civilians at `rows`, deciding together.
+
+        `homes`, `units` (in vision), `grievance` and `risk` are theirs, in the same order;
+        `p_arrest[u, a]` is the estimated arrest probability with u units and a actives in
+        vision. A civilian with a jail term left serves a step of it instead.
+        """
+        from . import kernels
+
+        kernels.decide(rows, homes, units, grievance, risk, p_arrest, threshold,
+                       population.state, population.jail_left, self._active,
+                       self.grid.reshape(-1), self._civilians.reshape(-1), self._x, self._y,
+                       self._kernel.scatter_tables)
+
+    def arrest(self, units: np.ndarray, draws: np.ndarray, terms: np.ndarray,
+               capacity: np.ndarray, forces: Forces, population: Population) -> int:
+        """Epstein's rule C for the units at rows `units` of `forces`, one after another.
+
+        `draws[j]`: unit j's uniforms for trying (against `capacity`) and for whom it takes;
+        `terms[j]`: the jail term it gives. Returns how many were jailed.
+        """
+        from . import kernels
+
+        jailed: int = kernels.arrest(
+            units, draws, terms, capacity, forces.x, forces.y, population.state,
+            population.jail_left, self._active, self.grid.reshape(-1),
+            self._civilians.reshape(-1), self._x, self._y, self._units_from_civilians,
+            self._sight, self._kernel.scatter_tables)
+        return jailed
 
 
 def progress_reform(params: ModelParams, forces: Forces, districts: Districts,
@@ -85,20 +125,20 @@ def progress_reform(params: ModelParams, forces: Forces, districts: Districts,
     weeks = params.time.weeks
     f = forces
     draw = rng.random(f.size)
-    unreformed = f.reform == ReformState.UNREFORMED
-    training = f.reform == ReformState.TRAINING
-    reformed = f.reform == ReformState.REFORMED
+    unreformed = f.reform == ReformState.UNREFORMED.value
+    training = f.reform == ReformState.TRAINING.value
+    reformed = f.reform == ReformState.REFORMED.value
     intake = mech.per_step(mech.training_intake(
         districts.training_per_unit[f.district], sec.training_half, f.resistance), weeks)
     inst = institutions
     backslide = mech.per_step(mech.backsliding_probability(
         sec.backsliding_rate, inst.political_resistance, inst.oversight), weeks)
     f.training_left[training] -= 1
-    f.reform[training & (f.training_left <= 0)] = ReformState.REFORMED
+    f.reform[training & (f.training_left <= 0)] = ReformState.REFORMED.value
     enter = unreformed & (draw < intake)
-    f.reform[enter] = ReformState.TRAINING
+    f.reform[enter] = ReformState.TRAINING.value
     f.training_left[enter] = params.time.window_steps(sec.training_days)
-    f.reform[reformed & (draw < backslide)] = ReformState.UNREFORMED
+    f.reform[reformed & (draw < backslide)] = ReformState.UNREFORMED.value
 
 
 def patrol(params: ModelParams, forces: Forces, layout: Layout,
@@ -141,7 +181,7 @@ def act(params: ModelParams, forces: Forces, population: Population, layout: Lay
     progress_reform(params, forces, districts, institutions, rng)
     patrol(params, forces, layout, rng)
     if params.activation.order == "units_first":
-        _arrest_in_order(order, params, forces, population, layout, actives, rng, record)
+        _arrest_in_order(order, params, forces, population, actives, rng, record)
     abuses_and_contacts(params, forces, institutions, districts, outlook, rng, record)
     return order
 
@@ -151,16 +191,16 @@ def settle(params: ModelParams, forces: Forces, population: Population, layout: 
     """Before step 0 (spin-up): units patrol and arrest, in a random order; nothing else."""
     order = rng.permutation(forces.size)
     patrol(params, forces, layout, rng)
-    _arrest_in_order(order, params, forces, population, layout, actives, rng, record)
+    _arrest_in_order(order, params, forces, population, actives, rng, record)
 
 
 def _arrest_in_order(order: np.ndarray, params: ModelParams, forces: Forces,
-                     population: Population, layout: Layout, actives: Actives,
-                     rng: np.random.Generator, record: StepRecord) -> None:
+                     population: Population, actives: Actives, rng: np.random.Generator,
+                     record: StepRecord) -> None:
     """Every unit's arrest, one after another in `order`, before civilians decide."""
     actives.refresh(population)
     arrest(order, actives, step_capacity(params, forces), params=params, forces=forces,
-           population=population, layout=layout, rng=rng, record=record)
+           population=population, rng=rng, record=record)
 
 
 def step_capacity(params: ModelParams, forces: Forces) -> np.ndarray:
@@ -169,7 +209,7 @@ def step_capacity(params: ModelParams, forces: Forces) -> np.ndarray:
 
 
 def arrest(rows: np.ndarray, actives: Actives, capacity: np.ndarray, *, params: ModelParams,
-           forces: Forces, population: Population, layout: Layout, rng: np.random.Generator,
+           forces: Forces, population: Population, rng: np.random.Generator,
            record: StepRecord) -> None:
     """Epstein's rule C for the units at `rows`, one after another in that order.
 
@@ -179,25 +219,7 @@ def arrest(rows: np.ndarray, actives: Actives, capacity: np.ndarray, *, params: 
     draws = rng.random((rows.size, 2))
     jail = params.time.steps_for(params.activation.max_jail_days)
     terms = rng.integers(0, jail + 1, rows.size)
-    ux, uy = forces.x[rows], forces.y[rows]
-    # Those that would arrest if they saw an active, and see one as the turn begins.
-    trying = np.flatnonzero((draws[:, 0] < capacity[rows]) & (actives.seen_by_units(ux, uy) > 0))
-    state = population.state
-    jailed = []
-    for i in trying.tolist():
-        civ = layout.civilians_seen_from(int(ux[i]), int(uy[i]))
-        in_sight = civ[state[civ] == CivilianState.ACTIVE]
-        if in_sight.size == 0:
-            continue  # earlier arrests in this turn took them
-        target = int(in_sight[int(draws[i, 1] * in_sight.size)])
-        state[target] = CivilianState.JAILED
-        population.jail_left[target] = terms[i]
-        jailed.append(target)
-    if not jailed:
-        return
-    record.arrests += len(jailed)
-    # The filter above read the actives at the start of the turn; arrests only removed some.
-    actives.mark(population.x[jailed], population.y[jailed], np.zeros(len(jailed), dtype=bool))
+    record.arrests += actives.arrest(rows, draws, terms, capacity, forces, population)
 
 
 def abuses_and_contacts(params: ModelParams, forces: Forces, institutions: Institutions,
@@ -231,8 +253,8 @@ def abuses_and_contacts(params: ModelParams, forces: Forces, institutions: Insti
     record.abuses_sanctioned += int(sanctioned.sum())
     for code, force in enumerate(FORCES):
         mine = f.kind == code
-        np.add.at(record.abuse_grid[force], (f.x[mine & abused], f.y[mine & abused]), 1)
-        fair = mine & (f.reform == ReformState.REFORMED)
-        unfair = mine & (f.reform == ReformState.UNREFORMED)
-        np.add.at(record.fair_grid[force], (f.x[fair], f.y[fair]), 1)
-        np.add.at(record.unfair_grid[force], (f.x[unfair], f.y[unfair]), 1)
+        add_events(record.abuse_grid[force], f.x[mine & abused], f.y[mine & abused])
+        fair = mine & (f.reform == ReformState.REFORMED.value)
+        unfair = mine & (f.reform == ReformState.UNREFORMED.value)
+        add_events(record.fair_grid[force], f.x[fair], f.y[fair])
+        add_events(record.unfair_grid[force], f.x[unfair], f.y[unfair])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -59,6 +60,30 @@ def district_map(width: int, height: int, rows: int, cols: int) -> np.ndarray:
     return (row_of_y[None, :] * cols + col_of_x[:, None]).astype(np.int32)
 
 
+class Scatter(NamedTuple):
+    """Where a change at cell (x, y) counts: in every cell whose neighbourhood holds it.
+
+    The row (times height) of x - dx is `rows[x + row_shift[o]]`, the column of y - dy is
+    `cols[y + col_shift[o]]` for each offset o; their sum is negative off a grid that does
+    not wrap.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    row_shift: np.ndarray
+    col_shift: np.ndarray
+
+
+class Sight(NamedTuple):
+    """What a security unit sees: its vision's offsets (each cell once) and who lives where."""
+
+    offsets: np.ndarray  # (n, 2)
+    civilian_at: np.ndarray  # flat: civilian index per cell, -1 where nobody lives
+    width: int
+    height: int
+    torus: bool
+
+
 @dataclass
 class NeighbourhoodSum:
     """Sums of a per-cell array over each cell's neighbourhood, for all cells at once.
@@ -77,8 +102,11 @@ class NeighbourhoodSum:
     torus: bool
     _offsets: np.ndarray = field(init=False)  # (n, 2); on a small torus each cell once
     _half_widths: np.ndarray | None = field(init=False)  # per dx, the run -h..h of dy
-    _last: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False,
-                                                         compare=False)  # repeated_counts
+    scatter_tables: Scatter = field(init=False, repr=False)  # where a change counts
+    _last: tuple[np.ndarray, ...] | None = field(default=None, init=False, repr=False,
+                                                 compare=False)  # repeated_counts_at
+    _last_at: tuple[np.ndarray, ...] | None = field(default=None, init=False, repr=False,
+                                                    compare=False)  # counts_at
 
     def __post_init__(self) -> None:
         width, height = self.shape
@@ -93,12 +121,23 @@ class NeighbourhoodSum:
             self._offsets = offsets
         self._half_widths = None if small_torus else _row_runs(
             neighbourhood_offsets(self.radius, self.metric, True), r)
+        pad = int(np.abs(self._offsets).max(initial=0))
+        self.scatter_tables = Scatter(
+            _wrapped(width, pad, self.torus, width * height) * height,
+            _wrapped(height, pad, self.torus, width * height),
+            (pad - self._offsets[:, 0]).astype(np.int64),
+            (pad - self._offsets[:, 1]).astype(np.int64))
 
     def __call__(self, values: np.ndarray) -> np.ndarray:
         """Neighbourhood sums of real `values` (shape = grid shape), as float64."""
         if self._half_widths is None or len(self._offsets) <= SHIFTED_SUM_OFFSETS:
             return self._shifted_sums(values.astype(np.float64))
         return self._row_sums(values.astype(np.float64))
+
+    @property
+    def cells(self) -> int:
+        """Cells in each cell's neighbourhood (each once; fewer at the edge of a plain grid)."""
+        return len(self._offsets)
 
     def is_with_centre(self, other: NeighbourhoodSum) -> bool:
         """Whether this neighbourhood is `other`'s (which leaves out the centre) plus it."""
@@ -109,7 +148,7 @@ class NeighbourhoodSum:
 
     def counts(self, values: np.ndarray) -> np.ndarray:
         """Exact neighbourhood sums of integer-valued `values`, as int32."""
-        cells = np.flatnonzero(values)
+        cells = np.flatnonzero(values != 0)  # nonzero of a bool array is the fast one
         if cells.size * len(self._offsets) <= values.size or self._half_widths is None:
             out = np.zeros(self.shape, dtype=np.int32)
             xs, ys = np.divmod(cells, self.shape[1])
@@ -130,54 +169,71 @@ class NeighbourhoodSum:
         else:
             self._scatter(counts, xs, ys, delta)
 
-    def repeated_counts(self, values: np.ndarray) -> np.ndarray:
-        """`counts(values)`, read-only, reused while the same grid comes back.
+    def repeated_counts_at(self, px: np.ndarray, py: np.ndarray, x: np.ndarray, y: np.ndarray
+                           ) -> np.ndarray:
+        """How many of the points (px, py) lie in the neighbourhood of each cell (x[i], y[i]).
 
-        Units that do not patrol (Epstein's cops) give the same grid of units every step.
+        Read-only, and reused while the points are the same and (x, y) are the same arrays
+        (homes do not move): units that do not patrol (Epstein's cops) stand still.
         """
-        if self._last is None or not np.array_equal(values, self._last[0]):
-            table = self.counts(values)
+        last = self._last
+        if last is None or last[0] is not x or last[1] is not y or not (
+                np.array_equal(px, last[2]) and np.array_equal(py, last[3])):
+            grid = np.zeros(self.shape, dtype=np.int32)
+            np.add.at(grid, (px, py), np.int32(1))  # typed: a Python int casts, slowly
+            table = self.counts(grid)[x, y]
             table.flags.writeable = False
-            self._last = (values.copy(), table)
-        return self._last[1]
+            self._last = (x, y, px.copy(), py.copy(), table)
+            return table
+        return last[4]
 
     def counts_at(self, values: np.ndarray, homes: np.ndarray, x: np.ndarray,
                   y: np.ndarray) -> np.ndarray:
         """Exact neighbourhood sums of integer `values` read at the cells (x[i], y[i]).
 
         `homes` maps each cell to its index i (-1 where none): a sparse grid scatters only
-        to the cells that are read, without a table of the whole grid.
+        to the cells that are read, without a table of the whole grid. A sparse grid's answer
+        is kept and returned again (read-only) while its non-zero cells and values and the
+        arrays read are the same: units that stand still make the same contacts each step.
         """
-        cells = np.flatnonzero(values)
+        cells = np.flatnonzero(values != 0)
         if cells.size * len(self._offsets) > values.size or self._half_widths is None:
             out: np.ndarray = self.counts(values)[x, y]
             return out
+        weights = values.ravel()[cells]
+        last = self._last_at
+        if (last is not None and last[0] is homes and last[1] is x and last[2] is y
+                and np.array_equal(cells, last[3]) and np.array_equal(weights, last[4])):
+            return last[5]
         xs, ys = np.divmod(cells, self.shape[1])
-        flat, w = self._targets(xs, ys, values.ravel()[cells], np.int32)
+        flat, w = self._targets(xs, ys, weights, np.int32)
         who = homes.ravel()[flat]
         read = who >= 0
         at = np.zeros(x.size, dtype=np.int32)
         np.add.at(at, who[read], w[read])
+        at.flags.writeable = False
+        self._last_at = (homes, x, y, cells, weights, at)
         return at
 
     def _scatter(self, out: np.ndarray, xs: np.ndarray, ys: np.ndarray,
                  weights: np.ndarray) -> None:
         """Add each weight to the cells whose neighbourhood holds its cell (`out`: C order)."""
         assert out.flags.c_contiguous
-        flat, w = self._targets(xs, ys, weights, out.dtype)
-        np.add.at(out.reshape(-1), flat, w)
+        from . import kernels  # numba on first use (see kernels)
+
+        kernels.scatter(out.reshape(-1), self.scatter_tables, np.asarray(xs, dtype=np.int64),
+                        np.asarray(ys, dtype=np.int64), np.asarray(weights, dtype=out.dtype))
 
     def _targets(self, xs: np.ndarray, ys: np.ndarray, weights: np.ndarray,
                  dtype: np.typing.DTypeLike) -> tuple[np.ndarray, np.ndarray]:
         """Flat indices of the cells that see each cell (xs, ys), and its weight for each."""
-        width, height = self.shape
-        tx = xs[:, None] - self._offsets[None, :, 0]
-        ty = ys[:, None] - self._offsets[None, :, 1]
-        w = np.broadcast_to(np.asarray(weights, dtype=dtype)[:, None], tx.shape)
+        t = self.scatter_tables
+        flat = (t.rows[xs[:, None] + t.row_shift] + t.cols[ys[:, None] + t.col_shift]).ravel()
+        w = np.repeat(np.asarray(weights, dtype=dtype), len(self._offsets))
         if self.torus:
-            return ((tx % width) * height + ty % height).ravel(), w.ravel()
-        inside = (tx >= 0) & (tx < width) & (ty >= 0) & (ty < height)
-        return tx[inside] * height + ty[inside], w[inside]
+            return flat, w
+        inside = flat >= 0
+        return flat[inside], w[inside]
 
     def _shifted_sums(self, values: np.ndarray) -> np.ndarray:
         """Sums as one shifted copy of the grid per offset, added in the offsets' order."""
@@ -222,6 +278,16 @@ class NeighbourhoodSum:
 
 SHIFTED_SUM_OFFSETS = 12
 """Up to this many offsets, real-valued sums add shifted grids rather than row windows."""
+
+
+def _wrapped(size: int, pad: int, torus: bool, outside: int) -> np.ndarray:
+    """Coordinates -pad..size-1+pad, indexed from 0: wrapped on a torus, else -outside off it."""
+    at = np.arange(-pad, size + pad)
+    if torus:
+        return at % size
+    return np.where((at >= 0) & (at < size), at, -outside)
+
+
 def _row_runs(offsets: np.ndarray, reach: int) -> np.ndarray:
     """For each dx in -reach..reach, h such that the neighbourhood's dy run is -h..h."""
     runs = np.empty(2 * reach + 1, dtype=np.int64)
@@ -232,18 +298,6 @@ def _row_runs(offsets: np.ndarray, reach: int) -> np.ndarray:
             raise ValueError(f"neighbourhood row dx={dx} is not a run -h..h: {dy}")
         runs[i] = h
     return runs
-
-
-def cells_within(
-    x: int, y: int, offsets: np.ndarray, shape: tuple[int, int], torus: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Coordinates of the cells at `offsets` from (x, y) that lie on the grid."""
-    xs = x + offsets[:, 0]
-    ys = y + offsets[:, 1]
-    if torus:
-        return xs % shape[0], ys % shape[1]
-    inside = (xs >= 0) & (xs < shape[0]) & (ys >= 0) & (ys < shape[1])
-    return xs[inside], ys[inside]
 
 
 @dataclass(frozen=True)
@@ -289,32 +343,11 @@ class Layout:
     all_cells: list[np.ndarray]  # per district, the (x, y) of all its cells
     unit_vision_offsets: np.ndarray  # what a security unit sees, each cell once
     patrol_offsets: np.ndarray  # where a security unit may move in a step, each cell once
-    _seen_from: dict[tuple[int, int], np.ndarray] = field(default_factory=dict, init=False,
-                                                          repr=False, compare=False)
 
     def cells_for_units(self, district: int) -> np.ndarray:
         """Where a unit may be placed: the district's cells with no home, else all its cells."""
         free = self.free_cells[district]
         return free if len(free) else self.all_cells[district]
-
-    def civilians_seen_from(self, x: int, y: int) -> np.ndarray:
-        """Indices of civilians living in a security unit's vision from (x, y).
-
-        Homes do not move, so each cell's answer is kept (up to `SEEN_CACHE_CELLS` cells).
-        """
-        civ = self._seen_from.get((x, y))
-        if civ is None:
-            xs, ys = cells_within(x, y, self.unit_vision_offsets, self.shape, self.torus)
-            civ = self.civilian_at[xs, ys]
-            civ = civ[civ >= 0]
-            if len(self._seen_from) >= SEEN_CACHE_CELLS:
-                self._seen_from.clear()
-            self._seen_from[(x, y)] = civ
-        return civ
-
-
-SEEN_CACHE_CELLS = 50_000
-"""Cells whose civilians in vision `Layout` keeps: about 15 MB at vision 7 and density 0.7."""
 
 
 def unit_vision_offsets(scenario: ModelParams) -> np.ndarray:

@@ -115,7 +115,7 @@ TINY = {"space": {"width": 5, "height": 4, "district_grid": [1, 1]},
 def _values(model: SSRModel, record: StepRecord, step: int) -> dict[str, float]:
     """The measures of the step, computed from the model's state as at `step`."""
     seen = phases.what_civilians_saw(model.population, record, model.layout,
-                                     model.neighbourhoods)
+                                     model.neighbourhoods, model.actives)
     phases.update_experience(model.population, seen, step)
     recent = RecentCounts(1, 1.0)  # the weekly window of weekly steps: this step alone
     recent.add(record)

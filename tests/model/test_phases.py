@@ -121,7 +121,8 @@ def test_what_civilians_saw_counts_events_within_their_radii(small_scenario):
     pop.state[::7] = CivilianState.JAILED
     pop.state[3::11] = CivilianState.ACTIVE
     record = _events(model, 1)
-    seen = phases.what_civilians_saw(pop, record, model.layout, model.neighbourhoods)
+    seen = phases.what_civilians_saw(pop, record, model.layout, model.neighbourhoods,
+                                     model.actives)
     t = model.params.trust
     active_grid = np.zeros(model.layout.shape)
     active_grid[pop.x, pop.y] = pop.state == CivilianState.ACTIVE
@@ -150,7 +151,7 @@ def test_unfair_contacts_cost_trust_only_when_the_loss_is_on(make_scenario):
     before = models[0].population.trust_police.copy()
     for model in models:
         seen = phases.what_civilians_saw(model.population, record, model.layout,
-                                         model.neighbourhoods)
+                                         model.neighbourhoods, model.actives)
         phases.update_trust(model.params, model.population, model.districts, seen,
                             model.layout, model.neighbourhoods)
     extorted = seen.unfair["police"] > 0
@@ -169,7 +170,8 @@ def test_experience_remembers_the_last_step_each_kind_was_seen(make_scenario):
     pop = model.population
     assert (pop.last_violence == NEVER).all() and (pop.last_unfair == NEVER).all()
     record = _events(model, 2)
-    seen = phases.what_civilians_saw(pop, record, model.layout, model.neighbourhoods)
+    seen = phases.what_civilians_saw(pop, record, model.layout, model.neighbourhoods,
+                                     model.actives)
     phases.update_experience(pop, seen, 3)
     violence = (seen.incidents > 0) | (seen.actives > 0)
     abuse = (seen.abuses["police"] > 0) | (seen.abuses["army"] > 0)
@@ -180,7 +182,7 @@ def test_experience_remembers_the_last_step_each_kind_was_seen(make_scenario):
     np.testing.assert_array_equal(pop.last_abuse, np.where(abuse, 3, NEVER))
     np.testing.assert_array_equal(pop.last_unfair, np.where(unfair, 3, NEVER))
     quiet = phases.what_civilians_saw(pop, StepRecord.empty(model.layout.shape), model.layout,
-                                      model.neighbourhoods)
+                                      model.neighbourhoods, model.actives)
     phases.update_experience(pop, quiet, 4)  # nothing seen: memories stay
     np.testing.assert_array_equal(pop.last_violence, np.where(violence, 3, NEVER))
 

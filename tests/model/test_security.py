@@ -11,6 +11,7 @@ from scipy import stats
 from ssrsim.model import CivilianState, ReformState, SSRModel, security
 from ssrsim.model.forces import ARMY, POLICE
 from ssrsim.model.record import StepRecord
+from ssrsim.model.space import Layout
 
 
 def arrest(model: SSRModel, rows: list[int], seed: int = 0) -> None:
@@ -18,8 +19,21 @@ def arrest(model: SSRModel, rows: list[int], seed: int = 0) -> None:
     actives = security.Actives(model.population, model.neighbourhoods, model.layout)
     security.arrest(np.array(rows, dtype=np.int64), actives,
                     security.step_capacity(model.params, model.forces), params=model.params,
-                    forces=model.forces, population=model.population, layout=model.layout,
+                    forces=model.forces, population=model.population,
                     rng=np.random.default_rng(seed), record=model.record)
+
+
+def civilians_seen_from(layout: Layout, x: int, y: int) -> np.ndarray:
+    """The civilians living in a unit's vision from (x, y), in its vision's order."""
+    xs, ys = x + layout.unit_vision_offsets[:, 0], y + layout.unit_vision_offsets[:, 1]
+    width, height = layout.shape
+    if layout.torus:
+        xs, ys = xs % width, ys % height
+    else:
+        inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height)
+        xs, ys = xs[inside], ys[inside]
+    civ = layout.civilian_at[xs, ys]
+    return civ[civ >= 0]
 
 
 def one_unit_model(make_scenario, police: int = 1) -> SSRModel:
@@ -70,7 +84,7 @@ def test_units_arrest_one_after_another(make_scenario):
 def test_arrests_pick_uniformly_among_actives_in_vision(make_scenario):
     model = one_unit_model(make_scenario)
     pop, f = model.population, model.forces
-    in_vision = model.layout.civilians_seen_from(int(f.x[0]), int(f.y[0]))
+    in_vision = civilians_seen_from(model.layout, int(f.x[0]), int(f.y[0]))
     picks: Counter[int] = Counter()
     for seed in range(600):
         pop.state[:] = CivilianState.QUIESCENT
@@ -197,11 +211,11 @@ def test_actives_seen_by_units_and_civilians_match_a_direct_count(make_scenario,
     flip = rng.choice(pop.size, 40, replace=False)  # some turn active, some quiet
     now = pop.state[flip] != CivilianState.ACTIVE
     pop.state[flip] = np.where(now, CivilianState.ACTIVE, CivilianState.QUIESCENT)
-    actives.mark(pop.x[flip], pop.y[flip], now)
+    actives.mark(flip, now)
     active = pop.state == CivilianState.ACTIVE
     ux, uy = model.forces.x, model.forces.y
     for i in range(len(ux)):
-        sight = layout.civilians_seen_from(int(ux[i]), int(uy[i]))
+        sight = civilians_seen_from(layout, int(ux[i]), int(uy[i]))
         assert actives.seen_by_units(ux[i:i + 1], uy[i:i + 1])[0] == active[sight].sum()
     civ = np.flatnonzero(~active)[:30]
     for i in civ:

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from ssrsim.model.space import (
     Neighbourhoods,
     NeighbourhoodSum,
-    cells_within,
     district_map,
     neighbourhood_offsets,
     unit_vision_offsets,
@@ -199,18 +198,6 @@ def test_neighbourhood_sum_non_torus_has_no_wraparound():
     assert torus_counts[9, 9] == 1 and torus_counts[8, 0] == 1
 
 
-# -- cells_within ---------------------------------------------------------------------------
-
-
-def test_cells_within_clips_or_wraps():
-    off = neighbourhood_offsets(1, "von_neumann", True)
-    xs, ys = cells_within(0, 0, off, (5, 4), torus=False)
-    assert set(zip(xs.tolist(), ys.tolist(), strict=True)) == {(0, 0), (1, 0), (0, 1)}
-    xs, ys = cells_within(0, 0, off, (5, 4), torus=True)
-    assert set(zip(xs.tolist(), ys.tolist(), strict=True)) == {
-        (0, 0), (1, 0), (0, 1), (4, 0), (0, 3)}
-
-
 # -- district_map ---------------------------------------------------------------------------
 
 
@@ -281,11 +268,37 @@ def test_units_see_each_cell_once_on_a_small_torus(make_scenario):
     assert len(off) == 25 and len({tuple(o) for o in off}) == 25
 
 
-def test_repeated_counts_are_reused_only_for_the_same_grid():
+def test_repeated_counts_at_are_reused_only_for_the_same_points():
     nsum = NeighbourhoodSum((12, 9), 2, "von_neumann", True, False)
-    grid = (np.random.default_rng(4).random((12, 9)) < 0.3).astype(np.int32)
-    first = nsum.repeated_counts(grid)
-    np.testing.assert_array_equal(first, nsum.counts(grid))
-    assert nsum.repeated_counts(grid.copy()) is first and not first.flags.writeable
-    grid[3, 3] += 1  # the caller's grid changes: counted afresh, not the remembered table
-    np.testing.assert_array_equal(nsum.repeated_counts(grid), nsum.counts(grid))
+    rng = np.random.default_rng(4)
+    px, py = rng.integers(0, 12, 30), rng.integers(0, 9, 30)  # points may share a cell
+    x, y = rng.integers(0, 12, 50), rng.integers(0, 9, 50)
+
+    def fresh(px: np.ndarray, py: np.ndarray) -> np.ndarray:
+        grid = np.zeros((12, 9), dtype=np.int32)
+        np.add.at(grid, (px, py), 1)
+        return nsum.counts(grid)[x, y]
+
+    first = nsum.repeated_counts_at(px, py, x, y)
+    np.testing.assert_array_equal(first, fresh(px, py))
+    assert nsum.repeated_counts_at(px.copy(), py.copy(), x, y) is first
+    assert not first.flags.writeable
+    px[3] = (px[3] + 1) % 12  # a point moves: counted afresh, not the remembered table
+    np.testing.assert_array_equal(nsum.repeated_counts_at(px, py, x, y), fresh(px, py))
+
+
+def test_counts_at_reuses_a_sparse_answer_only_for_the_same_events():
+    nsum = NeighbourhoodSum((12, 9), 1, "von_neumann", True, True)
+    rng = np.random.default_rng(5)
+    homes = np.full((12, 9), -1)
+    x, y = rng.integers(0, 12, 40), rng.integers(0, 9, 40)
+    cells = np.unique(x * 9 + y)
+    x, y = cells // 9, cells % 9
+    homes[x, y] = np.arange(x.size)
+    grid = np.zeros((12, 9), dtype=np.int32)
+    grid[2, 3], grid[7, 8] = 1, 2
+    first = nsum.counts_at(grid, homes, x, y)
+    np.testing.assert_array_equal(first, nsum.counts(grid)[x, y])
+    assert nsum.counts_at(grid.copy(), homes, x, y) is first and not first.flags.writeable
+    grid[7, 8] = 1  # the same cells, another value: counted afresh
+    np.testing.assert_array_equal(nsum.counts_at(grid, homes, x, y), nsum.counts(grid)[x, y])

@@ -13,8 +13,9 @@ import pytest
 
 MODEL = Path(__file__).resolve().parents[2] / "ssrsim" / "model"
 STATE = {"population", "forces", "districts", "institutions", "ledger", "record", "space",
-         "mechanisms"}
-"""Plain state (and the pure equations): they may import each other, nothing else of model/."""
+         "mechanisms", "kernels"}
+"""Plain state (and the pure equations and compiled loops): they may import each other,
+nothing else of model/."""
 
 
 def _model_imports(module: str) -> set[str]:
