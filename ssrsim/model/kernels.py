@@ -47,6 +47,17 @@ def scatter(out: np.ndarray, tables: Scatter, xs: np.ndarray, ys: np.ndarray,
 
 
 @numba.njit(cache=True)
+def _sighted(sight: Sight, x: int, y: int, o: int) -> int:
+    """The flat cell at the `o`-th offset of the vision from (x, y); -1 off a bounded grid."""
+    cx, cy = x + sight.offsets[o, 0], y + sight.offsets[o, 1]
+    if sight.torus:
+        cx, cy = cx % sight.width, cy % sight.height
+    elif cx < 0 or cx >= sight.width or cy < 0 or cy >= sight.height:
+        return -1
+    return cx * sight.height + cy
+
+
+@numba.njit(cache=True)
 def seen_by_units(ux: np.ndarray, uy: np.ndarray, grid: np.ndarray, table: np.ndarray,
                   from_table: bool, sight: Sight) -> np.ndarray:
     """Actives in the sight of units at (ux, uy).
@@ -62,12 +73,9 @@ def seen_by_units(ux: np.ndarray, uy: np.ndarray, grid: np.ndarray, table: np.nd
             seen[j] = table[cell] + grid[cell]
             continue
         for o in range(sight.offsets.shape[0]):
-            cx, cy = x + sight.offsets[o, 0], y + sight.offsets[o, 1]
-            if sight.torus:
-                cx, cy = cx % sight.width, cy % sight.height
-            elif cx < 0 or cx >= sight.width or cy < 0 or cy >= sight.height:
-                continue
-            seen[j] += grid[cx * sight.height + cy]
+            cell = _sighted(sight, x, y, o)
+            if cell >= 0:
+                seen[j] += grid[cell]
     return seen
 
 
@@ -93,12 +101,10 @@ def arrest(units: np.ndarray, draws: np.ndarray, terms: np.ndarray, capacity: np
         x, y = ux[units[j]], uy[units[j]]
         m = 0
         for o in range(sight.offsets.shape[0]):
-            cx, cy = x + sight.offsets[o, 0], y + sight.offsets[o, 1]
-            if sight.torus:
-                cx, cy = cx % sight.width, cy % sight.height
-            elif cx < 0 or cx >= sight.width or cy < 0 or cy >= sight.height:
+            cell = _sighted(sight, x, y, o)
+            if cell < 0:
                 continue
-            civ = sight.civilian_at[cx * sight.height + cy]
+            civ = sight.civilian_at[cell]
             if civ >= 0 and state[civ] == ACTIVE:
                 in_sight[m] = civ
                 m += 1
