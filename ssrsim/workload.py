@@ -1,8 +1,8 @@
 """How much work a run or a batch is, estimated before it starts, and the ceiling on it.
 
-The estimate counts what drives a run's cost: civilians (vectorised, about half a
-microsecond each per step), the grid's cells (whole-grid sums), security units (a few
-microseconds each per step), decision batches and steps, the spin-up's included; memory grows
+The estimate counts what drives a run's cost: civilians (vectorised, about a quarter of a
+microsecond each per step), the grid's cells (whole-grid sums), security units (about a
+microsecond each per step), decision batches and steps, the spin-up's included; memory grows
 with the grid's cells and the units. The constants were measured on one core of the machine
 the project is developed on (README, "Resource ceiling"); the figures are rough (from
 half to five times the time measured), there to stop a mistyped grid, batch count or
@@ -31,10 +31,10 @@ MAX_RUNS = 100_000
 LONG_SECONDS = 60.0
 """Work estimated to take longer than this (on the cores it gets) is announced up front."""
 
-SECONDS_PER_CIVILIAN_STEP = 5e-7
-SECONDS_PER_CELL_STEP = 1e-7
-SECONDS_PER_UNIT_STEP = 8e-6
-SECONDS_PER_BATCH = 5e-5
+SECONDS_PER_CIVILIAN_STEP = 2.5e-7
+SECONDS_PER_CELL_STEP = 5e-8
+SECONDS_PER_UNIT_STEP = 1e-6
+SECONDS_PER_BATCH = 1e-5
 SECONDS_PER_STEP = 0.001
 SECONDS_TO_START = 0.7
 SPIN_UP_SHARE = 0.3

@@ -26,9 +26,9 @@ def test_the_baseline_is_well_under_the_ceiling():
 @pytest.mark.parametrize(("changes", "words"), [
     ({"space.width": 2000, "space.height": 2000, "time.steps": 12_000}, "h per run on one core"),
     ({"space.width": 1000, "space.height": 1000, "activation.batches": 100_000,
-      "time.steps": 1000}, "h per run on one core"),
+      "time.steps": 4000}, "h per run on one core"),
     ({**{f"districts.{d}.police": 100_000 for d in ("capital", "highlands", "delta", "border")},
-      "time.steps": 2000}, "per run on one core"),
+      "time.steps": 10_000}, "per run on one core"),
 ])
 def test_a_run_over_the_ceiling_is_refused_unless_allowed(changes, words):
     work = estimate(apply_changes(load_scenario(BASELINE), changes, source="test"))
@@ -108,7 +108,9 @@ def test_cli_refuses_a_large_run_at_once_and_announces_a_long_one(tmp_path, caps
 def test_a_long_run_is_announced_before_it_starts(capsys):
     from ssrsim.cli import announce
 
-    work = estimate(apply_changes(load_scenario(BASELINE), {"time.steps": 12_000}, source="t"))
+    work = estimate(apply_changes(load_scenario(BASELINE), {"time.steps": 12_000,
+                                                              "activation.batches": 2000},
+                                 source="t"))
     announce(work, "run")
     assert "ssrsim run: this will take a while: about" in capsys.readouterr().err
     announce(estimate(load_scenario(BASELINE)), "run", workers=1)

@@ -176,7 +176,9 @@ def test_an_in_process_calibration_repeats_exactly_from_its_seed(tiny, tmp_path)
 
 def test_a_joint_fit_over_the_work_ceiling_is_refused_before_any_run(capsys, tmp_path):
     code = main(["calibrate", "--cases", "liberia,mali", "--params", "trust.abuse_loss",
-                 "--set", "activation.batches=100000", "--out", str(tmp_path / "cal")])
+                 "--set", "activation.batches=100000", "--set", "time.step_days=1",
+                 "--set", "time.steps=50000",
+                 "--out", str(tmp_path / "cal")])
     assert code == 2
     assert "too large" in capsys.readouterr().err
     assert not (tmp_path / "cal").exists()
