@@ -63,6 +63,12 @@ class Workload:
     run_bytes: float
 
     @property
+    def step_seconds(self) -> float:
+        """One step of a run (the start and the spin-up left out)."""
+        steps = self.steps + SPIN_UP_SHARE * self.spin_up_steps
+        return (self.run_seconds - SECONDS_TO_START) / max(1.0, steps)
+
+    @property
     def seconds(self) -> float:
         """All runs on one core."""
         return self.run_seconds * self.runs

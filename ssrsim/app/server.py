@@ -32,6 +32,7 @@ from types import FrameType
 from typing import NoReturn
 
 from ..scenario import ScenarioError, load_experiment
+from ..workload import WorkloadError, check, duration, estimate
 from .config import ENV_COMPARE, ENV_POLICY, ENV_SCENARIO
 
 DEFAULT_HOST = "127.0.0.1"
@@ -39,6 +40,9 @@ DEFAULT_PORT = 8765
 EXIT_BAD_INPUT = 2
 STOP_TIMEOUT = 10.0
 """Seconds the Solara server gets to stop after Ctrl+C or SIGTERM before it is killed."""
+
+SLOW_STEP_SECONDS = 0.25
+"""A step estimated to take longer than this (fewer than 4 steps a second) is warned of."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,26 +58,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--compare", nargs=2, metavar=("POLICY_A", "POLICY_B"),
                         help="side by side: two runs of the scenario, same seed, one per "
                              "policy")
+    parser.add_argument("--allow-large", action="store_true",
+                        help="serve a scenario over the work ceiling anyway (see README, "
+                             "'Resource ceiling')")
 
 
 def serve_from_args(args: argparse.Namespace) -> int:
     """Run `serve` with the arguments `add_arguments` defines."""
     return serve(args.scenario, host=args.host, port=args.port,
                  compare=tuple(args.compare) if args.compare else None,
-                 policy=getattr(args, "policy", None))
+                 policy=getattr(args, "policy", None),
+                 allow_large=getattr(args, "allow_large", False))
 
 
 def check_scenario(scenario: str, *, compare: Sequence[str] | None = None,
-                   policy: str | None = None) -> None:
-    """Load the scenario with each policy asked for.
+                   policy: str | None = None, allow_large: bool = False) -> str | None:
+    """Load the scenario with each policy asked for and check the work of one run of each.
+
+    Returns:
+        A warning when a step would be slow on the page, else None.
 
     Raises:
         ScenarioError: the clear message of the first problem found.
+        WorkloadError: a run over the work ceiling, unless `allow_large`.
 
     """
     experiment = load_experiment(scenario)
-    for name in (*(compare or ()), *((policy,) if policy else ())):
-        experiment.scenario(name)
+    shown = [experiment.scenario(name) for name in (*(compare or ()), *((policy,) if policy
+                                                                         else ()))]
+    slowest = 0.0
+    for params in shown or [experiment.base]:
+        work = estimate(params)
+        check(work, allow_large=allow_large)
+        slowest = max(slowest, work.step_seconds)
+    if slowest > SLOW_STEP_SECONDS:
+        return (f"warning: a step of this scenario takes about {duration(slowest)} on one core: "
+                f"the page will play slowly (a smaller space.width/height plays faster)")
+    return None
 
 
 def free_port(host: str = DEFAULT_HOST) -> int:
@@ -123,7 +144,8 @@ def _is_loopback(host: str) -> bool:
 
 
 def serve(scenario: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          compare: tuple[str, str] | None = None, policy: str | None = None) -> int:
+          compare: tuple[str, str] | None = None, policy: str | None = None,
+          allow_large: bool = False) -> int:
     """Serve the trainers' page for a scenario until interrupted; return an exit code.
 
     Args:
@@ -132,6 +154,7 @@ def serve(scenario: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
         port: TCP port; 0 picks a free one.
         compare: two policy names for side-by-side mode.
         policy: a policy to start with (single mode).
+        allow_large: serve a scenario over the work ceiling anyway.
 
     Returns:
         0 after a normal stop (Ctrl+C), 2 when the scenario does not validate, else the
@@ -139,10 +162,16 @@ def serve(scenario: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
 
     """
     try:
-        check_scenario(scenario, compare=compare, policy=policy)
+        slow = check_scenario(scenario, compare=compare, policy=policy,
+                              allow_large=allow_large)
     except ScenarioError as err:
         print(err, file=sys.stderr)
         return EXIT_BAD_INPUT
+    except WorkloadError as err:
+        print(f"ssrsim serve: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if slow:
+        print(slow, file=sys.stderr)
     if compare and policy:
         print("--policy and --compare cannot be combined", file=sys.stderr)
         return EXIT_BAD_INPUT

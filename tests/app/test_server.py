@@ -158,3 +158,17 @@ def test_the_server_child_dies_with_a_killed_ssrsim_serve(tmp_path):
         time.sleep(0.1)
     assert _gone(pid)
 
+
+
+def test_a_scenario_over_the_work_ceiling_is_refused_unless_allowed(scenario_dir, children,
+                                                                   capsys):
+    huge = scenario_dir / "huge.yaml"
+    huge.write_text("extends: small.yaml\nname: huge\nspace: {width: 1000, height: 1000}\n"
+                    "activation: {batches: 100000}\ntime: {steps: 4000}\n")
+    assert server.serve(str(huge)) == server.EXIT_BAD_INPUT and children == []
+    err = capsys.readouterr().err
+    assert "too large" in err and "--allow-large" in err
+    assert server.serve(str(huge), allow_large=True) == 0
+    assert "the page will play slowly" in capsys.readouterr().err
+    assert server.serve(str(scenario_dir / "small.yaml")) == 0
+    assert "slowly" not in capsys.readouterr().err
