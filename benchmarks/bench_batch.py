@@ -23,12 +23,14 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import yaml
 from common import format_table, machine_lines, run_child  # benchmarks/common.py
 
 SCENARIO_FILE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
 THROUGHPUT_OVERRIDES = ["space.width=40", "space.height=40", "time.steps=30"]
 MEMORY_OVERRIDES = ["space.width=10", "space.height=10", "time.steps=2"]
-POLICIES = 5  # baseline.yaml's policies; a batch runs all of them
+POLICIES = len(yaml.safe_load(SCENARIO_FILE.read_text())["policies"])
+"""baseline.yaml's policies; a batch runs all of them."""
 RATIO_TARGET = 1.8
 MEMORY_TARGET_MIB = 300.0
 SAMPLE_EVERY_S = 0.2
@@ -37,7 +39,7 @@ MILESTONES = (0.25, 0.5, 0.75, 1.0)
 
 @dataclass(frozen=True)
 class Config:
-    """One batch: its purpose, local workers, replicates (x 5 policies) and overrides."""
+    """One batch: its purpose, local workers, replicates (x every policy) and overrides."""
 
     kind: str  # "throughput" or "memory"
     workers: int
@@ -256,12 +258,15 @@ notes:
   bandwidth); utilisation = runs x s/run / (wall x workers) shows time lost to start-up,
   to the parent and to the last chunk finishing alone.
 - parent CPU s: the batch parent's own CPU (collecting results, writing shards and the
-  journal); on 2 cores it competes with the 2 workers. workers CPU s: the pool's
-  processes (rusage of waited-for children).
+  journal); on 2 cores it competes with the 2 workers. workers CPU s: rusage of the
+  children this process has waited for. Under the `forkserver` start method (what the
+  batch uses on Linux) the workers are the fork server's children, and the fork server
+  lives until this process exits, so their CPU is NOT counted there (the column reads
+  about 0): it shows up in "other cores" instead, which then holds the workers as well as
+  other processes. Only `--workers 0` rows and `spawn` pools are exact.
 - our cores = (parent + workers CPU) / wall; other cores = machine-wide busy CPU from
-  /proc/stat over the same wall time minus ours, i.e. what other processes on this shared
-  machine took meanwhile; steal = CPU the hypervisor gave to other guests. A 2-worker
-  batch can only be 2x faster if "our cores" reaches about 2.
+  /proc/stat over the same wall time minus ours; steal = CPU the hypervisor gave to other
+  guests. A 2-worker batch can only be 2x faster if its processes get about 2 cores.
 - memory: the parent process only (the one that calls execute_batch); workers are
   separate processes and not included. ru_maxrss covers the whole process life,
   imports and prepare_batch included."""
