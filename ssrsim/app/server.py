@@ -84,13 +84,12 @@ def check_scenario(scenario: str, *, compare: Sequence[str] | None = None,
 
     """
     experiment = load_experiment(scenario)
-    shown = [experiment.scenario(name) for name in (*(compare or ()), *((policy,) if policy
-                                                                         else ()))]
-    slowest = 0.0
-    for params in shown or [experiment.base]:
-        work = estimate(params)
+    names = [*(compare or ()), *([policy] if policy else [])]
+    shown = [experiment.scenario(name) for name in names] or [experiment.base]
+    works = [estimate(params) for params in shown]
+    for work in works:
         check(work, allow_large=allow_large)
-        slowest = max(slowest, work.step_seconds)
+    slowest = max(work.step_seconds for work in works)
     if slowest > SLOW_STEP_SECONDS:
         return (f"warning: a step of this scenario takes about {duration(slowest)} on one core: "
                 f"the page will play slowly (a smaller space.width/height plays faster)")
