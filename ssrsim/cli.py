@@ -274,6 +274,9 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     steps = scenario.time.steps
     if args.quiet:
         result = run(scenario, policy=args.policy)
+    elif not console.is_terminal:  # logs, CI, notebooks: plain lines instead of a bar
+        log = ProgressLog(f"run {scenario.name}", unit="steps")
+        result = run(scenario, policy=args.policy, on_step=lambda step: log(step, 0, steps))
     else:
         columns = (TextColumn("[bold]{task.description}"), BarColumn(),
                    TextColumn("{task.completed}/{task.total} steps"), TimeRemainingColumn())
@@ -389,13 +392,16 @@ class ProgressLog:
     """Progress as plain lines, for output that is not a terminal (logs, CI, notebooks).
 
     Called like a batch's `on_progress` with (runs done, runs failed, runs to do); prints a
-    line when `every` seconds have passed or another tenth of the runs has finished, and
-    when the last run finishes: done, failed, total, percent, elapsed time and an ETA.
+    line when `every` seconds have passed or another tenth of the work has finished, and
+    when the last piece finishes: done, failed, total, percent, elapsed time and an ETA.
+    With `unit="steps"` it counts a run's steps, which cannot fail (`failed` is left out).
     """
 
-    def __init__(self, label: str, *, every: float = 5.0, stream: TextIO | None = None,
+    def __init__(self, label: str, *, unit: str = "runs", every: float = 5.0,
+                 stream: TextIO | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.label = label
+        self.unit = unit
         self.every = every
         self.stream = stream
         self.clock = clock
@@ -414,8 +420,9 @@ class ProgressLog:
         elapsed = now - self.started
         eta = elapsed / finished * (todo - finished) if finished else None
         percent = 100 * finished / todo if todo else 100.0
-        line = (f"{self.label}: {finished}/{todo} runs ({percent:.0f}%), {done} done, "
-                f"{failed} failed, elapsed {_duration(elapsed)}, "
+        counts = f", {done} done, {failed} failed" if self.unit == "runs" else ""
+        line = (f"{self.label}: {finished}/{todo} {self.unit} ({percent:.0f}%){counts}, "
+                f"elapsed {_duration(elapsed)}, "
                 f"ETA {_duration(eta) if eta is not None else '?'}")
         print(line, file=self.stream if self.stream is not None else sys.stderr, flush=True)
 

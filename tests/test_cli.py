@@ -371,3 +371,12 @@ def test_batch_reports_progress_lines_when_not_a_terminal(tmp_path, capsys):
     assert code == 0
     err = capsys.readouterr().err
     assert "2/2 runs (100%), 2 done, 0 failed" in err
+
+
+def test_run_reports_step_progress_lines_when_not_a_terminal(tmp_path, capsys):
+    code = main(["run", "scenarios/baseline.yaml", *SMALL, "--out", str(tmp_path / "r")])
+    assert code == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("run ")]
+    steps = SMALL[SMALL.index("--steps") + 1]
+    assert lines[-1].startswith(f"run baseline: {steps}/{steps} steps (100%), elapsed")
+    assert "failed" not in lines[-1]
