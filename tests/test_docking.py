@@ -29,16 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from mesa.examples.advanced.epstein_civil_violence.agents import Citizen, Cop
-from mesa.examples.advanced.epstein_civil_violence.model import (
-    EpsteinCivilViolence,
-    EpsteinScenario,
-)
 from scipy.stats import mannwhitneyu
 
-from ssrsim import SSRModel, load_scenario
-from ssrsim.scenario import apply_changes
-from ssrsim.scenario.schema import Scenario
+from ssrsim import load_scenario
+from ssrsim.docking import docked_pair
 
 pytestmark = pytest.mark.slow  # 56 runs, about 90 s
 
@@ -64,46 +58,6 @@ SETS = {
 }
 
 
-def mesa_model(seed: int, scenario: Scenario, grid: str) -> EpsteinCivilViolence:
-    """Mesa's example at the scenario's parameters (its vision is whole cells)."""
-    width, height = scenario.space.width, scenario.space.height
-    params = EpsteinScenario(
-        rng=seed,
-        citizen_density=scenario.population.density,
-        cop_density=scenario.districts[0].police / (width * height),
-        citizen_vision=int(scenario.activation.vision),
-        cop_vision=int(scenario.security.vision),
-        legitimacy=scenario.legitimacy.fixed_value,
-        max_jail_term=scenario.time.steps_for(scenario.activation.max_jail_days),
-        active_threshold=scenario.activation.threshold,
-        arrest_prob_constant=scenario.activation.arrest_constant,
-        movement=False,
-        grid_type=grid,
-    )
-    return EpsteinCivilViolence(width=width, height=height, scenario=params)
-
-
-def mesas(seed: int, scenario: Scenario, grid: str, steps: int) -> tuple[np.ndarray, int, int]:
-    """Actives and jailed per step, and the run's numbers of cops and citizens."""
-    model = mesa_model(seed, scenario, grid)
-    cops, citizens = len(model.agents_by_type[Cop]), len(model.agents_by_type[Citizen])
-    for _ in range(steps):
-        model.step()
-    table = model.datacollector.get_model_vars_dataframe()[["active", "arrested"]]
-    return table.to_numpy()[:steps + 1], cops, citizens
-
-
-def ours(seed: int, scenario: Scenario, cops: int, citizens: int, steps: int) -> np.ndarray:
-    """Actives and jailed per step, with Mesa's numbers of cops and citizens for this seed."""
-    cells = scenario.space.width * scenario.space.height
-    matched = apply_changes(scenario, {"districts.all.police": cops,
-                                       "population.density": citizens / cells}, source="docking")
-    model = SSRModel(matched, rng=seed)
-    for _ in range(steps):
-        model.step()
-    return model.timeseries()[["active", "jailed"]].to_numpy()
-
-
 @pytest.fixture(scope="module", params=list(SETS))
 def runs(request) -> tuple[str, np.ndarray, np.ndarray]:
     s = SETS[request.param]
@@ -115,12 +69,8 @@ def runs(request) -> tuple[str, np.ndarray, np.ndarray]:
         assert s.grid == "Moore" and 1.5 <= scenario.activation.vision < 2
     else:
         assert scenario.activation.neighbourhood == expected
-    ssr, mesa = [], []
-    for seed in range(s.seeds):
-        table, cops, citizens = mesas(seed, scenario, s.grid, s.steps)
-        mesa.append(table)
-        ssr.append(ours(seed, scenario, cops, citizens, s.steps))
-    return request.param, np.array(ssr), np.array(mesa)
+    pairs = [docked_pair(scenario, seed, s.grid, s.steps) for seed in range(s.seeds)]
+    return request.param, np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
 
 
 @pytest.mark.parametrize(("column", "name"), [(0, "active"), (1, "jailed")])

@@ -45,8 +45,8 @@ from scipy.stats import mannwhitneyu
 from ssrsim import SSRModel, load_scenario
 from ssrsim.analysis import compare, load_results
 from ssrsim.batch import execute_batch, open_executor, prepare_batch
+from ssrsim.docking import docked_pair
 from ssrsim.model.measures import HEADLINE
-from ssrsim.scenario import Scenario, apply_changes
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -220,49 +220,11 @@ def docking(s: Settings) -> dict[str, dict[str, np.ndarray]]:
     results = {}
     for label, policy, grid in DOCKING_SETS:
         scenario = load_scenario(EPSTEIN_FILE, policy=policy)
-        pairs = [docking_pair(scenario, seed, grid, s.docking_steps)
-                 for seed in range(s.docking_seeds)]
-        results[label] = {"ours": np.array([p[0] for p in pairs]),
-                          "mesa": np.array([p[1] for p in pairs])}
+        pairs = [docked_pair(scenario, seed, grid, s.docking_steps)
+                 for seed in range(s.docking_seeds)]  # steps 0..steps-1 of each, as before
+        results[label] = {"ours": np.array([p[0][:s.docking_steps] for p in pairs]),
+                          "mesa": np.array([p[1][:s.docking_steps] for p in pairs])}
     return results
-
-
-def docking_pair(scenario: Scenario, seed: int, grid: str, steps: int
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mesa's example and ssrsim on one seed: (actives, jailed) per step, ssrsim's first.
-
-    ssrsim gets the numbers of cops and citizens of Mesa's run on that seed.
-    """
-    from mesa.examples.advanced.epstein_civil_violence.agents import Citizen, Cop
-    from mesa.examples.advanced.epstein_civil_violence.model import (
-        EpsteinCivilViolence,
-        EpsteinScenario,
-    )
-
-    width, height = scenario.space.width, scenario.space.height
-    params = EpsteinScenario(
-        rng=seed, citizen_density=scenario.population.density,
-        cop_density=scenario.districts[0].police / (width * height),
-        citizen_vision=int(scenario.activation.vision),
-        cop_vision=int(scenario.security.vision),
-        legitimacy=scenario.legitimacy.fixed_value,
-        max_jail_term=scenario.time.steps_for(scenario.activation.max_jail_days),
-        active_threshold=scenario.activation.threshold,
-        arrest_prob_constant=scenario.activation.arrest_constant, movement=False,
-        grid_type=grid)
-    mesa = EpsteinCivilViolence(width=width, height=height, scenario=params)
-    cops, citizens = len(mesa.agents_by_type[Cop]), len(mesa.agents_by_type[Citizen])
-    for _ in range(steps):
-        mesa.step()
-    theirs = mesa.datacollector.get_model_vars_dataframe()[["active", "arrested"]]
-    matched = apply_changes(scenario, {"districts.all.police": cops,
-                                       "population.density": citizens / (width * height)},
-                            source="docking")
-    model = SSRModel(matched, rng=seed)
-    for _ in range(steps):
-        model.step()
-    ours = model.timeseries()[["active", "jailed"]].to_numpy()[:steps]
-    return ours, theirs.to_numpy()[:steps]
 
 
 def docking_table(dock: dict[str, dict[str, np.ndarray]], s: Settings) -> str:
