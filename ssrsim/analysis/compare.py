@@ -40,6 +40,7 @@ import pandas as pd
 from scipy import stats
 
 from ..results_format import MeasureInfo
+from .plain import per_period, plain_number, plain_unit, step_days
 from .results import DRAW, Results, ResultsError
 
 FORCE_TRUST = ("police_trust", "army_trust")
@@ -325,12 +326,16 @@ def compare(
     table["holds"] = table["p_holm"] < 1 - confidence
     burn_in = burn_in if statistic == "mean" else 0
     return Comparison(table, baseline, statistic, confidence,
-                      _warnings(results, table, burn_in), burn_in,
+                      _warnings(results, table, baseline, burn_in), burn_in,
                       tuple(results.info(m) for m in dict.fromkeys(names)))
 
 
-def _warnings(results: Results, table: pd.DataFrame, burn_in: int) -> list[str]:
-    """Too few replicates, wide intervals, unfinished or failed runs, an unsettled start."""
+def _warnings(results: Results, table: pd.DataFrame, baseline: str,
+              burn_in: int) -> list[str]:
+    """Too few replicates, wide intervals, unfinished or failed runs, an unsettled start.
+
+    Measures and precisions are told in the brief's plain units (per week, points).
+    """
     warnings: list[str] = []
     counts = results.manifest.counts
     if counts.done < counts.planned:
@@ -343,8 +348,10 @@ def _warnings(results: Results, table: pd.DataFrame, burn_in: int) -> list[str]:
                         f"intervals are rough; rerun `ssrsim batch` with more --replicates")
     short = table[table["replicates_needed"] > table["n"]]
     for measure, group in short.groupby("measure", sort=False):
-        label = results.info(str(measure)).label
-        precision = f"±{group['precision'].iloc[0]:.3g}"
+        info = results.info(str(measure))
+        label = per_period(info.label, step_days(results))
+        unit = plain_unit(info, results, baseline)
+        precision = f"±{plain_number(unit.of(float(group['precision'].iloc[0])))} {unit.unit}"
         endless = group[np.isinf(group["replicates_needed"])]
         if len(endless):
             cause = ("the plausible worlds alone spread the difference wider: more runs will "

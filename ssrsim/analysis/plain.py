@@ -49,7 +49,7 @@ def plain_unit(info: MeasureInfo, results: Results, baseline: str) -> PlainUnit:
         of, unit = COUNTED[info.name]
         count = _baseline_mean(results, of, baseline)
         if count is not None:
-            return PlainUnit(count, f"{unit} (of {count:.0f})", "units",
+            return PlainUnit(count, f"{unit} (of {count:.0f})", unit,
                              unit.replace("units", "unit"))
     if info.unit in FRACTIONS:
         return PlainUnit(100.0, "percentage points", "pts", "percentage point")

@@ -221,3 +221,12 @@ def test_worlds_that_agree_give_the_paired_interval(tmp_path, synthetic):
     # the worlds' part is estimated, so it adds a little by chance: no more than the seeds'
     assert 0.9 * plain_half < (found["diff_high"] - found["diff_low"]) / 2 < 2 * plain_half
     assert found["verdict_kind"] == Verdict.BETTER and found["p_better"] > 0.99
+
+
+def test_replicate_warnings_speak_the_briefs_plain_units(tiny_batch):
+    """A planner reads `±0.10 percentage points`, as in the brief, not `±0.001`."""
+    comparison = compare(load_results(tiny_batch), "status_quo", measures=["trust"],
+                         precision=0.001)
+    (needed,) = [w for w in comparison.warnings if "needed for difference intervals" in w]
+    assert needed.startswith("Trust in security forces: about ")
+    assert "intervals of ±0.10 percentage points (have 3;" in needed
