@@ -178,6 +178,8 @@ MEASURES: list[Measure] = [
             lambda w: int(w.districts.visits.sum()), unit="visits per step"),
     Measure("hardship", "Mean hardship H.", lambda w: float(w.population.hardship.mean()),
             "lower", INDEX),
+    Measure("anger", "Mean anger A at abuses by the forces (Bennett 2008), part of grievance.",
+            lambda w: float(w.population.anger.mean()), "lower", INDEX),
     Measure("active_share", "Share of civilians active.",
             lambda w: w.population.count(CivilianState.ACTIVE) / w.population.size, "lower",
             SHARE),

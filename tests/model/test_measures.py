@@ -11,6 +11,7 @@ import pytest
 from ssrsim.model import CivilianState, SSRModel, phases
 from ssrsim.model.measures import HEADLINE, MEASURES, measure_info, measures_for
 from ssrsim.model.record import RecentCounts, StepRecord
+from ssrsim.scenario import apply_changes
 from ssrsim.scenario.schema import ACTIVITIES, Scenario
 
 
@@ -230,3 +231,14 @@ def test_reform_uptake_and_capacity_with_all_units_reformed(make_scenario, run):
     assert first["in_training"] == 0.0
     police, army = 4 + 3 + 5 + 2, 3 + 5 + 2 + 6
     assert first["capacity"] == pytest.approx((0.7 * police + 0.9 * army) / (police + army))
+
+
+def test_anger_is_the_mean_of_civilians_anger_and_needs_abuses(small_scenario, run):
+    model = run(small_scenario, 8)
+    ts = model.timeseries()
+    assert ts["anger"].iloc[-1] == pytest.approx(float(model.population.anger.mean()))
+    assert ts["anger"].iloc[0] == 0 and ts["abuses"].sum() > 0 and ts["anger"].max() > 0
+    no_abuse = apply_changes(small_scenario, {"security.abuse_rate.police": 0.0,
+                                              "security.abuse_rate.army": 0.0}, source="test")
+    clean = run(no_abuse, 8).timeseries()
+    assert clean["abuses"].sum() == 0 and clean["anger"].max() == 0
