@@ -13,8 +13,10 @@ option loses at at least `DENSITY` of the points (density), the one holding the 
 of all its losses (coverage), once each restriction whose quasi-p-value is above
 `SIGNIFICANCE` (one chance could give) has been dropped where the box stays that dense, and
 only if every restriction left is significant. When no box qualifies, the losses are said to
-be spread out. Too few points, too few losses, no loss, only losses or losses nearly
-everywhere are said in words instead of a box. docs/discovery.md describes the method.
+be spread out. Where the option loses nearly everywhere, the same rule is applied to its few
+wins: the box where it still wins, if there is one, is what a planner needs. Too few points,
+too few losses, no loss or only losses are said in words instead of a box.
+docs/discovery.md describes the method.
 
 ema_workbench is an optional dependency (`pip install 'ssrsim[discovery]'`), imported only
 when a box is sought: its import takes a few seconds and loads statsmodels and seaborn.
@@ -89,6 +91,7 @@ class Status(StrEnum):
     BOX = "box"
     SPREAD = "spread"
     EVERYWHERE = "everywhere"
+    WINS_BOX = "wins in a box"
     SAME = "same"
     NEVER = "never"
     ALWAYS = "always"
@@ -100,6 +103,7 @@ STATUS_WORDS = {
     Status.BOX: "a box",
     Status.SPREAD: "spread out: no region found",
     Status.EVERYWHERE: "nearly everywhere: no region stands out",
+    Status.WINS_BOX: "nearly everywhere; wins only in a box",
     Status.SAME: "no difference",
     Status.NEVER: "never loses",
     Status.ALWAYS: "loses everywhere",
@@ -155,9 +159,10 @@ class Region:
     `points` design points or draws were compared (`worlds`: posterior draws, told as
     plausible worlds); the option beat the baseline at `wins` of them and lost at `losses`.
     With `status` BOX, `limits` are the box's restricted parameters, `box_points` the points
-    inside it and `box_losses` its losses; `coverage` is the share of all losses inside the
+    inside it and `box_hits` its losses; `coverage` is the share of all losses inside the
     box and `density` the share of the box's points that are losses; `dense_at` is the
-    density a box needed.
+    density a box needed. With `status` WINS_BOX (it loses nearly everywhere) the box and
+    its numbers are those of its wins instead (`box_of`).
     """
 
     option: str
@@ -171,7 +176,7 @@ class Region:
     status: Status
     limits: tuple[Limit, ...] = ()
     box_points: int = 0
-    box_losses: int = 0
+    box_hits: int = 0
     coverage: float = math.nan
     density: float = math.nan
     dense_at: float = DENSITY
@@ -185,6 +190,11 @@ class Region:
     def ties(self) -> int:
         """Points where the option and the baseline do not differ."""
         return self.points - self.wins - self.losses
+
+    @property
+    def box_of(self) -> str:
+        """What the box gathers: `losses`, `wins`, or nothing without a box."""
+        return {Status.BOX: "losses", Status.WINS_BOX: "wins"}.get(self.status, "")
 
     @property
     def unit(self) -> str:
@@ -223,6 +233,14 @@ def sentence(region: Region, mark: str = "") -> str:
     if r.status == Status.EVERYWHERE:
         return (f"{beats}; {loses}, across the whole range of the parameters: no region "
                 f"stands out.")
+    if r.status == Status.WINS_BOX:
+        box = join(limit.words for limit in r.limits)
+        where = "it still wins mostly when" if r.coverage >= 0.5 else \
+            "some of its wins gather where"
+        return (f"{beats}; {loses}, nearly everywhere, but {where} {box} — that box holds "
+                f"{fraction(r.coverage)} of the {unit} where it wins (coverage "
+                f"{r.coverage:.0%}) and it wins in {fraction(r.density)} of the {unit} "
+                f"inside it (density {r.density:.0%}).")
     if r.status == Status.SPREAD or not r.limits:
         return (f"{beats}; {loses}, spread out: PRIM found no region, beyond what chance "
                 f"would give, where it loses in at least {fraction(r.dense_at)} of the "
@@ -332,15 +350,15 @@ def find_region(table: pd.DataFrame, parameters: Sequence[str], better: str, *,
     """Where an option loses, from its per-point differences (see `point_differences`).
 
     A loss is a difference on the worse side of zero (below it when higher is better). PRIM
-    runs only with at least `MIN_POINTS` points and `MIN_LOSSES` losses, and only when the
-    option loses at less than `density` of the points.
+    runs only with at least `MIN_POINTS` points and `MIN_LOSSES` losses; when the option
+    loses at `density` of the points or more, it looks for where the wins gather instead.
     """
     if better not in ("higher", "lower"):
         raise ValueError(f"a measure needs a better direction to lose on, got {better!r}")
     diff = table["diff"].to_numpy(dtype=float)
     worse = diff < 0 if better == "higher" else diff > 0
-    wins = int(np.sum(diff > 0 if better == "higher" else diff < 0))
-    losses, points = int(worse.sum()), len(diff)
+    won = diff > 0 if better == "higher" else diff < 0
+    wins, losses, points = int(won.sum()), int(worse.sum()), len(diff)
     found: dict[str, Any] = {"option": option, "baseline": baseline, "measure": measure,
                              "label": label, "worlds": worlds, "points": points,
                              "wins": wins, "losses": losses, "dense_at": density}
@@ -352,9 +370,13 @@ def find_region(table: pd.DataFrame, parameters: Sequence[str], better: str, *,
         return Region(**found, status=Status.ALWAYS)
     if losses < MIN_LOSSES:
         return Region(**found, status=Status.TOO_FEW_LOSSES)
-    if losses / points >= density:
-        return Region(**found, status=Status.EVERYWHERE)
     x, integer = prim_inputs(table, parameters)
+    if losses / points >= density:
+        box = (_prim_box(x, won.astype(int), integer, density)
+               if wins >= MIN_LOSSES and not x.empty else {"status": Status.SPREAD})
+        if box["status"] != Status.BOX:
+            return Region(**found, status=Status.EVERYWHERE)
+        return Region(**found, **{**box, "status": Status.WINS_BOX})
     if x.empty:
         return Region(**found, status=Status.SPREAD)
     return Region(**found, **_prim_box(x, worse.astype(int), integer, density))
@@ -392,7 +414,10 @@ def _category(value: Any) -> str:
 
 def _prim_box(x: pd.DataFrame, y: np.ndarray, integer: dict[str, bool], density: float
               ) -> dict[str, Any]:
-    """Run PRIM and choose its box by the rule of this module: the Region's box fields."""
+    """Run PRIM on `y` (1 at the points sought) and choose its box by this module's rule.
+
+    Returns the Region's box fields.
+    """
     prim_module = load_prim()
     with quiet():
         prim = prim_module.Prim(x, y, peel_alpha=PEEL_ALPHA,
@@ -404,7 +429,7 @@ def _prim_box(x: pd.DataFrame, y: np.ndarray, integer: dict[str, bool], density:
     stats = box.peeling_trajectory.iloc[chosen]
     limits = box_limits(box.box_lims[chosen], prim.box_init, box.p_values[chosen], integer)
     return {"status": Status.BOX, "limits": limits, "box_points": int(stats["n"]),
-            "box_losses": int(stats["k"]), "coverage": float(stats["coverage"]),
+            "box_hits": int(stats["k"]), "coverage": float(stats["coverage"]),
             "density": float(stats["density"])}
 
 
@@ -556,7 +581,7 @@ def regions_table(regions: Sequence[Region]) -> pd.DataFrame:
         common = {"option": r.option, "baseline": r.baseline, "measure": r.measure,
                   "status": r.status.value, "points": r.points, "worlds": r.worlds,
                   "wins": r.wins, "losses": r.losses, "share_better": r.share_better,
-                  "box_points": r.box_points, "box_losses": r.box_losses,
+                  "box_of": r.box_of, "box_points": r.box_points, "box_hits": r.box_hits,
                   "coverage": r.coverage, "density": r.density}
         for limit in r.limits or (None,):
             rows.append({**common,
@@ -592,7 +617,8 @@ def method_words(density: float = DENSITY) -> str:
             f"holds the largest share of the option's losses (coverage) among those where it "
             f"loses in at least {fraction(density)} of the points (density {density:.0%}), "
             f"keeping only limits that chance would not give (quasi-p-value at most "
-            f"{SIGNIFICANCE:g}); the method is in docs/discovery.md.")
+            f"{SIGNIFICANCE:g}). Where an option loses nearly everywhere, the box is sought "
+            f"the same way among its wins; the method is in docs/discovery.md.")
 
 
 def too_few_words(results: Results) -> str:
@@ -616,8 +642,10 @@ def box_rows(regions: Sequence[Region]) -> tuple[list[str], list[list[str]]]:
               "coverage", "density"]
     rows = []
     for r in regions:
-        boxed = r.status == Status.BOX and bool(r.limits)
+        boxed = bool(r.box_of) and bool(r.limits)
         where = join(lim.words for lim in r.limits) if boxed else STATUS_WORDS[r.status]
+        if boxed and r.status == Status.WINS_BOX:
+            where = f"nearly everywhere; it wins only when {where} (coverage, density: of wins)"
         rows.append([r.option, r.label, f"{percent(r.wins, r.points)} of {r.points}",
                      f"{r.losses}", where,
                      f"{r.coverage:.0%}" if boxed else "–",
