@@ -115,14 +115,12 @@ def calibrate_cases(
         generations: generations in all (a resumed run adds what is missing).
         replicates: runs per case and particle; their median is compared.
         until: cut-off dates, per case name or under None for all: later points are held out.
-        workers: local processes for pyabc's multicore sampler (None: all cores; 0 or 1: this
-            process).
-        scheduler: a Dask scheduler's address (pyabc's Dask sampler) instead of workers.
+        workers: local processes (None: all cores; 0 or 1: this process).
+        scheduler: a Dask scheduler's address instead of workers.
         scheduler_file: a Dask scheduler file, instead of an address.
         out: the output folder (default `results/calibrate-<cases>`).
-        seed: root seed of the runs' seeds and, in this process (`workers` 0 or 1), of pyabc's
-            proposals, so an in-process calibration repeats exactly; pyabc's parallel samplers
-            reseed their workers from the operating system and do not.
+        seed: root seed of the runs' seeds and of pyabc's proposals (`sampler.SeededSampler`):
+            the same seed gives the same posterior in this process, on a pool or a cluster.
         overrides: `path=value` changes (as `--set`) applied to every case.
         data: observation files per case name (default `data/cases/<name>.csv`).
         force_new: delete a stored run that asked for something else instead of refusing.

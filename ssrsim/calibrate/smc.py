@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -216,25 +215,20 @@ def pyabc_distance() -> Any:
 @contextlib.contextmanager
 def pyabc_sampler(workers: int | None, scheduler: str | None = None,
                   scheduler_file: str | None = None) -> Iterator[Any]:
-    """The pyabc sampler: Dask's with a scheduler, else multicore (`workers`; 0: in-process)."""
-    from pyabc import sampler
+    """The pyabc sampler: seeded tasks (`sampler.SeededSampler`) on the batch's executors.
 
-    if scheduler or scheduler_file:
-        from distributed import Client
+    A Dask scheduler, else a local pool of `workers` processes (None: all cores; 0 or 1: this
+    process). Every choice gives the same populations from the same seed.
+    """
+    from ..batch.executors import ExecutorError, open_executor
+    from .sampler import SeededSampler
 
-        where = scheduler or f"the scheduler in {scheduler_file}"
-        try:
-            client = (Client(scheduler, timeout="10s") if scheduler
-                      else Client(scheduler_file=scheduler_file, timeout="10s"))
-        except (OSError, ValueError) as exc:
-            raise CalibrationError(f"cannot reach {where}: {exc}") from exc
-        try:
-            yield sampler.DaskDistributedSampler(dask_client=client)
-        finally:
-            client.close()
-        return
-    count = (os.cpu_count() or 1) if workers is None else workers
-    if count < 0:
+    if workers is not None and workers < 0:
         raise CalibrationError(f"--workers must be 0 (this process) or more, got {workers}")
-    yield (sampler.SingleCoreSampler() if count <= 1
-           else sampler.MulticoreEvalParallelSampler(n_procs=count))
+    local = 0 if workers is not None and workers <= 1 else workers
+    with contextlib.ExitStack() as stack:
+        try:
+            executor, _ = stack.enter_context(open_executor(local, scheduler, scheduler_file))
+        except ExecutorError as exc:
+            raise CalibrationError(str(exc)) from exc
+        yield SeededSampler(executor.map)

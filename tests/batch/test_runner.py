@@ -230,34 +230,6 @@ def test_local_pool_equals_in_process(tmp_path):
         pd.testing.assert_frame_equal(left, right, check_exact=True)
 
 
-@pytest.fixture
-def dask_cluster(tmp_path):
-    """A real scheduler and two workers from the dask CLI, on loopback only."""
-    dask = shutil.which("dask") or str(Path(sys.executable).parent / "dask")
-    file = tmp_path / "scheduler.json"
-    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0",
-                               "--dashboard-address", "127.0.0.1:0", "--scheduler-file",
-                               str(file)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)]
-    try:
-        deadline = time.monotonic() + 60
-        while not file.exists() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        procs.append(subprocess.Popen(
-            [dask, "worker", "--scheduler-file", str(file), "--host", "127.0.0.1",
-             "--nworkers", "2", "--nthreads", "1", "--dashboard-address", "127.0.0.1:0"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        from distributed import Client
-        with Client(scheduler_file=str(file), timeout="30s") as client:
-            client.wait_for_workers(2, timeout=60)
-        yield str(file)
-    finally:
-        for proc in reversed(procs):
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=30)
-
-
 @pytest.mark.slow  # starts a Dask scheduler and two workers
 def test_dask_cluster_equals_local_pool(tmp_path, dask_cluster):
     execute_batch(small_batch(tmp_path / "local"), workers=2)

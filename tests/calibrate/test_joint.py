@@ -174,6 +174,29 @@ def test_an_in_process_calibration_repeats_exactly_from_its_seed(tiny, tmp_path)
                     r"\d+ s$", lines[2])
 
 
+@pytest.mark.slow
+def test_a_fit_on_a_pool_of_workers_repeats_the_in_process_fit_from_its_seed(tiny, tmp_path):
+    """One seed, one posterior: in this process or on two worker processes."""
+    kwargs = dict(population=6, generations=2, replicates=1, seed=8, data={"tiny": tiny[1]})
+    here, pool = (calibrate_cases([tiny[0]], "trust.abuse_loss=0:0.9", out=tmp_path / name,
+                                  workers=workers, **kwargs)
+                  for name, workers in (("here", 0), ("pool", 2)))
+    pd.testing.assert_frame_equal(here.posterior, pool.posterior)
+    pd.testing.assert_frame_equal(here.predictive, pool.predictive)
+    assert list(here.populations["samples"]) == list(pool.populations["samples"])
+
+
+@pytest.mark.slow  # starts a Dask scheduler and two workers
+def test_a_fit_on_a_dask_cluster_repeats_the_in_process_fit_from_its_seed(
+        tiny, tmp_path, dask_cluster):
+    kwargs = dict(population=6, generations=1, replicates=1, seed=9, data={"tiny": tiny[1]})
+    here = calibrate_cases([tiny[0]], "trust.abuse_loss=0:0.9", out=tmp_path / "here",
+                           workers=0, **kwargs)
+    cluster = calibrate_cases([tiny[0]], "trust.abuse_loss=0:0.9", out=tmp_path / "dask",
+                              scheduler_file=dask_cluster, **kwargs)
+    pd.testing.assert_frame_equal(here.posterior, cluster.posterior)
+
+
 def test_a_joint_fit_over_the_work_ceiling_is_refused_before_any_run(capsys, tmp_path):
     code = main(["calibrate", "--cases", "liberia,mali", "--params", "trust.abuse_loss",
                  "--set", "activation.batches=100000", "--set", "time.step_days=1",
