@@ -58,6 +58,7 @@ font-size:.85em}.brief{background:#fafcfe;border:1px solid #dbe6f0;border-radius
 padding:4px 20px 12px;margin-top:18px}.brief h2{margin-top:.8em}p.question{font-size:1.08em}
 td.lead-better{background:#f1f9f3}td.lead-worse{background:#fdf2f0}td.mark{white-space:nowrap;
 text-align:center}pre.cmd{white-space:pre-wrap;background:#f4f4f4;padding:6px 10px}
+.wide{overflow-x:auto}.wide table{font-size:.82em}.wide td.mark{padding:5px 4px}
 """
 
 
@@ -152,7 +153,8 @@ def _matrix_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
             f"<td class=\"mark {css.get(cell[:1], 'same')}\">{escape(cell)}</td>"
             for cell in cells) + "</tr>"
         for option, *cells in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return (f"<div class=\"wide\"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody>"
+            "</table></div>")  # eleven columns: scroll rather than overflow the page
 
 
 def _baseline(results: Results, baseline: str | None) -> str:
