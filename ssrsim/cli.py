@@ -447,6 +447,9 @@ def batch_summary(report: BatchReport, out: str) -> str:
     kept = report.already_done + report.done
     text = (f"{out}: {kept}/{report.planned} runs done ({report.done} now, "
             f"{report.already_done} before), {report.failed} failed")
+    if report.restarts:
+        text += (f"; a worker process died and the pool was started afresh "
+                 f"({report.restarts} time{'s' * (report.restarts > 1)})")
     if report.interrupted:
         text += f"; {report.interrupted}: finished runs are kept, run the same command to resume"
     return text

@@ -4,7 +4,10 @@
 and opens the results folder, refusing a folder that holds a different batch; every input
 error surfaces here, before any run starts. `execute_batch` runs what is not done yet on an
 executor, writing each finished chunk at once, so an interruption keeps every finished run
-and running the same command again finishes only what is missing.
+and running the same command again finishes only what is missing. Chunks hold about
+`CHUNK_SECONDS` of work, so a killed worker loses little; when a local worker process dies
+(killed for memory, say), the pool is started afresh and the batch goes on, up to
+`POOL_STARTS` times.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from ..scenario import (
     load_experiment,
     scenario_hash,
 )
-from ..workload import Workload, WorkloadError, check, estimate
+from ..workload import SECONDS_TO_START, Workload, WorkloadError, check, estimate
 from .design import DesignError, design_size, read_design_file, salib_problem, sweep_design
 from .executors import open_executor
 from .plan import RunSpec, plan_runs
@@ -56,6 +59,18 @@ from .worker import execute_chunk
 
 ProgressCallback = Callable[[int, int, int], None]
 """Called with (runs done, runs failed, runs to do) as chunks finish."""
+
+CHUNK_SECONDS = 5.0
+"""About this much work (estimated, `ssrsim.workload`) per chunk of runs sent to a worker: long
+enough that sending it costs little, short enough that a dead worker loses little."""
+
+MAX_CHUNK = 50
+"""Most runs in a chunk, however short they are."""
+
+POOL_STARTS = 3
+"""Times a local pool is started in one call: after a worker dies, twice more."""
+
+WORKER_DIED = "a worker process died"
 
 
 class BatchInputError(ValueError):
@@ -93,6 +108,8 @@ class BatchReport:
     errors: dict[str, str] = field(default_factory=dict)
     repairs: list[str] = field(default_factory=list)
     """What checking the results folder found and repaired before running."""
+    restarts: int = 0
+    """Times the local pool was started afresh after a worker process died."""
 
 
 def prepare_batch(
@@ -317,31 +334,53 @@ def execute_batch(
                               f"{workers}")
     if chunk_size is not None and chunk_size < 1:
         raise BatchInputError(f"--chunk-size must be at least 1, got {chunk_size}")
-    with open_executor(workers, scheduler, scheduler_file) as (executor, slots):
-        return _execute(batch, executor, slots, chunk_size, on_progress)
+    def attempt(earlier: BatchReport | None) -> BatchReport:
+        with open_executor(workers, scheduler, scheduler_file) as (executor, slots):
+            return _execute(batch, executor, slots, chunk_size, on_progress, earlier)
+
+    report = attempt(None)
+    while report.interrupted == WORKER_DIED and report.restarts < POOL_STARTS - 1:
+        report.interrupted, report.restarts = None, report.restarts + 1
+        report = attempt(report)
+    return report
+
+
+def chunk_runs(todo: int, slots: int, run_seconds: float) -> int:
+    """Runs per chunk: about CHUNK_SECONDS of work and at most MAX_CHUNK.
+
+    At least four chunks per slot, so that the workers share the batch evenly.
+    """
+    by_time = int(CHUNK_SECONDS / max(run_seconds, 1e-3))
+    return max(1, min(MAX_CHUNK, todo // (4 * slots), by_time))
 
 
 def _execute(batch: Batch, executor: Executor, slots: int, chunk_size: int | None,
-             on_progress: ProgressCallback | None) -> BatchReport:
+             on_progress: ProgressCallback | None,
+             earlier: BatchReport | None = None) -> BatchReport:
+    """Run what the journal says is not done; `earlier`: this call's report so far."""
     store = batch.store
     records = store.journal()
     store.remove_duplicates(records)
     store.check_rows(records)
     store.compact_journal()
     store.remove_orphans(records)
-    todo = [r for r in batch.runs if records.get(r.run_id, {}).get("status") != "done"]
-    report = BatchReport(planned=len(batch.runs), already_done=len(batch.runs) - len(todo),
-                         repairs=list(store.repairs))
+    failed_now = earlier.errors if earlier else {}  # failed in this call: not tried again
+    todo = [r for r in batch.runs if records.get(r.run_id, {}).get("status") != "done"
+            and r.run_id not in failed_now]
+    report = earlier or BatchReport(planned=len(batch.runs),
+                                    already_done=len(batch.runs) - len(todo))
+    report.repairs += [r for r in store.repairs if r not in report.repairs]
     started = _now()
     store.write_manifest(_manifest(batch, records, started, None, "running"))
-    size = chunk_size or max(1, min(50, len(todo) // (4 * slots)))
+    size = chunk_size or chunk_runs(len(todo), slots,
+                                    batch.workload.run_seconds - SECONDS_TO_START)
     chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
     try:
         _drain(executor, slots, chunks, batch, records, report, on_progress)
     except KeyboardInterrupt:
         report.interrupted = "interrupted"
     except BrokenProcessPool:
-        report.interrupted = "a worker process died"
+        report.interrupted = WORKER_DIED
     except StoreError as exc:
         report.interrupted = str(exc)
     finally:
@@ -364,7 +403,7 @@ def _drain(executor: Executor, slots: int, chunks: list[list[RunSpec]], batch: B
     """Keep at most two chunks per slot in flight; record each as it finishes."""
     pending = list(reversed(chunks))
     running: set[Future] = set()
-    total = sum(len(c) for c in chunks)
+    total = report.planned - report.already_done
     try:
         while pending or running:
             while pending and len(running) < 2 * slots:
@@ -372,7 +411,8 @@ def _drain(executor: Executor, slots: int, chunks: list[list[RunSpec]], batch: B
                 scenarios = {s.policy: batch.scenarios[s.policy] for s in chunk}
                 running.add(executor.submit(execute_chunk, scenarios, chunk))
             finished, running = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
+            broken = [f for f in finished if isinstance(f.exception(), BrokenProcessPool)]
+            for future in finished - set(broken):  # keep what finished before the pool broke
                 for record in batch.store.record(future.result()):
                     records[record["run_id"]] = _slim(record)
                     if record["status"] == "done":
@@ -382,6 +422,8 @@ def _drain(executor: Executor, slots: int, chunks: list[list[RunSpec]], batch: B
                         report.errors[record["run_id"]] = record["error"]
                 if on_progress is not None:
                     on_progress(report.done, report.failed, total)
+            for future in broken:
+                future.result()  # raises the BrokenProcessPool, once the rest is kept
     except BaseException:
         for future in running:
             future.cancel()

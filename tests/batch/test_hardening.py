@@ -7,14 +7,19 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from ssrsim.batch import ResultsStore, execute_batch, prepare_batch
+from ssrsim.batch import ResultsStore, execute_batch, prepare_batch, runner
 from ssrsim.batch import store as store_module
-from ssrsim.batch.executors import _watch
+from ssrsim.batch.executors import InProcessExecutor, _watch
+from ssrsim.batch.runner import POOL_STARTS, WORKER_DIED, chunk_runs
+from ssrsim.cli import batch_summary
 
 SMALL = ["space.width=20", "space.height=20", "time.steps=4"]
 
@@ -24,12 +29,12 @@ def small_batch(out: Path, replicates: int = 2):
                          replicates=replicates, policies=["status_quo", "coordinated"])
 
 
-def check_once(out: Path, runs: int) -> None:
-    """Every run once in the time series and the summary."""
+def check_once(out: Path, runs: int, rows: int = 5) -> None:
+    """Every run once in the time series (`rows` rows each) and the summary."""
     series = pd.read_parquet(out / "timeseries")
     summary = pd.read_parquet(out / "summary.parquet")
     assert series["run_id"].nunique() == runs
-    assert (series.groupby("run_id").size() == 5).all(), "a run is stored twice"
+    assert (series.groupby("run_id").size() == rows).all(), "a run is stored twice"
     assert len(summary) == runs == summary["run_id"].nunique()
 
 
@@ -235,3 +240,103 @@ def test_a_deleted_time_series_folder_is_a_clear_error_and_rerunning_redoes_it(f
     report = execute_batch(small_batch(finished), workers=0, chunk_size=1)
     assert report.done == 4
     check_once(finished, 4)
+
+
+class DyingPool(InProcessExecutor):
+    """Runs chunks in this process, but its worker 'dies' at the `dies_at`-th submission of
+    each of the first `deaths` pools opened (what a pool does when a worker is killed)."""
+
+    opened = 0
+
+    def __init__(self, deaths: int, dies_at: int = 2) -> None:
+        type(self).opened += 1
+        self.dying = type(self).opened <= deaths
+        self.dies_at, self.submitted = dies_at, 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.submitted += 1
+        if self.dying and self.submitted == self.dies_at:
+            future = Future()
+            future.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+            return future
+        return super().submit(fn, *args, **kwargs)
+
+
+def dying_pools(monkeypatch, deaths: int) -> None:
+    DyingPool.opened = 0
+
+    @contextmanager
+    def opener(workers, scheduler, scheduler_file):
+        yield DyingPool(deaths), 1
+
+    monkeypatch.setattr(runner, "open_executor", opener)
+
+
+def test_a_dead_worker_restarts_the_pool_and_the_batch_finishes(tmp_path, monkeypatch):
+    dying_pools(monkeypatch, deaths=1)
+    out = tmp_path / "b"
+    report = execute_batch(small_batch(out, replicates=3), chunk_size=1)
+    assert report.interrupted is None and report.restarts == 1
+    assert (report.done, report.failed, report.planned) == (6, 0, 6)
+    check_once(out, 6)
+    assert "started afresh (1 time)" in batch_summary(report, str(out))
+
+
+def test_a_worker_that_keeps_dying_stops_the_batch_after_three_pools(tmp_path, monkeypatch):
+    dying_pools(monkeypatch, deaths=10)
+    out = tmp_path / "b"
+    report = execute_batch(small_batch(out, replicates=3), chunk_size=1)
+    assert report.interrupted == WORKER_DIED and report.restarts == POOL_STARTS - 1
+    assert DyingPool.opened == POOL_STARTS
+    assert report.done == POOL_STARTS  # each pool finished one chunk of one run before dying
+    assert len(ResultsStore(out).journal()) == POOL_STARTS
+    assert "run the same command to resume" in batch_summary(report, str(out))
+
+
+@pytest.mark.parametrize(("todo", "slots", "seconds", "size"), [
+    (1000, 2, 0.6, 8),     # the baseline: about 5 s of work per chunk
+    (1000, 2, 0.01, 50),   # tiny runs: at most 50
+    (1000, 2, 30.0, 1),    # long runs: one each
+    (20, 2, 0.01, 2),      # few runs: at least four chunks per worker
+    (3, 4, 0.01, 1),
+])
+def test_chunks_hold_about_five_seconds_of_work(todo, slots, seconds, size):
+    assert chunk_runs(todo, slots, seconds) == size
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.slow  # a real pool whose worker is killed
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_worker_killed_mid_batch_is_replaced_and_every_run_is_kept_once(tmp_path):
+    out = tmp_path / "b"
+    exe = str(Path(sys.executable).parent / "ssrsim")
+    cmd = [exe, "batch", "scenarios/baseline.yaml", "--replicates", "10", "--policies",
+           "status_quo", "--out", str(out), "--workers", "2", "--chunk-size", "1",
+           *[a for s in SMALL for a in ("--set", s)], "--set", "time.steps=60"]
+    batch = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    journal, deadline, killed = out / "runs.jsonl", time.monotonic() + 120, None
+    while killed is None and time.monotonic() < deadline:
+        if journal.exists() and len(journal.read_text().splitlines()) >= 2:
+            workers = [w for server in _children(batch.pid) for w in _children(server)]
+            if workers:
+                killed = workers[0]
+                os.kill(killed, signal.SIGKILL)
+        time.sleep(0.05)
+    output = batch.communicate(timeout=180)[0]
+    assert killed is not None, "no worker was found to kill"
+    assert batch.returncode == 0, output
+    assert "10/10 runs done" in output and "started afresh (1 time)" in output
+    check_once(out, 10, rows=61)
+
