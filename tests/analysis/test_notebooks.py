@@ -10,7 +10,8 @@ from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-NAMES = ["01_quickstart.ipynb", "02_policy_comparison.ipynb", "03_sensitivity.ipynb"]
+NAMES = ["01_quickstart.ipynb", "02_policy_comparison.ipynb", "03_sensitivity.ipynb",
+         "04_calibrated_cases.ipynb"]
 
 
 class ThisPython(KernelSpecManager):
