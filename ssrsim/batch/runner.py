@@ -16,6 +16,7 @@ import datetime as dt
 import errno
 import hashlib
 import json
+import logging
 import platform
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -71,6 +72,9 @@ POOL_STARTS = 3
 """Times a local pool is started in one call: after a worker dies, twice more."""
 
 WORKER_DIED = "a worker process died"
+
+LOG = logging.getLogger(__name__)
+"""Restarts are told here (with no logging set up, Python prints warnings on stderr)."""
 
 
 class BatchInputError(ValueError):
@@ -341,6 +345,8 @@ def execute_batch(
     report = attempt(None)
     while report.interrupted == WORKER_DIED and report.restarts < POOL_STARTS - 1:
         report.interrupted, report.restarts = None, report.restarts + 1
+        LOG.warning("ssrsim batch: a worker process died; the finished runs are kept and the "
+                    "pool starts afresh (%d of %d)", report.restarts, POOL_STARTS - 1)
         report = attempt(report)
     return report
 

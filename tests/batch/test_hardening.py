@@ -338,5 +338,7 @@ def test_a_worker_killed_mid_batch_is_replaced_and_every_run_is_kept_once(tmp_pa
     assert killed is not None, "no worker was found to kill"
     assert batch.returncode == 0, output
     assert "10/10 runs done" in output and "started afresh (1 time)" in output
+    assert "a worker process died; the finished runs are kept and the pool starts afresh " \
+           "(1 of 2)" in output  # said when it happens, in a terminal and in logs
     check_once(out, 10, rows=61)
 
