@@ -324,29 +324,64 @@ class ChartFigure:
             return encode_png(pixels)
 
     def tags(self, events: Sequence[StoryEvent]) -> list[Tag]:
-        """Where each event's label goes: above each top-row chart, over its line.
+        """Where each event's label goes: once, above a top-row chart, over its line.
 
-        Labels that would overlap the previous one in their row drop to the next row; past
-        the last row they are left out (the event log lists every event). Call after
-        `rgb` (the x ranges must be current).
+        Events of one step share a label ("2 budget cut +2"; the hover text lists them
+        all). Each label goes in the first place over its line (in any top-row chart, in
+        either row) where it overlaps no other label and stays inside the figure; if the
+        full label fits nowhere its numbers alone ("2-4") are tried, and if even they do
+        not fit the events join the nearest label to their left (its hover text and a
+        "+n"). So every event in the charts' time window is labelled. Call after `rgb`
+        (the x ranges must be current).
         """
+        columns = [ax for ax in self.top_row if ax.axison]
+        if not columns:
+            return []
+        x0, x1 = columns[0].get_xlim()
+        groups: dict[int, list[StoryEvent]] = {}
+        for event in events:
+            if x0 <= float(self.calendar.x(event.step)) <= x1:
+                groups.setdefault(event.step, []).append(event)
+        used: list[list[tuple[float, float]]] = [[] for _ in range(TAG_ROWS)]
         placed: list[Tag] = []
-        for ax in self.top_row:
-            if not ax.axison:
-                continue
-            x0, x1 = ax.get_xlim()
-            box = ax.get_position()
-            ends = [-1e9] * TAG_ROWS
-            for event in events:
-                x = float(self.calendar.x(event.step))
-                if not x0 <= x <= x1:
-                    continue
-                left = (box.x0 + (x - x0) / (x1 - x0) * box.width) * self.width
-                width = 0.6 * FONT_PX * len(event.short) + 10
-                row = next((r for r in range(TAG_ROWS) if left > ends[r] + 4), None)
-                if row is None:
-                    continue
-                ends[row] = left + width
-                placed.append(Tag(left, row * TAG_ROW_PX, event.short, event.text,
-                                  event.source))
+        for step, group in sorted(groups.items()):
+            first, last = group[0], group[-1]
+            more = f" +{len(group) - 1}" if len(group) > 1 else ""
+            numbers = (f"{first.number}" if len(group) == 1
+                       else f"{first.number}–{last.number}")
+            text = "\n".join(e.text for e in group)
+            spot = self._free_spot(columns, step, (first.short + more, numbers), used)
+            if spot is not None:
+                left, row, short = spot
+                used[row].append((left - 4, left + _tag_width(short) + 4))
+                placed.append(Tag(left, row * TAG_ROW_PX, short, text, first.source))
+            elif placed:  # no room anywhere: joins the nearest label on its left
+                near = placed[-1]
+                count = near.short.rsplit(" +", 1)
+                extra = len(group) + (int(count[1]) if len(count) == 2 and
+                                      count[1].isdigit() else 0)
+                placed[-1] = Tag(near.left, near.top, f"{count[0]} +{extra}",
+                                 f"{near.text}\n{text}", near.source)
         return placed
+
+    def _free_spot(self, columns: Sequence[Axes], step: int, labels: tuple[str, ...],
+                   used: list[list[tuple[float, float]]]) -> tuple[float, int, str] | None:
+        """The first (left pixel, row, label) over the step's line that overlaps nothing."""
+        x0, x1 = columns[0].get_xlim()
+        x = float(self.calendar.x(step))
+        for label in labels:
+            width = _tag_width(label)
+            for ax in columns:
+                box = ax.get_position()
+                left = (box.x0 + (x - x0) / (x1 - x0) * box.width) * self.width
+                if left + width > self.width:
+                    continue
+                for row in range(TAG_ROWS):
+                    if all(left + width <= a or left >= b for a, b in used[row]):
+                        return left, row, label
+        return None
+
+
+def _tag_width(label: str) -> float:
+    """A generous estimate of an event label's width in pixels (13 px text, padding)."""
+    return 0.6 * FONT_PX * len(label) + 10

@@ -19,7 +19,7 @@ from ssrsim.app.charts import (
     window,
 )
 from ssrsim.app.shocks import make_shock
-from ssrsim.app.story import happened
+from ssrsim.app.story import StoryEvent, happened
 from ssrsim.model.model import SSRModel
 
 
@@ -78,7 +78,7 @@ def test_chart_figure_is_drawn_at_its_size_with_readable_text(make_scenario):
     line, run, column = figure.lines["trust"][2]  # run b's police trust
     assert (run, column) == (1, "police_trust") and len(line.get_xdata()) == 3
     tags = figure.tags(events)
-    assert [t.short for t in tags] == ["1 coup"] * len(figure.top_row)
+    assert [t.short for t in tags] == ["1 coup"]  # once, above the first chart
     assert tags[0].text.startswith("1. 2004-01-19 (step 2): coup (shock)")
     assert all(0 <= t.left <= 600 for t in tags)
 
@@ -100,3 +100,32 @@ def test_export_png_draws_and_keeps_the_live_figure_working(make_scenario):
     png = figure.export_png([model], events)
     assert png.startswith(b"\x89PNG")
     assert figure.rgb([model], events).shape == (400, 600, 3)
+
+
+def _event(number: int, step: int, kind: str = "budget_cut") -> StoryEvent:
+    return StoryEvent(number, step, f"d{step}", kind, "scheduled", f"label {number}", "north")
+
+
+@pytest.mark.parametrize("size", [(540, 508), (640, 508), (928, 868)])
+def test_every_event_in_the_window_is_labelled_without_overlap(make_scenario, size):
+    """Baseline at 1280x720: an election, four moves a step later, three events within a
+    year; Liberia-like: two events of the same step. Every one is labelled or listed."""
+    model = SSRModel(make_scenario())
+    model.step()
+    figure = ChartFigure(["a"], calendar(156), *size)
+    events = [_event(1, 39, "election"), *(_event(n, 40) for n in (2, 3, 4, 5)),
+              _event(6, 60, "abuse_scandal"), _event(7, 90), _event(8, 110, "peace_agreement"),
+              _event(9, 150, "troop_drawdown"), _event(10, 150)]
+    figure.rgb([model], events)
+    tags = figure.tags(events)
+    hover = "\n".join(t.text for t in tags)
+    for event in events:
+        assert event.text in hover  # each event's full text on hover of some label
+    assert [t.short for t in tags][:2] == ["1 election", "2 budget cut +3"]
+    assert all(0 <= t.left and t.left + 0.6 * FONT_PX * len(t.short) + 10 <= size[0]
+               for t in tags)
+    for a in tags:  # no two labels overlap
+        for b in tags:
+            if a is not b and a.top == b.top:
+                wa, wb = (0.6 * FONT_PX * len(t.short) + 10 for t in (a, b))
+                assert a.left + wa <= b.left or b.left + wb <= a.left, (a, b)
