@@ -16,7 +16,7 @@ import solara.lab
 
 from . import levers as lv
 from .charts import ChartFigure, ChartView
-from .map import COLOUR_MODES, ColourBy, MapFigure
+from .map import COLOUR_MODES, ColourBy, export_png
 from .session import Session
 from .shocks import shocks
 
@@ -305,6 +305,19 @@ EXPORT_CHARTS_PX = (1500, 1000)
 """Sizes of the exported pictures (pixels)."""
 
 
+def map_headings(session: Session, index: int) -> tuple[str, str]:
+    """The exported map's heading (scenario and policy) and subheading (date, step, levers)."""
+    run = session.runs[index]
+    name = session.base.name if session.base else session.path.stem
+    policy = f"policy {run.policy}" if run.policy else "policy as in the file"
+    if session.compare:
+        policy += f" (run {'AB'[index]} of {' vs '.join(session.compare)})"
+    when = f"{session.date()}, step {session.steps} of {session.horizon}"
+    if session.edits:
+        when += "; levers moved: " + ", ".join(f"{k} = {v:g}" for k, v in session.edits.items())
+    return f"{name}: {policy}", when if len(when) <= 120 else when[:119] + "…"
+
+
 @solara.component
 def ExportCard(session: Session, colour_by: ColourBy, view: ChartView) -> None:
     """Download the map(s) and charts as PNG and the run's table as CSV."""
@@ -314,9 +327,10 @@ def ExportCard(session: Session, colour_by: ColourBy, view: ChartView) -> None:
 
     def map_png(index: int) -> Callable[[], bytes]:
         def draw() -> bytes:
-            run = session.runs[index]
             with session.lock:
-                return MapFigure(run.model, title=run.label, width=EXPORT_MAP_PX).png(colour_by)
+                heading, subheading = map_headings(session, index)
+                return export_png(session.runs[index].model, heading, subheading,
+                                  width=EXPORT_MAP_PX, colour_by=colour_by)
         return draw
 
     def charts_png() -> bytes:

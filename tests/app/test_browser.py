@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from ssrsim.app.map import EXPORT_HEADING_PX, EXPORT_LEGEND_PX
 from ssrsim.scenario.schema import ACTIVITIES
 
 pytestmark = pytest.mark.browser  # chromium, driven by Playwright, against `ssrsim serve`
@@ -322,6 +324,15 @@ def run_to(page, text: str, step: int) -> None:
         timeout=LONG_MS)
 
 
+def assert_every_event_labelled(page) -> None:
+    """Each event of the log has a label over the charts (alone, or sharing one)."""
+    logged = {row.inner_text().split("\t")[0] for row in page.locator(".ssrsim-log-row").all()}
+    hover = [line for tag in page.locator(".ssrsim-event-tag").all()
+             for line in (tag.get_attribute("title") or "").splitlines()]
+    labelled = {line.split(".")[0] for line in hover}
+    assert logged and logged <= labelled, (logged, hover)
+
+
 def download(page, selector: str, folder: Path) -> Path:
     open_drawer(page)
     with page.expect_download(timeout=WAIT_MS) as info:
@@ -406,6 +417,9 @@ def test_classroom_single(serve, page, baseline_dir, output_dir, tmp_path):
     for selector in (".ssrsim-export-map-0", ".ssrsim-export-charts"):
         path = download(page, selector, tmp_path)
         assert path.suffix == ".png" and path.read_bytes().startswith(b"\x89PNG")
+    with Image.open(tmp_path / "baseline-baseline-map.png") as saved:  # heading, map, legend
+        assert saved.size == (900, EXPORT_HEADING_PX + 900 + EXPORT_LEGEND_PX)
+        shutil.copy(saved.filename, output_dir / "15-exported-map.png")
     table = download(page, ".ssrsim-export-csv", tmp_path).read_text().splitlines()
     assert table[0].startswith("step,date,") and len(table) == 62  # header, steps 0..60
     assert table[-1].startswith("60,2005-02-28,")
@@ -420,6 +434,7 @@ def test_classroom_single(serve, page, baseline_dir, output_dir, tmp_path):
     assert "Summary" in page.locator(".ssrsim-summary").inner_text()
     time.sleep(1.0)
     assert step_number(page) == 156  # nothing runs past the end
+    assert_every_event_labelled(page)
     page.screenshot(path=output_dir / "13-end-of-run.png")
 
 
