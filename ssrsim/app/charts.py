@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import matplotlib.dates as mdates
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -164,26 +165,32 @@ class ChartFigure:
         height: image height in screen pixels.
         view: whole run or following window, per-district trust, smoothing.
         scale: device pixels per screen pixel (the browser's devicePixelRatio).
+        footer_px: room under the charts (pixels, within `height`) for the exported
+            picture's list of events.
+        header_px: room over the charts (pixels, within `height`) for the exported
+            picture's heading and key.
 
     """
 
     def __init__(self, labels: Sequence[str], calendar: Calendar, width: int, height: int,
-                 view: ChartView = ChartView(), scale: float = 1.0) -> None:
+                 view: ChartView = ChartView(), scale: float = 1.0, footer_px: int = 0,
+                 header_px: int = 0) -> None:
         self.labels = list(labels)
         self.calendar = calendar
         self.view = view
         self.scale = scale
         self._lock = threading.Lock()
         self.width, self.height = max(int(width), 200), max(int(height), 150)
+        self.footer_px = footer_px
         dpi = 100 * scale
         self.figure = Figure(figsize=(self.width / 100, self.height / 100), dpi=dpi)
         self.canvas = FigureCanvasAgg(self.figure)
         cols = 3 if self.width > 1.3 * self.height else 2
         rows = -(-len(PANELS) // cols)
         points = FONT_PX * 0.72  # 1 pt = 100/72 px at 100 dpi
-        top = 1 - (TAG_ROWS * TAG_ROW_PX + FONT_PX * 1.6) / self.height
+        top = 1 - (TAG_ROWS * TAG_ROW_PX + FONT_PX * 1.6 + header_px) / self.height
         self.figure.subplots_adjust(left=52 / self.width, right=1 - 22 / self.width,
-                                    bottom=FONT_PX * 2.4 / self.height, top=top,
+                                    bottom=(FONT_PX * 2.4 + footer_px) / self.height, top=top,
                                     wspace=60 / (self.width / cols),
                                     hspace=FONT_PX * 4.2 / (self.height / rows))
         grid = self.figure.subplots(rows, cols, squeeze=False)
@@ -292,24 +299,64 @@ class ChartFigure:
         """The charts as PNG bytes."""
         return encode_png(self.rgb(models, events))
 
-    def export_png(self, models: Sequence[SSRModel], events: Sequence[StoryEvent]) -> bytes:
-        """The charts as PNG bytes with each event's number drawn over its line (to save)."""
+    def export_png(self, models: Sequence[SSRModel], events: Sequence[StoryEvent],
+                   heading: str = "") -> bytes:
+        """The charts as PNG bytes to save, with what a picture on its own needs.
+
+        A heading, the runs' key, each event's number over its line (events of one step
+        share one: "2–5") and, in the footer (see `footer_px`), the list of those events:
+        number, date, what and where.
+        """
         with self._lock:
             self._set_data(models)
             self._set_limits(models)
             self._mark(events)
             moving = [a for lines in self.lines.values() for a, _, _ in lines]
             moving += [mark for marks in self._events.values() for mark in marks]
-            numbers = []
+            points = FONT_PX * 0.72
+            x0, x1 = self.top_row[0].get_xlim()
+            groups: dict[int, list[StoryEvent]] = {}
+            for event in events:
+                if x0 <= float(self.calendar.x(event.step)) <= x1:
+                    groups.setdefault(event.step, []).append(event)
+            extra: list[Artist] = []
+            if heading:
+                extra.append(self.figure.text(6 / self.width, 1 - 4 / self.height, heading,
+                                              fontsize=points * 1.15, fontweight="bold",
+                                              va="top", ha="left"))
+            key = [Line2D([], [], color=RUN_COLOURS[i % len(RUN_COLOURS)], linewidth=1.8,
+                          label=f"{'AB'[i]}: {label}" if len(self.labels) > 1 else label)
+                   for i, label in enumerate(self.labels)]
+            key.append(Line2D([], [], color=EVENT_LINE, linestyle=(0, (4, 3)), label="event"))
+            extra.append(self.figure.legend(handles=key, loc="upper right", ncol=len(key),
+                                            bbox_to_anchor=(1 - 6 / self.width, 1),
+                                            frameon=False, fontsize=points))
             for ax in self.top_row:
-                x0, x1 = ax.get_xlim()
-                for event in events:
-                    x = float(self.calendar.x(event.step))
-                    if ax.axison and x0 <= x <= x1:
-                        numbers.append(ax.annotate(
-                            str(event.number), (x, 1.0), xycoords=("data", "axes fraction"),
-                            xytext=(2, 2), textcoords="offset points", fontsize=FONT_PX * 0.6,
-                            color=EVENT_LINE, annotation_clip=False))
+                if not ax.axison:
+                    continue
+                last, level = -1e9, 0
+                for step, group in sorted(groups.items()):
+                    x = float(self.calendar.x(step))
+                    pixel = ax.transData.transform((x, 0))[0] / self.scale
+                    level = level + 1 if pixel - last < 30 and level < 1 else 0
+                    last = pixel
+                    number = (str(group[0].number) if len(group) == 1
+                              else f"{group[0].number}–{group[-1].number}")
+                    extra.append(ax.annotate(
+                        number, (x, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(1, points * 1.6 + level * points * 1.2),
+                        textcoords="offset points", fontsize=points * 0.85, color="#333333",
+                        annotation_clip=False))
+            if self.footer_px:
+                lines = [f"{e.number}  {e.date}  {e.what} ({e.where})"
+                         for group in groups.values() for e in group]
+                per_column = max(1, self.footer_px // round(FONT_PX * 1.3) - 1)
+                for c in range(0, len(lines), per_column):
+                    extra.append(self.figure.text(
+                        (6 + (c // per_column) * self.width / 2) / self.width,
+                        (self.footer_px - 4) / self.height,
+                        "\n".join(lines[c:c + per_column]), fontsize=points * 0.9,
+                        va="top", ha="left", linespacing=1.3))
             for artist in moving:
                 artist.set_animated(False)
             try:
@@ -318,8 +365,8 @@ class ChartFigure:
             finally:
                 for artist in moving:
                     artist.set_animated(True)
-                for number in numbers:
-                    number.remove()
+                for added in extra:
+                    added.remove()
                 self._background = None
             return encode_png(pixels)
 

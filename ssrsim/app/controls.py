@@ -302,7 +302,12 @@ def ViewOptions(colour_by: solara.Reactive[ColourBy], view: solara.Reactive[Char
 
 EXPORT_MAP_PX = 900
 EXPORT_CHARTS_PX = (1500, 1000)
-"""Sizes of the exported pictures (pixels)."""
+"""Sizes of the exported pictures (pixels); the charts get a list of events under them."""
+EXPORT_HEADER_PX = 30
+"""Room over the exported charts for their heading and the runs' key."""
+EXPORT_LIST_LINE_PX = 18
+EXPORT_LIST_LINES = 8
+"""Events listed under the exported charts in one column; more go in two."""
 
 
 def map_headings(session: Session, index: int) -> tuple[str, str]:
@@ -335,9 +340,18 @@ def ExportCard(session: Session, colour_by: ColourBy, view: ChartView) -> None:
 
     def charts_png() -> bytes:
         with session.lock:
+            story = session.story()
+            rows = len(story) if len(story) <= EXPORT_LIST_LINES else -(-len(story) // 2)
+            footer = EXPORT_LIST_LINE_PX * (rows + 1) if story else 0
+            width, height = EXPORT_CHARTS_PX
             figure = ChartFigure([r.label for r in session.runs], session.calendar(),
-                                 *EXPORT_CHARTS_PX, view=view)
-            return figure.export_png([r.model for r in session.runs], session.story())
+                                 width, height + footer + EXPORT_HEADER_PX, view=view,
+                                 footer_px=footer, header_px=EXPORT_HEADER_PX)
+            heading, when = map_headings(session, 0)
+            if session.compare:
+                heading = heading.split(":")[0] + f": {' vs '.join(session.compare)}"
+            return figure.export_png([r.model for r in session.runs], story,
+                                     heading=f"{heading}; {when}")
 
     def table_csv() -> str:
         with session.lock:

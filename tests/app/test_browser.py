@@ -420,6 +420,9 @@ def test_classroom_single(serve, page, baseline_dir, output_dir, tmp_path):
     with Image.open(tmp_path / "baseline-baseline-map.png") as saved:  # heading, map, legend
         assert saved.size == (900, EXPORT_HEADING_PX + 900 + EXPORT_LEGEND_PX)
         shutil.copy(saved.filename, output_dir / "15-exported-map.png")
+    with Image.open(tmp_path / "baseline-charts.png") as saved:  # heading, charts, events
+        assert saved.width == 1500 and saved.height > 1000 + 30
+        shutil.copy(saved.filename, output_dir / "16-exported-charts.png")
     table = download(page, ".ssrsim-export-csv", tmp_path).read_text().splitlines()
     assert table[0].startswith("step,date,") and len(table) == 62  # header, steps 0..60
     assert table[-1].startswith("60,2005-02-28,")

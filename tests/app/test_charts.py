@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import matplotlib.dates as mdates
 import numpy as np
 import pytest
+from PIL import Image
 
 from ssrsim.app.charts import (
     FONT_PX,
@@ -129,3 +131,18 @@ def test_every_event_in_the_window_is_labelled_without_overlap(make_scenario, si
             if a is not b and a.top == b.top:
                 wa, wb = (0.6 * FONT_PX * len(t.short) + 10 for t in (a, b))
                 assert a.left + wa <= b.left or b.left + wb <= a.left, (a, b)
+
+
+def test_the_exported_charts_have_a_heading_a_key_and_the_list_of_events(make_scenario):
+    model = SSRModel(make_scenario())
+    model.step()
+    events = [_event(1, 1, "coup"), _event(2, 1)]
+    plain = ChartFigure(["a"], calendar(12), 600, 400)
+    full = ChartFigure(["a"], calendar(12), 600, 400 + 60, footer_px=60 - 30, header_px=30)
+    bare = Image.open(io.BytesIO(plain.export_png([model], events)))
+    saved = Image.open(io.BytesIO(full.export_png([model], events, heading="small: a")))
+    assert bare.size == (600, 400) and saved.size == (600, 460)
+    pixels = np.asarray(saved.convert("L"))
+    assert (pixels[:20] < 100).sum() > 50  # the heading and the key are drawn at the top
+    assert (pixels[-30:] < 100).sum() > 50  # the list of events at the bottom
+    assert full.rgb([model], events).shape == (460, 600, 3)  # the live figure still works
