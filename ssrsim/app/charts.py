@@ -24,6 +24,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from .map import encode_png
 
@@ -197,8 +198,9 @@ class ChartFigure:
         self.axes: dict[str, Axes] = {}
         self.top_row = list(grid[0])
         self.lines: dict[str, list[tuple[Line2D, int, str]]] = {}
+        titles: list[Text] = []
         for ax, panel in zip(grid.flat, PANELS, strict=False):
-            ax.set_title(self._title(panel), fontsize=points, pad=3, loc="left")
+            titles.append(ax.set_title(self._title(panel), fontsize=points, pad=3, loc="left"))
             ax.tick_params(labelsize=points, length=3, pad=2)
             ax.grid(alpha=0.3)
             locator = mdates.AutoDateLocator(minticks=2, maxticks=4 if cols == 2 else 5)
@@ -210,9 +212,22 @@ class ChartFigure:
             self.lines[panel.key] = self._make_lines(ax, panel)
         for ax in grid.flat[len(PANELS):]:
             ax.set_axis_off()
+        self._fit_titles(titles, cols)
         self._span: tuple[int, int] | None = None
         self._events: dict[int, list[Line2D]] = {}
         self._background = None
+
+    def _fit_titles(self, titles: Sequence[Text], cols: int) -> None:
+        """Shorten a panel title that would run into the next panel's (narrow windows)."""
+        renderer = self.canvas.get_renderer()
+        for i, title in enumerate(titles):
+            last = i % cols == cols - 1 or i + 1 == len(titles)
+            room = self.width if last else titles[i + 1].get_window_extent(renderer).x0 \
+                / self.scale - 8
+            for old, new in ((" (8-week mean)", " (8-wk mean)"), (" per step", "")):
+                if title.get_window_extent(renderer).x1 / self.scale <= room:
+                    break
+                title.set_text(title.get_text().replace(old, new))
 
     def _title(self, panel: Panel) -> str:
         if panel.key == "trust" and self.view.districts:

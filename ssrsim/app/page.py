@@ -112,6 +112,7 @@ html, body {{ overflow: hidden; }}
 .ssrsim-log table {{ border-collapse: collapse; width: 100%; font-size: 13px; }}
 .ssrsim-log td, .ssrsim-log th {{ text-align: left; padding: 1px 4px; vertical-align: top;
                                  border-bottom: 1px solid #eee; }}
+.ssrsim-log td:nth-child(3) {{ overflow-wrap: anywhere; }}
 .ssrsim-log-shock td {{ background: #fde0dd; }}
 .ssrsim-log-lever td {{ background: #e0ecf4; }}
 .ssrsim-hint {{ color: #777; font-size: 12px; }}

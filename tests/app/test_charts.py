@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -146,3 +147,18 @@ def test_the_exported_charts_have_a_heading_a_key_and_the_list_of_events(make_sc
     assert (pixels[:20] < 100).sum() > 50  # the heading and the key are drawn at the top
     assert (pixels[-30:] < 100).sum() > 50  # the list of events at the bottom
     assert full.rgb([model], events).shape == (460, 600, 3)  # the live figure still works
+
+
+def test_a_title_too_wide_for_its_column_is_shortened():
+    """Compare mode at 1280x720: 664x508 pixels in three columns."""
+    figure = ChartFigure(["a", "b"], calendar(156), 664, 508)
+    titles = [ax.get_title(loc="left") for ax in figure.axes.values()]
+    assert "Abuses (8-wk mean)" in titles and "Stability (8-week mean)" in titles
+    renderer = figure.canvas.get_renderer()
+    axes = list(figure.axes.values())
+    for left, right in itertools.pairwise(axes[3:6]):  # the bottom row
+        assert left._left_title.get_window_extent(renderer).x1 < \
+            right.get_window_extent(renderer).x0
+    wide = ChartFigure(["a", "b"], calendar(156), 928, 868)
+    assert "Abuses per step (8-week mean)" in [ax.get_title(loc="left")
+                                               for ax in wide.axes.values()]
