@@ -319,8 +319,9 @@ def Page() -> None:
             solara.Button("Controls", icon_name="mdi-menu", on_click=lambda: drawer.set(True),
                           outlined=True, classes=["ssrsim-drawer-open"])
             RunBar(session, playing, tick, version, speed, target, pause_at_events, notice)
-            solara.HTML(tag="div", unsafe_innerHTML=f"{TITLE} &mdash; <b>{escape(name)}</b>"
-                        + (f" ({escape(mode)})" if mode else ""), classes=["ssrsim-title"])
+            solara.HTML(tag="div", unsafe_innerHTML=f"<b>{escape(name)}</b>"  # first: a
+                        + (f" ({escape(mode)})" if mode else "")  # narrow bar cuts the end
+                        + f" &mdash; {TITLE}", classes=["ssrsim-title"])
         if session.error:
             with solara.Error(classes=["ssrsim-error"], icon=True):
                 solara.HTML(tag="pre", unsafe_innerHTML=escape(session.error))

@@ -357,6 +357,8 @@ def test_classroom_single(serve, page, baseline_dir, output_dir, tmp_path):
         assert natural[0] == natural[1]
     page.set_viewport_size({"width": 1280, "height": 720})
     assert "empty" in page.locator(".ssrsim-legend").inner_text()
+    name, bar = (page.locator(s).bounding_box() for s in (".ssrsim-title b", ".ssrsim-title"))
+    assert bar["x"] <= name["x"] and name["x"] + name["width"] <= bar["x"] + bar["width"]
     assert "The country at the start" in page.locator(".ssrsim-note").inner_text()
     assert "2004-10-04 election: first post-war election" in \
         page.locator(".ssrsim-ahead").inner_text()
