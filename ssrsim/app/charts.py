@@ -445,5 +445,5 @@ class ChartFigure:
 
 
 def _tag_width(label: str) -> float:
-    """A generous estimate of an event label's width in pixels (13 px text, padding)."""
+    """A generous estimate of an event label's width in pixels (`FONT_PX` text, padding)."""
     return 0.6 * FONT_PX * len(label) + 10

@@ -96,7 +96,7 @@ html, body {{ overflow: hidden; }}
 .ssrsim-dash {{ border-top: 2px dashed #555; height: 0; }}
 .ssrsim-charts {{ display: block; }}
 .ssrsim-tags {{ position: absolute; left: 0; top: {KEY_PX}px; width: 100%; height: 0; }}
-.ssrsim-event-tag {{ position: absolute; font-size: 13px; line-height: 18px; padding: 0 3px;
+.ssrsim-event-tag {{ position: absolute; font-size: 14px; line-height: 18px; padding: 0 3px;
                     background: #f4f4f4; border-left: 2px dashed #555; white-space: nowrap;
                     cursor: help; }}
 .ssrsim-event-tag.ssrsim-tag-shock {{ background: #fde0dd; }}

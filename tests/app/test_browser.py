@@ -331,6 +331,13 @@ def assert_every_event_labelled(page) -> None:
              for line in (tag.get_attribute("title") or "").splitlines()]
     labelled = {line.split(".")[0] for line in hover}
     assert logged and logged <= labelled, (logged, hover)
+    tags = page.locator(".ssrsim-event-tag").all()  # chart text: 14 px, no two overlapping
+    assert all(float(t.evaluate("e => getComputedStyle(e).fontSize")[:-2]) >= 14 for t in tags)
+    boxes = [t.bounding_box() for t in tags]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                    or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]), (a, b)
 
 
 def download(page, selector: str, folder: Path) -> Path:
