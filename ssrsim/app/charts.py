@@ -415,15 +415,22 @@ class ChartFigure:
             spot = self._free_spot(columns, step, (first.short + more, numbers), used)
             if spot is not None:
                 left, row, short = spot
-                used[row].append((left - 4, left + _tag_width(short) + 4))
+                used[row].append(_span(left, short))
                 placed.append(Tag(left, row * TAG_ROW_PX, short, text, first.source))
             elif placed:  # no room anywhere: joins the nearest label on its left
                 near = placed[-1]
-                count = near.short.rsplit(" +", 1)
-                extra = len(group) + (int(count[1]) if len(count) == 2 and
-                                      count[1].isdigit() else 0)
-                placed[-1] = Tag(near.left, near.top, f"{count[0]} +{extra}",
-                                 f"{near.text}\n{text}", near.source)
+                row = round(near.top / TAG_ROW_PX)
+                others = [s for s in used[row] if s != _span(near.left, near.short)]
+                words, _, count = near.short.rpartition(" +")
+                base, before = (words, int(count)) if words and count.isdigit() \
+                    else (near.short, 0)
+                short = f"{base} +{before + len(group)}"
+                start, end = _span(near.left, short)
+                if any(start < b and a < end for a, b in others):
+                    short = near.short  # a wider label would overlap: hover text only
+                used[row] = [*others, _span(near.left, short)]
+                placed[-1] = Tag(near.left, near.top, short, f"{near.text}\n{text}",
+                                 near.source)
         return placed
 
     def _free_spot(self, columns: Sequence[Axes], step: int, labels: tuple[str, ...],
@@ -442,6 +449,11 @@ class ChartFigure:
                     if all(left + width <= a or left >= b for a, b in used[row]):
                         return left, row, label
         return None
+
+
+def _span(left: float, label: str) -> tuple[float, float]:
+    """The pixels a label at `left` keeps to itself (with a 4-pixel margin each side)."""
+    return left - 4, left + _tag_width(label) + 4
 
 
 def _tag_width(label: str) -> float:

@@ -162,3 +162,20 @@ def test_a_title_too_wide_for_its_column_is_shortened():
     wide = ChartFigure(["a", "b"], calendar(156), 928, 868)
     assert "Abuses per step (8-week mean)" in [ax.get_title(loc="left")
                                                for ax in wide.axes.values()]
+
+
+def test_a_crowd_of_events_shares_labels_without_overlap(make_scenario):
+    """Twenty events on consecutive steps (a whole-run view of a long scenario)."""
+    model = SSRModel(make_scenario())
+    model.step()
+    figure = ChartFigure(["a"], calendar(156), 540, 508)
+    events = [_event(n, 30 + n, "troop_deployment") for n in range(1, 21)]
+    figure.rgb([model], events)
+    tags = figure.tags(events)
+    hover = "\n".join(t.text for t in tags)
+    assert all(e.text in hover for e in events)
+    spans = [(t.top, t.left, t.left + 0.6 * FONT_PX * len(t.short) + 10) for t in tags]
+    for i, (top, a0, a1) in enumerate(spans):
+        for top2, b0, b1 in spans[i + 1:]:
+            assert top != top2 or a1 <= b0 or b1 <= a0, (tags[i], spans)
+    assert any("+" in t.short for t in tags)  # some events joined a label
