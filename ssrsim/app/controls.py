@@ -310,13 +310,21 @@ EXPORT_LIST_LINES = 8
 """Events listed under the exported charts in one column; more go in two."""
 
 
-def map_headings(session: Session, index: int) -> tuple[str, str]:
-    """The exported map's heading (scenario and policy) and subheading (date, step, levers)."""
-    run = session.runs[index]
+def map_headings(session: Session, index: int | None) -> tuple[str, str]:
+    """An exported picture's heading and subheading.
+
+    The heading is the scenario and the policy of run `index` (which run of a compared
+    pair), or for `index` None (the charts: all runs) the policy or the compared pair; the
+    subheading is the date, the step and any levers moved.
+    """
     name = session.base.name if session.base else session.path.stem
-    policy = f"policy {run.policy}" if run.policy else "policy as in the file"
-    if session.compare:
-        policy += f" (run {'AB'[index]} of {' vs '.join(session.compare)})"
+    if index is None and session.compare:
+        policy = " vs ".join(session.compare)
+    else:
+        run = session.runs[index or 0]
+        policy = f"policy {run.policy}" if run.policy else "policy as in the file"
+        if session.compare:
+            policy += f" (run {'AB'[index or 0]} of {' vs '.join(session.compare)})"
     when = f"{session.date()}, step {session.steps} of {session.horizon}"
     if session.edits:
         when += "; levers moved: " + ", ".join(f"{k} = {v:g}" for k, v in session.edits.items())
@@ -347,9 +355,7 @@ def ExportCard(session: Session, colour_by: ColourBy, view: ChartView) -> None:
             figure = ChartFigure([r.label for r in session.runs], session.calendar(),
                                  width, height + footer + EXPORT_HEADER_PX, view=view,
                                  footer_px=footer, header_px=EXPORT_HEADER_PX)
-            heading, when = map_headings(session, 0)
-            if session.compare:
-                heading = heading.split(":")[0] + f": {' vs '.join(session.compare)}"
+            heading, when = map_headings(session, None)
             return figure.export_png([r.model for r in session.runs], story,
                                      heading=f"{heading}; {when}")
 

@@ -227,6 +227,7 @@ def test_the_exported_map_is_headed_with_scenario_policy_and_date(scenario_dir):
     assert map_headings(session, 1) == (
         "small: policy coordinated (run B of status_quo vs coordinated)",
         f"{session.date()}, step 1 of 20")
+    assert map_headings(session, None)[0] == "small: status_quo vs coordinated"  # charts
     single = Session(scenario_dir / "small.yaml")
     single.move_lever("cmo.coordination", 0.8)
     assert map_headings(single, 0) == (
