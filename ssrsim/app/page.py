@@ -142,6 +142,31 @@ module.exports = {
 """
 
 
+def _warm_up() -> None:
+    """Do, in the background while the browser loads the page, what the first page pays for.
+
+    The first model imports numba (about 0.3 s; `ssrsim.model.kernels` imports it on first
+    use so that the command line starts fast) and the first figure loads matplotlib's
+    fonts. Solara imports this module when the server starts, before the first browser
+    connects, so this overlaps the page's loading instead of delaying its first drawing.
+    Nothing here changes what the page shows; a failure only leaves the work for later.
+    """
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        from ..model import kernels  # noqa: F401
+
+        figure = Figure(figsize=(1, 1))
+        figure.text(0.5, 0.5, "2004 0.5", fontsize=10)
+        FigureCanvasAgg(figure).draw()
+    except Exception:  # a warm-up must never take the server down
+        pass
+
+
+threading.Thread(target=_warm_up, name="ssrsim-warm-up", daemon=True).start()
+
+
 class ViewportProbe(ipyvuetify.VuetifyTemplate):
     """An invisible widget that reports the browser window's size (on load and on resize)."""
 
