@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING
 
 import matplotlib.dates as mdates
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from .map import encode_png
 
@@ -164,34 +166,41 @@ class ChartFigure:
         height: image height in screen pixels.
         view: whole run or following window, per-district trust, smoothing.
         scale: device pixels per screen pixel (the browser's devicePixelRatio).
+        footer_px: room under the charts (pixels, within `height`) for the exported
+            picture's list of events.
+        header_px: room over the charts (pixels, within `height`) for the exported
+            picture's heading and key.
 
     """
 
     def __init__(self, labels: Sequence[str], calendar: Calendar, width: int, height: int,
-                 view: ChartView = ChartView(), scale: float = 1.0) -> None:
+                 view: ChartView = ChartView(), scale: float = 1.0, footer_px: int = 0,
+                 header_px: int = 0) -> None:
         self.labels = list(labels)
         self.calendar = calendar
         self.view = view
         self.scale = scale
         self._lock = threading.Lock()
         self.width, self.height = max(int(width), 200), max(int(height), 150)
+        self.footer_px = footer_px
         dpi = 100 * scale
         self.figure = Figure(figsize=(self.width / 100, self.height / 100), dpi=dpi)
         self.canvas = FigureCanvasAgg(self.figure)
         cols = 3 if self.width > 1.3 * self.height else 2
         rows = -(-len(PANELS) // cols)
         points = FONT_PX * 0.72  # 1 pt = 100/72 px at 100 dpi
-        top = 1 - (TAG_ROWS * TAG_ROW_PX + FONT_PX * 1.6) / self.height
+        top = 1 - (TAG_ROWS * TAG_ROW_PX + FONT_PX * 1.6 + header_px) / self.height
         self.figure.subplots_adjust(left=52 / self.width, right=1 - 22 / self.width,
-                                    bottom=FONT_PX * 2.4 / self.height, top=top,
+                                    bottom=(FONT_PX * 2.4 + footer_px) / self.height, top=top,
                                     wspace=60 / (self.width / cols),
                                     hspace=FONT_PX * 4.2 / (self.height / rows))
         grid = self.figure.subplots(rows, cols, squeeze=False)
         self.axes: dict[str, Axes] = {}
         self.top_row = list(grid[0])
         self.lines: dict[str, list[tuple[Line2D, int, str]]] = {}
+        titles: list[Text] = []
         for ax, panel in zip(grid.flat, PANELS, strict=False):
-            ax.set_title(self._title(panel), fontsize=points, pad=3, loc="left")
+            titles.append(ax.set_title(self._title(panel), fontsize=points, pad=3, loc="left"))
             ax.tick_params(labelsize=points, length=3, pad=2)
             ax.grid(alpha=0.3)
             locator = mdates.AutoDateLocator(minticks=2, maxticks=4 if cols == 2 else 5)
@@ -203,9 +212,22 @@ class ChartFigure:
             self.lines[panel.key] = self._make_lines(ax, panel)
         for ax in grid.flat[len(PANELS):]:
             ax.set_axis_off()
+        self._fit_titles(titles, cols)
         self._span: tuple[int, int] | None = None
         self._events: dict[int, list[Line2D]] = {}
         self._background = None
+
+    def _fit_titles(self, titles: Sequence[Text], cols: int) -> None:
+        """Shorten a panel title that would run into the next panel's (narrow windows)."""
+        renderer = self.canvas.get_renderer()
+        for i, title in enumerate(titles):
+            last = i % cols == cols - 1 or i + 1 == len(titles)
+            room = self.width if last else titles[i + 1].get_window_extent(renderer).x0 \
+                / self.scale - 8
+            for old, new in ((" (8-week mean)", " (8-wk mean)"), (" per step", "")):
+                if title.get_window_extent(renderer).x1 / self.scale <= room:
+                    break
+                title.set_text(title.get_text().replace(old, new))
 
     def _title(self, panel: Panel) -> str:
         if panel.key == "trust" and self.view.districts:
@@ -292,24 +314,64 @@ class ChartFigure:
         """The charts as PNG bytes."""
         return encode_png(self.rgb(models, events))
 
-    def export_png(self, models: Sequence[SSRModel], events: Sequence[StoryEvent]) -> bytes:
-        """The charts as PNG bytes with each event's number drawn over its line (to save)."""
+    def export_png(self, models: Sequence[SSRModel], events: Sequence[StoryEvent],
+                   heading: str = "") -> bytes:
+        """The charts as PNG bytes to save, with what a picture on its own needs.
+
+        A heading, the runs' key, each event's number over its line (events of one step
+        share one: "2–5") and, in the footer (see `footer_px`), the list of those events:
+        number, date, what and where.
+        """
         with self._lock:
             self._set_data(models)
             self._set_limits(models)
             self._mark(events)
             moving = [a for lines in self.lines.values() for a, _, _ in lines]
             moving += [mark for marks in self._events.values() for mark in marks]
-            numbers = []
+            points = FONT_PX * 0.72
+            x0, x1 = self.top_row[0].get_xlim()
+            groups: dict[int, list[StoryEvent]] = {}
+            for event in events:
+                if x0 <= float(self.calendar.x(event.step)) <= x1:
+                    groups.setdefault(event.step, []).append(event)
+            extra: list[Artist] = []
+            if heading:
+                extra.append(self.figure.text(6 / self.width, 1 - 4 / self.height, heading,
+                                              fontsize=points * 1.15, fontweight="bold",
+                                              va="top", ha="left"))
+            key = [Line2D([], [], color=RUN_COLOURS[i % len(RUN_COLOURS)], linewidth=1.8,
+                          label=f"{'AB'[i]}: {label}" if len(self.labels) > 1 else label)
+                   for i, label in enumerate(self.labels)]
+            key.append(Line2D([], [], color=EVENT_LINE, linestyle=(0, (4, 3)), label="event"))
+            extra.append(self.figure.legend(handles=key, loc="upper right", ncol=len(key),
+                                            bbox_to_anchor=(1 - 6 / self.width, 1),
+                                            frameon=False, fontsize=points))
             for ax in self.top_row:
-                x0, x1 = ax.get_xlim()
-                for event in events:
-                    x = float(self.calendar.x(event.step))
-                    if ax.axison and x0 <= x <= x1:
-                        numbers.append(ax.annotate(
-                            str(event.number), (x, 1.0), xycoords=("data", "axes fraction"),
-                            xytext=(2, 2), textcoords="offset points", fontsize=FONT_PX * 0.6,
-                            color=EVENT_LINE, annotation_clip=False))
+                if not ax.axison:
+                    continue
+                last, level = -1e9, 0
+                for step, group in sorted(groups.items()):
+                    x = float(self.calendar.x(step))
+                    pixel = ax.transData.transform((x, 0))[0] / self.scale
+                    level = level + 1 if pixel - last < 30 and level < 1 else 0
+                    last = pixel
+                    number = (str(group[0].number) if len(group) == 1
+                              else f"{group[0].number}–{group[-1].number}")
+                    extra.append(ax.annotate(
+                        number, (x, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(1, points * 1.6 + level * points * 1.2),
+                        textcoords="offset points", fontsize=points * 0.85, color="#333333",
+                        annotation_clip=False))
+            if self.footer_px:
+                lines = [f"{e.number}  {e.date}  {e.what} ({e.where})"
+                         for group in groups.values() for e in group]
+                per_column = max(1, self.footer_px // round(FONT_PX * 1.3) - 1)
+                for c in range(0, len(lines), per_column):
+                    extra.append(self.figure.text(
+                        (6 + (c // per_column) * self.width / 2) / self.width,
+                        (self.footer_px - 4) / self.height,
+                        "\n".join(lines[c:c + per_column]), fontsize=points * 0.9,
+                        va="top", ha="left", linespacing=1.3))
             for artist in moving:
                 artist.set_animated(False)
             try:
@@ -318,35 +380,82 @@ class ChartFigure:
             finally:
                 for artist in moving:
                     artist.set_animated(True)
-                for number in numbers:
-                    number.remove()
+                for added in extra:
+                    added.remove()
                 self._background = None
             return encode_png(pixels)
 
     def tags(self, events: Sequence[StoryEvent]) -> list[Tag]:
-        """Where each event's label goes: above each top-row chart, over its line.
+        """Where each event's label goes: once, above a top-row chart, over its line.
 
-        Labels that would overlap the previous one in their row drop to the next row; past
-        the last row they are left out (the event log lists every event). Call after
-        `rgb` (the x ranges must be current).
+        Events of one step share a label ("2 budget cut +2"; the hover text lists them
+        all). Each label goes in the first place over its line (in any top-row chart, in
+        either row) where it overlaps no other label and stays inside the figure; if the
+        full label fits nowhere its numbers alone ("2-4") are tried, and if even they do
+        not fit the events join the nearest label to their left (its hover text and a
+        "+n"). So every event in the charts' time window is labelled. Call after `rgb`
+        (the x ranges must be current).
         """
+        columns = [ax for ax in self.top_row if ax.axison]
+        if not columns:
+            return []
+        x0, x1 = columns[0].get_xlim()
+        groups: dict[int, list[StoryEvent]] = {}
+        for event in events:
+            if x0 <= float(self.calendar.x(event.step)) <= x1:
+                groups.setdefault(event.step, []).append(event)
+        used: list[list[tuple[float, float]]] = [[] for _ in range(TAG_ROWS)]
         placed: list[Tag] = []
-        for ax in self.top_row:
-            if not ax.axison:
-                continue
-            x0, x1 = ax.get_xlim()
-            box = ax.get_position()
-            ends = [-1e9] * TAG_ROWS
-            for event in events:
-                x = float(self.calendar.x(event.step))
-                if not x0 <= x <= x1:
-                    continue
-                left = (box.x0 + (x - x0) / (x1 - x0) * box.width) * self.width
-                width = 0.6 * FONT_PX * len(event.short) + 10
-                row = next((r for r in range(TAG_ROWS) if left > ends[r] + 4), None)
-                if row is None:
-                    continue
-                ends[row] = left + width
-                placed.append(Tag(left, row * TAG_ROW_PX, event.short, event.text,
-                                  event.source))
+        for step, group in sorted(groups.items()):
+            first, last = group[0], group[-1]
+            more = f" +{len(group) - 1}" if len(group) > 1 else ""
+            numbers = (f"{first.number}" if len(group) == 1
+                       else f"{first.number}–{last.number}")
+            text = "\n".join(e.text for e in group)
+            spot = self._free_spot(columns, step, (first.short + more, numbers), used)
+            if spot is not None:
+                left, row, short = spot
+                used[row].append(_span(left, short))
+                placed.append(Tag(left, row * TAG_ROW_PX, short, text, first.source))
+            elif placed:  # no room anywhere: joins the nearest label on its left
+                near = placed[-1]
+                row = round(near.top / TAG_ROW_PX)
+                others = [s for s in used[row] if s != _span(near.left, near.short)]
+                words, _, count = near.short.rpartition(" +")
+                base, before = (words, int(count)) if words and count.isdigit() \
+                    else (near.short, 0)
+                short = f"{base} +{before + len(group)}"
+                start, end = _span(near.left, short)
+                if any(start < b and a < end for a, b in others):
+                    short = near.short  # a wider label would overlap: hover text only
+                used[row] = [*others, _span(near.left, short)]
+                placed[-1] = Tag(near.left, near.top, short, f"{near.text}\n{text}",
+                                 near.source)
         return placed
+
+    def _free_spot(self, columns: Sequence[Axes], step: int, labels: tuple[str, ...],
+                   used: list[list[tuple[float, float]]]) -> tuple[float, int, str] | None:
+        """The first (left pixel, row, label) over the step's line that overlaps nothing."""
+        x0, x1 = columns[0].get_xlim()
+        x = float(self.calendar.x(step))
+        for label in labels:
+            width = _tag_width(label)
+            for ax in columns:
+                box = ax.get_position()
+                left = (box.x0 + (x - x0) / (x1 - x0) * box.width) * self.width
+                if left + width > self.width:
+                    continue
+                for row in range(TAG_ROWS):
+                    if all(left + width <= a or left >= b for a, b in used[row]):
+                        return left, row, label
+        return None
+
+
+def _span(left: float, label: str) -> tuple[float, float]:
+    """The pixels a label at `left` keeps to itself (with a 4-pixel margin each side)."""
+    return left - 4, left + _tag_width(label) + 4
+
+
+def _tag_width(label: str) -> float:
+    """A generous estimate of an event label's width in pixels (`FONT_PX` text, padding)."""
+    return 0.6 * FONT_PX * len(label) + 10

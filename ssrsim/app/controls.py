@@ -16,7 +16,7 @@ import solara.lab
 
 from . import levers as lv
 from .charts import ChartFigure, ChartView
-from .map import COLOUR_MODES, ColourBy, MapFigure
+from .map import COLOUR_MODES, ColourBy, export_png
 from .session import Session
 from .shocks import shocks
 
@@ -302,7 +302,33 @@ def ViewOptions(colour_by: solara.Reactive[ColourBy], view: solara.Reactive[Char
 
 EXPORT_MAP_PX = 900
 EXPORT_CHARTS_PX = (1500, 1000)
-"""Sizes of the exported pictures (pixels)."""
+"""Sizes of the exported pictures (pixels); the charts get a list of events under them."""
+EXPORT_HEADER_PX = 30
+"""Room over the exported charts for their heading and the runs' key."""
+EXPORT_LIST_LINE_PX = 18
+EXPORT_LIST_LINES = 8
+"""Events listed under the exported charts in one column; more go in two."""
+
+
+def map_headings(session: Session, index: int | None) -> tuple[str, str]:
+    """An exported picture's heading and subheading.
+
+    The heading is the scenario and the policy of run `index` (which run of a compared
+    pair), or for `index` None (the charts: all runs) the policy or the compared pair; the
+    subheading is the date, the step and any levers moved.
+    """
+    name = session.base.name if session.base else session.path.stem
+    if index is None and session.compare:
+        policy = " vs ".join(session.compare)
+    else:
+        run = session.runs[index or 0]
+        policy = f"policy {run.policy}" if run.policy else "policy as in the file"
+        if session.compare:
+            policy += f" (run {'AB'[index or 0]} of {' vs '.join(session.compare)})"
+    when = f"{session.date()}, step {session.steps} of {session.horizon}"
+    if session.edits:
+        when += "; levers moved: " + ", ".join(f"{k} = {v:g}" for k, v in session.edits.items())
+    return f"{name}: {policy}", when if len(when) <= 120 else when[:119] + "…"
 
 
 @solara.component
@@ -314,16 +340,24 @@ def ExportCard(session: Session, colour_by: ColourBy, view: ChartView) -> None:
 
     def map_png(index: int) -> Callable[[], bytes]:
         def draw() -> bytes:
-            run = session.runs[index]
             with session.lock:
-                return MapFigure(run.model, title=run.label, width=EXPORT_MAP_PX).png(colour_by)
+                heading, subheading = map_headings(session, index)
+                return export_png(session.runs[index].model, heading, subheading,
+                                  width=EXPORT_MAP_PX, colour_by=colour_by)
         return draw
 
     def charts_png() -> bytes:
         with session.lock:
+            story = session.story()
+            rows = len(story) if len(story) <= EXPORT_LIST_LINES else -(-len(story) // 2)
+            footer = EXPORT_LIST_LINE_PX * (rows + 1) if story else 0
+            width, height = EXPORT_CHARTS_PX
             figure = ChartFigure([r.label for r in session.runs], session.calendar(),
-                                 *EXPORT_CHARTS_PX, view=view)
-            return figure.export_png([r.model for r in session.runs], session.story())
+                                 width, height + footer + EXPORT_HEADER_PX, view=view,
+                                 footer_px=footer, header_px=EXPORT_HEADER_PX)
+            heading, when = map_headings(session, None)
+            return figure.export_png([r.model for r in session.runs], story,
+                                     heading=f"{heading}; {when}")
 
     def table_csv() -> str:
         with session.lock:

@@ -291,6 +291,70 @@ class MapFigure:
         return encode_png(self.rgb(colour_by))
 
 
+EXPORT_HEADING_PX = 56
+"""The exported map's heading: scenario and policy, then the date."""
+EXPORT_LEGEND_PX = 118
+"""The exported map's legend under the map: civilians' colours with 'empty', then units."""
+
+
+def export_png(model: SSRModel, heading: str, subheading: str, *, width: int = 900,
+               colour_by: ColourBy = "trust") -> bytes:
+    """The map to take home: a heading, the map, and its legend, as PNG bytes.
+
+    The page's legend is HTML beside the map; a saved picture needs its own, so this one
+    draws the map (the same pixels as the page, at `width` pixels) under a heading (e.g.
+    the scenario and policy, then the date and step) and above a legend: the trust scale
+    (or the states) with "empty", the units' shapes and fills, and the district borders.
+    """
+    from matplotlib.colorbar import ColorbarBase
+    from matplotlib.colors import Normalize
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    live = MapFigure(model, width=width)
+    pixels = live.rgb(colour_by)[MapFigure.TITLE_PX:]  # the map without its title strip
+    map_h, map_w = pixels.shape[:2]
+    height = EXPORT_HEADING_PX + map_h + EXPORT_LEGEND_PX
+    figure = Figure(figsize=(map_w / 100, height / 100), dpi=100)
+    canvas = FigureCanvasAgg(figure)
+    figure.text(8 / map_w, 1 - 6 / height, heading, fontsize=13, fontweight="bold",
+                va="top", ha="left")
+    figure.text(8 / map_w, 1 - 30 / height, subheading, fontsize=11, va="top", ha="left")
+    figure.figimage(pixels, xo=0, yo=EXPORT_LEGEND_PX, origin="upper")
+
+    def frac(x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
+        return x / map_w, y / height, w / map_w, h / height
+
+    row = EXPORT_LEGEND_PX - 34  # the civilians' row, then the units' row under it
+    empty = Patch(facecolor=EMPTY, edgecolor="#555555", label="empty (no one lives there)")
+    figure.text(8 / map_w, (row + 8) / height,
+                "Civilians' trust" if colour_by == "trust" else "Civilians", fontsize=11,
+                va="center", ha="left")
+    handles = [empty]
+    if colour_by == "trust":
+        bar = figure.add_axes(frac(130, row, 240, 16))
+        ColorbarBase(bar, cmap=matplotlib.colormaps[TRUST_CMAP], norm=Normalize(0, 1),
+                     orientation="horizontal", ticks=[0, 0.5, 1])
+        bar.tick_params(labelsize=10, length=2, pad=1)
+    else:
+        handles = [Patch(facecolor=c, edgecolor="#555555", label=s.name.lower())
+                   for s, c in STATE_COLOURS.items()] + handles
+    figure.legend(handles=handles, loc="center left", ncol=len(handles), frameon=False,
+                  bbox_to_anchor=frac(390 if colour_by == "trust" else 110, row + 8, 0, 0)[:2],
+                  fontsize=11, handlelength=1.2)
+    units = [Line2D([], [], linestyle="none", marker=layer.marker, markersize=8,
+                    markerfacecolor=layer.facecolor, markeredgecolor=(
+                        "#000000" if layer.facecolor == "#ffffff" else layer.edgecolor),
+                    label=layer.label)
+             for layer in marker_layers()]
+    units.append(Line2D([], [], color=BORDER_COLOUR, linewidth=1.6, label="district border"))
+    figure.legend(handles=units, loc="upper left", bbox_to_anchor=frac(4, row - 12, 0, 0)[:2],
+                  ncol=4 if map_w < 700 else 5, frameon=False, fontsize=10,
+                  handletextpad=0.3, columnspacing=1.0)
+    canvas.draw()
+    return encode_png(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+
+
 def encode_png(pixels: np.ndarray) -> bytes:
     """PNG bytes of an RGB(A) uint8 array, with fast compression (speed over size)."""
     buffer = io.BytesIO()

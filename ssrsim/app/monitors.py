@@ -51,12 +51,13 @@ def value(model: SSRModel, key: str) -> float:
 def show(monitor: Monitor, number: float, *, difference: bool = False) -> str:
     """A monitor's number as the page writes it: a share in %, or 0 to 1.
 
-    With `difference`, signed (an A - B; in points for a percentage).
+    With `difference`, signed (an A - B; in points for a percentage); a difference that
+    rounds to zero is "+0.00", never "−0.00".
     """
     sign = "+" if difference else ""
     if monitor.percent:
-        return f"{100 * number:{sign}.1f}"
-    return f"{number:{sign}.2f}"
+        return f"{100 * number:{sign}z.1f}"
+    return f"{number:{sign}z.2f}"
 
 
 def readings(models: Sequence[SSRModel]) -> list[tuple[Monitor, list[str], str | None]]:

@@ -96,7 +96,7 @@ html, body {{ overflow: hidden; }}
 .ssrsim-dash {{ border-top: 2px dashed #555; height: 0; }}
 .ssrsim-charts {{ display: block; }}
 .ssrsim-tags {{ position: absolute; left: 0; top: {KEY_PX}px; width: 100%; height: 0; }}
-.ssrsim-event-tag {{ position: absolute; font-size: 13px; line-height: 18px; padding: 0 3px;
+.ssrsim-event-tag {{ position: absolute; font-size: 14px; line-height: 18px; padding: 0 3px;
                     background: #f4f4f4; border-left: 2px dashed #555; white-space: nowrap;
                     cursor: help; }}
 .ssrsim-event-tag.ssrsim-tag-shock {{ background: #fde0dd; }}
@@ -112,6 +112,7 @@ html, body {{ overflow: hidden; }}
 .ssrsim-log table {{ border-collapse: collapse; width: 100%; font-size: 13px; }}
 .ssrsim-log td, .ssrsim-log th {{ text-align: left; padding: 1px 4px; vertical-align: top;
                                  border-bottom: 1px solid #eee; }}
+.ssrsim-log td:nth-child(3) {{ overflow-wrap: anywhere; }}
 .ssrsim-log-shock td {{ background: #fde0dd; }}
 .ssrsim-log-lever td {{ background: #e0ecf4; }}
 .ssrsim-hint {{ color: #777; font-size: 12px; }}
@@ -141,11 +142,66 @@ module.exports = {
 """
 
 
+def _warm_up() -> None:
+    """Do, in the background while the browser loads the page, what the first page pays for.
+
+    The first model imports numba (about 0.3 s; `ssrsim.model.kernels` imports it on first
+    use so that the command line starts fast) and the first figure loads matplotlib's
+    fonts. Solara imports this module when the server starts, before the first browser
+    connects, so this overlaps the page's loading instead of delaying its first drawing.
+    Nothing here changes what the page shows; a failure only leaves the work for later.
+    """
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        from ..model import kernels  # noqa: F401
+
+        figure = Figure(figsize=(1, 1))
+        figure.text(0.5, 0.5, "2004 0.5", fontsize=10)
+        FigureCanvasAgg(figure).draw()
+    except Exception:  # a warm-up must never take the server down
+        pass
+
+
+threading.Thread(target=_warm_up, name="ssrsim-warm-up", daemon=True).start()
+
+
 class ViewportProbe(ipyvuetify.VuetifyTemplate):
     """An invisible widget that reports the browser window's size (on load and on resize)."""
 
     template = traitlets.Unicode(VIEWPORT_TEMPLATE).tag(sync=True)
     size = traitlets.Dict(default_value={}).tag(sync=True)
+
+
+class Frames:
+    """The last tick the page has drawn, so that play waits for each step's picture.
+
+    A state change from the play thread renders the page in that thread, unless another
+    thread is rendering at that moment (reacton then leaves the render to that thread and
+    returns at once). Play would then step on undrawn, and the page, frozen at one step,
+    jump to the run's end (seen about once in six Plays at the fastest speed right after
+    the page loaded). The chart panel marks each tick it draws; play waits for it.
+    """
+
+    WAIT_S = 5.0
+    """Longest wait for a picture (the page may be gone, or show an error instead)."""
+
+    def __init__(self) -> None:
+        self.drawn = -1
+        self._changed = threading.Condition()
+
+    def mark(self, tick: int) -> None:
+        """The page has drawn the state of `tick`."""
+        with self._changed:
+            self.drawn = max(self.drawn, tick)
+            self._changed.notify_all()
+
+    def wait(self, tick: int, cancel: threading.Event) -> bool:
+        """Wait (bounded) until `tick` is drawn or play is cancelled; whether it was drawn."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.drawn >= tick or cancel.is_set(),
+                                          timeout=self.WAIT_S) and self.drawn >= tick
 
 
 @solara.component
@@ -165,9 +221,9 @@ def MapPanel(session: Session, index: int, tick: solara.Reactive[int], colour_by
 
 @solara.component
 def ChartPanel(session: Session, tick: solara.Reactive[int], view: ChartView, width: int,
-               height: int, scale: float) -> None:
+               height: int, scale: float, frames: Frames) -> None:
     """The live charts of all runs with labelled events, redrawn on every tick."""
-    tick.get()
+    drawing = tick.get()
     figure = solara.use_memo(
         lambda: ChartFigure([r.label for r in session.runs], session.calendar(), width,
                             height, view=view, scale=scale),
@@ -181,17 +237,19 @@ def ChartPanel(session: Session, tick: solara.Reactive[int], view: ChartView, wi
         f"<span class='ssrsim-event-tag ssrsim-tag-{t.source}' title='{escape(t.text)}' "
         f"style='left: {t.left:.0f}px; top: {t.top:.0f}px'>{escape(t.short)}</span>"
         for t in tags), classes=["ssrsim-tags"])
+    frames.mark(drawing)
 
 
 def _play(session: Session, playing: solara.Reactive[bool], tick: solara.Reactive[int],
           speed: solara.Reactive[int], target: solara.Reactive[int | None],
           pause_at_events: solara.Reactive[bool], notice: solara.Reactive[str | None],
-          cancel: threading.Event) -> None:
+          cancel: threading.Event, frames: Frames | None = None) -> None:
     """Step and redraw until paused, at the chosen speed.
 
     Stops by itself at the scenario's last step (with a notice), at a "run to" target, and,
     when asked, after each step with a scheduled event or a teaching note. Stops, too, when
-    the session is rebuilt (Reset, another scenario or policy) or the tab goes away.
+    the session is rebuilt (Reset, another scenario or policy) or the tab goes away. With
+    `frames`, waits after each step until the page has drawn it (see `Frames`).
     """
     generation = session.generation
     while playing.value and not cancel.is_set():
@@ -201,7 +259,9 @@ def _play(session: Session, playing: solara.Reactive[bool], tick: solara.Reactiv
                 playing.set(False)
                 break
             session.step()
-        tick.set(tick.value + 1)  # redraws the map(s) and charts, in this thread
+        tick.set(tick.value + 1)  # redraws the map(s) and charts, in this thread or another
+        if frames is not None:
+            frames.wait(tick.value, cancel)  # each step is shown before the next is taken
         stop = _stop_reason(session, target.value, pause_at_events.value)
         if stop is not None:
             target.set(None)
@@ -244,7 +304,8 @@ def Drawer(session: Session, open_: solara.Reactive[bool], version: solara.React
 
 @solara.component
 def Screen(session: Session, layout: ScreenLayout, tick: solara.Reactive[int],
-           colour_by: ColourBy, view: ChartView, notice: str | None, scale: float) -> None:
+           colour_by: ColourBy, view: ChartView, notice: str | None, scale: float,
+           frames: Frames) -> None:
     """Map(s), charts and story, at the layout's sizes."""
     story_style = f"width: {layout.side_width}px; height: {layout.side_height}px"
     charts_style = f"width: {layout.charts_width}px"
@@ -260,7 +321,8 @@ def Screen(session: Session, layout: ScreenLayout, tick: solara.Reactive[int],
                     StoryPanel(session, tick, notice)
         with solara.Div(classes=["ssrsim-chart-box"], style=charts_style):
             ChartKey(session, view)
-            ChartPanel(session, tick, view, layout.charts_width, layout.charts_height, scale)
+            ChartPanel(session, tick, view, layout.charts_width, layout.charts_height, scale,
+                       frames)
         if not session.compare:
             with solara.Div(style=story_style, classes=["ssrsim-side"]):
                 StoryPanel(session, tick, notice)
@@ -283,11 +345,12 @@ def Page() -> None:
     view = solara.use_reactive(ChartView())
     drawer = solara.use_reactive(False)
     viewport = solara.use_reactive(DEFAULT_VIEWPORT)
+    frames = solara.use_memo(Frames, [])
     version.get()
 
     solara.use_thread(
         lambda cancel: _play(session, playing, tick, speed, target, pause_at_events, notice,
-                             cancel),
+                             cancel, frames),
         dependencies=[playing.value, session.generation], intrusive_cancel=False)
 
     def rebuilt() -> None:
@@ -318,14 +381,16 @@ def Page() -> None:
             solara.Button("Controls", icon_name="mdi-menu", on_click=lambda: drawer.set(True),
                           outlined=True, classes=["ssrsim-drawer-open"])
             RunBar(session, playing, tick, version, speed, target, pause_at_events, notice)
-            solara.HTML(tag="div", unsafe_innerHTML=f"{TITLE} &mdash; <b>{escape(name)}</b>"
-                        + (f" ({escape(mode)})" if mode else ""), classes=["ssrsim-title"])
+            solara.HTML(tag="div", unsafe_innerHTML=f"<b>{escape(name)}</b>"  # first: a
+                        + (f" ({escape(mode)})" if mode else "")  # narrow bar cuts the end
+                        + f" &mdash; {TITLE}", classes=["ssrsim-title"])
         if session.error:
             with solara.Error(classes=["ssrsim-error"], icon=True):
                 solara.HTML(tag="pre", unsafe_innerHTML=escape(session.error))
         if session.runs:
             Monitors(session, tick)
-            Screen(session, layout, tick, colour_by.value, view.value, notice.value, scale)
+            Screen(session, layout, tick, colour_by.value, view.value, notice.value, scale,
+                   frames)
     Drawer(session, drawer, version, tick, colour_by, view, rebuilt)
 
 

@@ -6,12 +6,15 @@ afterwards. Screenshots go to test-output/app/. Every wait is bounded.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from ssrsim.app.map import EXPORT_HEADING_PX, EXPORT_LEGEND_PX
 from ssrsim.scenario.schema import ACTIVITIES
 
 pytestmark = pytest.mark.browser  # chromium, driven by Playwright, against `ssrsim serve`
@@ -322,6 +325,22 @@ def run_to(page, text: str, step: int) -> None:
         timeout=LONG_MS)
 
 
+def assert_every_event_labelled(page) -> None:
+    """Each event of the log has a label over the charts (alone, or sharing one)."""
+    logged = {row.inner_text().split("\t")[0] for row in page.locator(".ssrsim-log-row").all()}
+    hover = [line for tag in page.locator(".ssrsim-event-tag").all()
+             for line in (tag.get_attribute("title") or "").splitlines()]
+    labelled = {line.split(".")[0] for line in hover}
+    assert logged and logged <= labelled, (logged, hover)
+    tags = page.locator(".ssrsim-event-tag").all()  # chart text: 14 px, no two overlapping
+    assert all(float(t.evaluate("e => getComputedStyle(e).fontSize")[:-2]) >= 14 for t in tags)
+    boxes = [t.bounding_box() for t in tags]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                    or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]), (a, b)
+
+
 def download(page, selector: str, folder: Path) -> Path:
     open_drawer(page)
     with page.expect_download(timeout=WAIT_MS) as info:
@@ -346,6 +365,8 @@ def test_classroom_single(serve, page, baseline_dir, output_dir, tmp_path):
         assert natural[0] == natural[1]
     page.set_viewport_size({"width": 1280, "height": 720})
     assert "empty" in page.locator(".ssrsim-legend").inner_text()
+    name, bar = (page.locator(s).bounding_box() for s in (".ssrsim-title b", ".ssrsim-title"))
+    assert bar["x"] <= name["x"] and name["x"] + name["width"] <= bar["x"] + bar["width"]
     assert "The country at the start" in page.locator(".ssrsim-note").inner_text()
     assert "2004-10-04 election: first post-war election" in \
         page.locator(".ssrsim-ahead").inner_text()
@@ -406,6 +427,12 @@ def test_classroom_single(serve, page, baseline_dir, output_dir, tmp_path):
     for selector in (".ssrsim-export-map-0", ".ssrsim-export-charts"):
         path = download(page, selector, tmp_path)
         assert path.suffix == ".png" and path.read_bytes().startswith(b"\x89PNG")
+    with Image.open(tmp_path / "baseline-baseline-map.png") as saved:  # heading, map, legend
+        assert saved.size == (900, EXPORT_HEADING_PX + 900 + EXPORT_LEGEND_PX)
+        shutil.copy(saved.filename, output_dir / "15-exported-map.png")
+    with Image.open(tmp_path / "baseline-charts.png") as saved:  # heading, charts, events
+        assert saved.width == 1500 and saved.height > 1000 + 30
+        shutil.copy(saved.filename, output_dir / "16-exported-charts.png")
     table = download(page, ".ssrsim-export-csv", tmp_path).read_text().splitlines()
     assert table[0].startswith("step,date,") and len(table) == 62  # header, steps 0..60
     assert table[-1].startswith("60,2005-02-28,")
@@ -420,6 +447,7 @@ def test_classroom_single(serve, page, baseline_dir, output_dir, tmp_path):
     assert "Summary" in page.locator(".ssrsim-summary").inner_text()
     time.sleep(1.0)
     assert step_number(page) == 156  # nothing runs past the end
+    assert_every_event_labelled(page)
     page.screenshot(path=output_dir / "13-end-of-run.png")
 
 
@@ -443,3 +471,25 @@ def test_classroom_compare(serve, page, baseline_dir, output_dir):
     b = float(page.locator(".ssrsim-monitor-reform_uptake .ssrsim-mon-b").inner_text())
     diff = page.locator(".ssrsim-monitor-reform_uptake .ssrsim-mon-diff").inner_text()
     assert float(diff.replace("−", "-")) == pytest.approx(a - b, abs=0.11)
+
+
+def test_play_right_after_loading_draws_the_run_step_by_step(serve, page, baseline_dir):
+    """Play at the fastest speed just after the page loads: the page follows the run.
+
+    Before the play loop waited for each step's picture, about one Play in six played the
+    whole run undrawn (the counter stayed at 0, then jumped to 156).
+    """
+    server = serve(str(baseline_dir / "baseline.yaml"))
+    page.set_viewport_size({"width": 1280, "height": 720})
+    for _ in range(3):
+        open_page(page, server.url)
+        page.locator(".ssrsim-stepbtn:not([disabled])").wait_for(timeout=WAIT_MS)
+        page.locator(".ssrsim-play").click()
+        seen, started = [0], time.perf_counter()
+        while time.perf_counter() - started < 2.5:
+            time.sleep(0.05)
+            seen.append(step_number(page))
+        jumps = [b - a for a, b in itertools.pairwise(seen)]
+        assert max(jumps) <= 20, seen  # about 1 step per 50 ms when every step is drawn
+        assert seen[-1] < 156 or page.locator(".ssrsim-end").count() == 1
+        page.locator(".ssrsim-play").click()

@@ -111,3 +111,25 @@ def test_map_pixels_show_the_civilians_cells(model):
     top = amap.MapFigure.TITLE_PX
     # the centre of cell (x, y) = (3, 20): y grows upward, so it is row 3 from the top
     assert pixels[top + 3 * 10 + 5, 3 * 10 + 5].tolist() == raster[20, 3, :3].tolist()
+
+
+def test_the_exported_map_has_a_heading_the_map_and_its_legend(model):
+    png = amap.export_png(model, "small: policy coordinated", "2004-01-12, step 1 of 20",
+                          width=480)
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.width == 480
+    assert image.height == amap.EXPORT_HEADING_PX + 480 + amap.EXPORT_LEGEND_PX
+    pixels = np.asarray(image.convert("RGB"))
+    live = amap.MapFigure(model, width=480).rgb("trust")[amap.MapFigure.TITLE_PX:]
+    top = amap.EXPORT_HEADING_PX
+    assert np.array_equal(pixels[top:top + 480], live)  # the page's map, pixel for pixel
+    legend = pixels[top + 480:].reshape(-1, 3)
+    for end in (0, 255):  # both ends of the trust scale are in the legend
+        colour = amap._TRUST_LUT[end, :3]
+        assert (np.abs(legend.astype(int) - colour).sum(axis=1) < 30).any()
+    heading = pixels[:top].reshape(-1, 3)
+    assert (heading.sum(axis=1) < 200).sum() > 100  # dark text in the heading
+    by_state = np.asarray(Image.open(io.BytesIO(amap.export_png(
+        model, "h", "s", width=480, colour_by="state"))).convert("RGB"))[top + 480:]
+    active = amap._rgba8(amap.STATE_COLOURS[CivilianState.ACTIVE])[:3]
+    assert (by_state.reshape(-1, 3) == active).all(axis=1).any()

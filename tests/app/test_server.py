@@ -172,3 +172,13 @@ def test_a_scenario_over_the_work_ceiling_is_refused_unless_allowed(scenario_dir
     assert "the page will play slowly" in capsys.readouterr().err
     assert server.serve(str(scenario_dir / "small.yaml")) == 0
     assert "slowly" not in capsys.readouterr().err
+
+
+def test_the_page_module_warms_up_what_the_first_page_needs():
+    """Importing the page (as Solara does at start-up) imports numba's kernels early."""
+    import sys
+
+    from ssrsim.app import page
+
+    page._warm_up()  # also what the background thread runs; it never raises
+    assert "ssrsim.model.kernels" in sys.modules

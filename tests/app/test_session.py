@@ -217,3 +217,19 @@ def test_a_slider_rounding_its_value_is_not_an_edit(scenario_dir):
     assert not session.pending
     session.move_lever("cmo.coordination", 0.13)  # one step: the trainer
     assert session.edits == {"cmo.coordination": 0.13}
+
+
+def test_the_exported_map_is_headed_with_scenario_policy_and_date(scenario_dir):
+    from ssrsim.app.controls import map_headings
+
+    session = Session(scenario_dir / "small.yaml", compare=("status_quo", "coordinated"))
+    session.step()
+    assert map_headings(session, 1) == (
+        "small: policy coordinated (run B of status_quo vs coordinated)",
+        f"{session.date()}, step 1 of 20")
+    assert map_headings(session, None)[0] == "small: status_quo vs coordinated"  # charts
+    single = Session(scenario_dir / "small.yaml")
+    single.move_lever("cmo.coordination", 0.8)
+    assert map_headings(single, 0) == (
+        "small: policy as in the file",
+        f"{single.date()}, step 0 of 20; levers moved: cmo.coordination = 0.8")

@@ -113,7 +113,7 @@ def test_monitors_in_compare_mode_give_a_minus_b(scenario_dir):
     trust = rows[0]
     a, b = (value(m, "police_trust") for m in models)
     assert trust[1] == [f"{a:.2f}", f"{b:.2f}"]
-    assert trust[2] == f"{a - b:+.2f}".replace("-", "−")
+    assert trust[2] == f"{a - b:+z.2f}".replace("-", "−")
     assert readings(models[:1])[0][2] is None
 
 
@@ -152,3 +152,12 @@ def test_story_numbers_only_what_happened(taught):
     session = Session(taught)
     assert all(e.number == 0 and not e.text.startswith("0") for e in story.schedule(
         session.scenario))
+
+
+def test_a_difference_that_rounds_to_zero_has_no_minus_sign():
+    from ssrsim.app.monitors import MONITORS, show
+
+    trust, uptake = MONITORS[0], MONITORS[3]
+    assert show(trust, -0.001, difference=True) == "+0.00"
+    assert show(uptake, -0.0001, difference=True) == "+0.0"
+    assert show(trust, -0.02, difference=True) == "-0.02"
