@@ -224,14 +224,16 @@ class ChartFigure:
             last = i % cols == cols - 1 or i + 1 == len(titles)
             room = self.width if last else titles[i + 1].get_window_extent(renderer).x0 \
                 / self.scale - 8
-            for old, new in ((" (8-week mean)", " (8-wk mean)"), (" per step", "")):
+            for old, new in ((" (8-week mean)", " (8-wk mean)"), (" per step", ""),
+                             (" in security forces", "")):
                 if title.get_window_extent(renderer).x1 / self.scale <= room:
                     break
                 title.set_text(title.get_text().replace(old, new))
 
     def _title(self, panel: Panel) -> str:
         if panel.key == "trust" and self.view.districts:
-            return "Trust by district" + (" (B ┄)" if len(self.labels) > 1 else "")
+            return ("Trust in security forces by district"  # police and army combined
+                    + (" (B ┄)" if len(self.labels) > 1 else ""))
         smoothed = self.view.smooth and panel.noisy
         return panel.title + (" (8-week mean)" if smoothed else "")
 

@@ -293,9 +293,9 @@ def ViewOptions(colour_by: solara.Reactive[ColourBy], view: solara.Reactive[Char
                                    classes=["ssrsim-colour"])
         _checkbox("ssrsim-whole-run", "Charts: whole run (else a 3-year window that follows "
                   "it)", view.value.whole_run, toggle("whole_run"))
-        _checkbox("ssrsim-districts", "Trust by district" + (" (run B dashed)" if compare
-                                                             else ""),
-                  view.value.districts, toggle("districts"))
+        _checkbox("ssrsim-districts", "Trust in security forces by district"
+                  + (" (run B dashed)" if compare else ""), view.value.districts,
+                  toggle("districts"))
         _checkbox("ssrsim-smooth", "Smooth noisy series (8-week mean)", view.value.smooth,
                   toggle("smooth"))
 
