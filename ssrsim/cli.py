@@ -128,12 +128,23 @@ def _overrides(args: argparse.Namespace) -> list[str]:
     return overrides
 
 
+def _version() -> str:
+    """The installed package's version (`unknown` when run from a tree not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ssrsim")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of all subcommands."""
     parser = argparse.ArgumentParser(
         prog="ssrsim",
         description="Agent-based simulation of civil-military operations in security sector "
                     "reform.")
+    parser.add_argument("--version", action="version", version=f"ssrsim {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run one scenario and write its tables, summary and chart")

@@ -380,3 +380,12 @@ def test_run_reports_step_progress_lines_when_not_a_terminal(tmp_path, capsys):
     steps = SMALL[SMALL.index("--steps") + 1]
     assert lines[-1].startswith(f"run baseline: {steps}/{steps} steps (100%), elapsed")
     assert "failed" not in lines[-1]
+
+
+def test_version_is_the_installed_packages(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"ssrsim {version('ssrsim')}"
