@@ -12,7 +12,6 @@ compared within a world (see `ssrsim.analysis.compare`).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ import pandas as pd
 
 from ..scenario import Scenario, ScenarioError, apply_changes
 from ..scenario._yaml import read_bytes_limit
-from .design import DesignError, design_rng
+from .design import DesignError, design_rng, parquet_table
 
 POSTERIOR_FILE = "posterior.parquet"
 """The posterior a calibration folder holds."""
@@ -79,7 +78,7 @@ def read_posterior(path: str | Path, case: str) -> Posterior:
         path = path / POSTERIOR_FILE
     try:
         data = read_bytes_limit(path, MAX_POSTERIOR_BYTES)
-        table = pd.read_parquet(io.BytesIO(data))
+        table = parquet_table(data)
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise DesignError(f"cannot read posterior {path}: {reason} (give the posterior.parquet "

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -124,3 +126,16 @@ def test_the_command_notes_the_calibration_s_changes(tmp_path, capsys):
     assert "fitted with --set space.width=40;" in capsys.readouterr().err
     assert main(["batch", str(BASELINE), "--draws", "2", "--out", str(tmp_path / "p")]) == 2
     assert "--draws needs --posterior" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # fifteen fresh interpreters
+def test_reading_parquet_bytes_never_aborts_the_process_at_exit(tmp_path):
+    """Arrow reading a Python file object from its threads aborted about one exit in three
+    (134, "terminate called without an active exception") when the process ended at once."""
+    path = tmp_path / "posterior.parquet"
+    pd.DataFrame({"trust.abuse_loss": [0.1, 0.2], "weight": [0.5, 0.5]}).to_parquet(path)
+    code = ("import sys\nfrom ssrsim.batch.design import parquet_table\n"
+            f"parquet_table(open({str(path)!r}, 'rb').read())\nsys.exit(2)\n")
+    codes = [subprocess.run([sys.executable, "-c", code], capture_output=True).returncode
+             for _ in range(15)]
+    assert codes == [2] * 15
