@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import errno
 import importlib.util
 import ipaddress
 import json
@@ -52,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help=f"address to listen on (default {DEFAULT_HOST}: this machine "
                              "only; 0.0.0.0 opens it to the network, with no login)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT,
+    parser.add_argument("--port", type=port_number, default=DEFAULT_PORT,
                         help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
     parser.add_argument("--policy", help="start with this policy of the scenario's `policies:`")
     parser.add_argument("--compare", nargs=2, metavar=("POLICY_A", "POLICY_B"),
@@ -93,6 +94,32 @@ def check_scenario(scenario: str, *, compare: Sequence[str] | None = None,
     if slowest > SLOW_STEP_SECONDS:
         return (f"warning: a step of this scenario takes about {duration(slowest)} on one core: "
                 f"the page will play slowly (a smaller space.width/height plays faster)")
+    return None
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0 to 65535 (0: a free one)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535 (0: a free one), got {port}")
+    return port
+
+
+def unusable_address(host: str, port: int) -> str | None:
+    """Why the page cannot listen on host:port (tried as the server would bind), or None."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"port {port} on {host} is in use (another `ssrsim serve`?): choose "
+                        f"another with --port, or --port 0 for a free one")
+            return f"cannot listen on {host} port {port}: {exc.strerror or exc}"
     return None
 
 
@@ -179,6 +206,10 @@ def serve(scenario: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
               file=sys.stderr)
         return EXIT_BAD_INPUT
     _warn_missing_assets()
+    problem = unusable_address(host, port)
+    if problem is not None:
+        print(f"ssrsim serve: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if port == 0:
         port = free_port(host)
     if not _is_loopback(host):

@@ -182,3 +182,32 @@ def test_the_page_module_warms_up_what_the_first_page_needs():
 
     page._warm_up()  # also what the background thread runs; it never raises
     assert "ssrsim.model.kernels" in sys.modules
+
+
+def test_a_port_in_use_is_a_clear_error_before_any_server_starts(scenario_dir, children,
+                                                                 capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code = server.serve(str(scenario_dir / "small.yaml"), port=port)
+    assert code == server.EXIT_BAD_INPUT and children == []
+    err = capsys.readouterr().err
+    assert f"port {port} on 127.0.0.1 is in use" in err and "--port 0" in err
+
+
+def test_an_address_this_machine_does_not_have_is_a_clear_error(scenario_dir, children,
+                                                                capsys):
+    code = server.serve(str(scenario_dir / "small.yaml"), host="192.0.2.1", port=8127)
+    assert code == server.EXIT_BAD_INPUT and children == []
+    assert "cannot listen on 192.0.2.1 port 8127" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_port_out_of_range_is_a_usage_error(port, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        parse("x.yaml", "--port", port)
+    assert exit_.value.code == 2
+    assert "--port" in capsys.readouterr().err
