@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -30,6 +29,7 @@ from rich.table import Table
 
 from .app.server import add_arguments as add_serve_arguments
 from .app.server import serve_from_args
+from .argtypes import positive, whole
 from .results_format import ResultsError
 from .scenario import (
     Scenario,
@@ -94,30 +94,6 @@ def announce(workload: Workload, command: str, workers: int = 1) -> None:
               file=sys.stderr, flush=True)
 
 
-def _whole(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number of at least `minimum` (a usage error otherwise)."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-    return parse
-
-
-def _positive(text: str) -> float:
-    """An argparse type: a finite number above 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number above 0, got {text}")
-    return value
-
-
 def _overrides(args: argparse.Namespace) -> list[str]:
     """--set values, with --steps and --seed as the overrides they stand for."""
     overrides = list(args.overrides)
@@ -157,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch = sub.add_parser(
         "batch", help="run replicates x policies x design points, streamed to disk, resumable")
     _scenario_args(batch)
-    batch.add_argument("--replicates", type=_whole(1), default=1,
+    batch.add_argument("--replicates", type=whole(1), default=1,
                        help="runs per option (default 1)")
     batch.add_argument("--policies", default="all",
                        help="'all' (default), or comma-separated policy names "
@@ -166,11 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
                                              "(instead of the scenario's sweep:)")
     _posterior_args(batch)
     where = batch.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_whole(0),
+    where.add_argument("--workers", type=whole(0),
                        help="local worker processes (default: all cores; 0: in this process)")
     where.add_argument("--scheduler", help="address of a Dask scheduler, e.g. tcp://host:8786")
     where.add_argument("--scheduler-file", help="a Dask scheduler file")
-    batch.add_argument("--chunk-size", type=_whole(1), help="runs per task (default: automatic)")
+    batch.add_argument("--chunk-size", type=whole(1), help="runs per task (default: automatic)")
     batch.add_argument("--out", help="results folder (default results/<name>)")
     batch.add_argument("--resume", action="store_true",
                        help="finish an interrupted batch (also what re-running does anyway)")
@@ -187,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     _burn_in_arg(comp)
     comp.add_argument("--table", action="store_true",
                       help="also print the full table (intervals, P(better), effect sizes)")
-    comp.add_argument("--precision", type=_positive,
+    comp.add_argument("--precision", type=positive,
                       help="target half-width of difference intervals, for the replicates-"
                            "needed estimate (default: 5%% of the baseline's mean)")
     comp.add_argument("--no-discovery", action="store_true",
@@ -471,13 +447,13 @@ def _case_args(parser: argparse.ArgumentParser, replicates: int | None, out: str
     """Flags shared by the case-study commands (they run a batch of a case scenario)."""
     parser.add_argument("scenario", nargs="?" if scenario_optional else None,
                         help="a case-study scenario (with data/cases/<name>.csv)")
-    parser.add_argument("--replicates", type=_whole(1), default=replicates,
+    parser.add_argument("--replicates", type=whole(1), default=replicates,
                         help=f"runs per point (default {replicates})" if replicates else
                         "runs per point (default 3) or per case and particle (--cases: 1)")
     parser.add_argument("--seed", type=int, help="root seed (overrides seed)")
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE", help="override a parameter (repeatable)")
-    parser.add_argument("--workers", type=_whole(0),
+    parser.add_argument("--workers", type=whole(0),
                         help="local worker processes (default all cores)")
     parser.add_argument("--out", help=f"results folder (default results/<name>-{out})")
     parser.add_argument("--force-new", action="store_true",
@@ -490,7 +466,7 @@ def _posterior_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--posterior", metavar="FILE",
                         help="a calibration's posterior.parquet (or its folder): run in --draws "
                              "plausible worlds drawn from it by weight")
-    parser.add_argument("--draws", type=_whole(1), metavar="K",
+    parser.add_argument("--draws", type=whole(1), metavar="K",
                         help=f"posterior draws with --posterior (default {DEFAULT_DRAWS})")
 
 

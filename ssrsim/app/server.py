@@ -32,6 +32,7 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
+from ..argtypes import whole
 from ..scenario import ScenarioError, load_experiment
 from ..workload import WorkloadError, check, duration, estimate
 from .config import ENV_COMPARE, ENV_POLICY, ENV_SCENARIO
@@ -53,8 +54,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help=f"address to listen on (default {DEFAULT_HOST}: this machine "
                              "only; 0.0.0.0 opens it to the network, with no login)")
-    parser.add_argument("--port", type=port_number, default=DEFAULT_PORT,
-                        help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+    parser.add_argument("--port", type=whole(0, 65535), default=DEFAULT_PORT,
+                        help=f"port, 0 to 65535 (default {DEFAULT_PORT}; 0 picks a free one)")
     parser.add_argument("--policy", help="start with this policy of the scenario's `policies:`")
     parser.add_argument("--compare", nargs=2, metavar=("POLICY_A", "POLICY_B"),
                         help="side by side: two runs of the scenario, same seed, one per "
@@ -95,17 +96,6 @@ def check_scenario(scenario: str, *, compare: Sequence[str] | None = None,
         return (f"warning: a step of this scenario takes about {duration(slowest)} on one core: "
                 f"the page will play slowly (a smaller space.width/height plays faster)")
     return None
-
-
-def port_number(text: str) -> int:
-    """An argparse type: a TCP port, 0 to 65535 (0: a free one)."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0 to 65535 (0: a free one), got {port}")
-    return port
 
 
 def unusable_address(host: str, port: int) -> str | None:
