@@ -331,11 +331,7 @@ class ChartFigure:
             moving = [a for lines in self.lines.values() for a, _, _ in lines]
             moving += [mark for marks in self._events.values() for mark in marks]
             points = FONT_PX * 0.72
-            x0, x1 = self.top_row[0].get_xlim()
-            groups: dict[int, list[StoryEvent]] = {}
-            for event in events:
-                if x0 <= float(self.calendar.x(event.step)) <= x1:
-                    groups.setdefault(event.step, []).append(event)
+            groups = self._in_view(events)
             extra: list[Artist] = []
             if heading:
                 extra.append(self.figure.text(6 / self.width, 1 - 4 / self.height, heading,
@@ -357,8 +353,7 @@ class ChartFigure:
                     pixel = ax.transData.transform((x, 0))[0] / self.scale
                     level = level + 1 if pixel - last < 30 and level < 1 else 0
                     last = pixel
-                    number = (str(group[0].number) if len(group) == 1
-                              else f"{group[0].number}–{group[-1].number}")
+                    number = _numbers(group)
                     extra.append(ax.annotate(
                         number, (x, 1.0), xycoords=("data", "axes fraction"),
                         xytext=(1, points * 1.6 + level * points * 1.2),
@@ -401,20 +396,14 @@ class ChartFigure:
         columns = [ax for ax in self.top_row if ax.axison]
         if not columns:
             return []
-        x0, x1 = columns[0].get_xlim()
-        groups: dict[int, list[StoryEvent]] = {}
-        for event in events:
-            if x0 <= float(self.calendar.x(event.step)) <= x1:
-                groups.setdefault(event.step, []).append(event)
+        groups = self._in_view(events)
         used: list[list[tuple[float, float]]] = [[] for _ in range(TAG_ROWS)]
         placed: list[Tag] = []
         for step, group in sorted(groups.items()):
-            first, last = group[0], group[-1]
+            first = group[0]
             more = f" +{len(group) - 1}" if len(group) > 1 else ""
-            numbers = (f"{first.number}" if len(group) == 1
-                       else f"{first.number}–{last.number}")
             text = "\n".join(e.text for e in group)
-            spot = self._free_spot(columns, step, (first.short + more, numbers), used)
+            spot = self._free_spot(columns, step, (first.short + more, _numbers(group)), used)
             if spot is not None:
                 left, row, short = spot
                 used[row].append(_span(left, short))
@@ -435,6 +424,15 @@ class ChartFigure:
                                  near.source)
         return placed
 
+    def _in_view(self, events: Sequence[StoryEvent]) -> dict[int, list[StoryEvent]]:
+        """The events inside the charts' time window, grouped by step."""
+        x0, x1 = self.top_row[0].get_xlim()
+        groups: dict[int, list[StoryEvent]] = {}
+        for event in events:
+            if x0 <= float(self.calendar.x(event.step)) <= x1:
+                groups.setdefault(event.step, []).append(event)
+        return groups
+
     def _free_spot(self, columns: Sequence[Axes], step: int, labels: tuple[str, ...],
                    used: list[list[tuple[float, float]]]) -> tuple[float, int, str] | None:
         """The first (left pixel, row, label) over the step's line that overlaps nothing."""
@@ -451,6 +449,11 @@ class ChartFigure:
                     if all(left + width <= a or left >= b for a, b in used[row]):
                         return left, row, label
         return None
+
+
+def _numbers(group: Sequence[StoryEvent]) -> str:
+    """The numbers of one step's events: "2", or "2–5" for several."""
+    return str(group[0].number) if len(group) == 1 else f"{group[0].number}–{group[-1].number}"
 
 
 def _span(left: float, label: str) -> tuple[float, float]:
