@@ -63,10 +63,15 @@ class Workload:
     run_bytes: float
 
     @property
+    def model_seconds(self) -> float:
+        """One run's model work: building and stepping it, the process's start left out."""
+        return self.run_seconds - SECONDS_TO_START
+
+    @property
     def step_seconds(self) -> float:
         """One step of a run (the start and the spin-up left out)."""
         steps = self.steps + SPIN_UP_SHARE * self.spin_up_steps
-        return (self.run_seconds - SECONDS_TO_START) / max(1.0, steps)
+        return self.model_seconds / max(1.0, steps)
 
     @property
     def seconds(self) -> float:

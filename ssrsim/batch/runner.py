@@ -50,7 +50,7 @@ from ..scenario import (
     load_experiment,
     scenario_hash,
 )
-from ..workload import SECONDS_TO_START, Workload, WorkloadError, check, estimate
+from ..workload import Workload, WorkloadError, check, estimate
 from .design import DesignError, design_size, read_design_file, salib_problem, sweep_design
 from .executors import open_executor
 from .plan import RunSpec, plan_runs
@@ -378,8 +378,7 @@ def _execute(batch: Batch, executor: Executor, slots: int, chunk_size: int | Non
     report.repairs += [r for r in store.repairs if r not in report.repairs]
     started = _now()
     store.write_manifest(_manifest(batch, records, started, None, "running"))
-    size = chunk_size or chunk_runs(len(todo), slots,
-                                    batch.workload.run_seconds - SECONDS_TO_START)
+    size = chunk_size or chunk_runs(len(todo), slots, batch.workload.model_seconds)
     chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
     try:
         _drain(executor, slots, chunks, batch, records, report, on_progress)
